@@ -1,0 +1,5 @@
+"""``python -m modelyard`` runs the CLI."""
+
+from modelyard.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""HTTP edges: one package per vendor dialect, mounted on one application."""

@@ -1,0 +1,32 @@
+"""``create_app(settings)``: the whole HTTP surface, each dialect mounted at its vendor's path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from modelyard import __version__
+from modelyard.api.context import AppContext
+from modelyard.api.ubiops import create_ubiops_app
+from modelyard.db.engine import make_engine, make_session_factory
+from modelyard.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The modelyard server; the database must already be migrated."""
+    engine = make_engine(settings.resolved_database_url)
+    context = AppContext(settings=settings, engine=engine, sessions=make_session_factory(engine))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="modelyard", version=__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan
+    )
+    app.state.context = context
+    app.mount("/v2.1", create_ubiops_app(context))
+    return app

@@ -1,0 +1,27 @@
+"""Dependencies shared by every dialect: the request's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from modelyard.api.context import AppContext
+from modelyard.db.engine import transaction
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    with transaction(context.sessions) as session:
+        yield session
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+SessionDep = Annotated[Session, Depends(get_session)]

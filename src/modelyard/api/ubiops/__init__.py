@@ -1,0 +1,19 @@
+"""The UbiOps CoreApi v2.1 dialect, mounted at ``/v2.1``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from modelyard.api.context import AppContext
+from modelyard.api.ubiops.errors import install_error_handlers
+from modelyard.api.ubiops.routes import organizations, projects, status, user
+
+
+def create_ubiops_app(context: AppContext) -> FastAPI:
+    """The UbiOps sub-application: its routes and its error envelope."""
+    app = FastAPI(title="modelyard: UbiOps v2.1", docs_url="/docs", redoc_url=None)
+    app.state.context = context
+    install_error_handlers(app)
+    for module in (status, user, organizations, projects):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,53 @@
+"""The UbiOps error envelope ``{"error": …}``, which the client shows in ``ApiException.body``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from modelyard.api.errors import status_for
+from modelyard.errors import DomainError
+
+
+def envelope(status: int, message: str, *, field: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if field:
+        body["field"] = field
+    headers = {"WWW-Authenticate": "Token"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return envelope(status_for(exc), exc.message, field=exc.field)
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    field = _field_of(first.get("loc", ()))
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    if first.get("type") == "json_invalid":
+        return envelope(400, f"The request body is not valid JSON: {reason}", field="body")
+    return envelope(400, f"{field}: {reason}", field=field)
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return envelope(exc.status_code, str(exc.detail))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error of this dialect in its envelope."""
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)

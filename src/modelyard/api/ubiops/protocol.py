@@ -1,0 +1,89 @@
+"""Wire models of the UbiOps v2.1 dialect: the JSON the ``ubiops==2.1.0`` client sends and reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Wire(BaseModel):
+    """Bodies ignore fields they do not know, as the vendor API does."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Status(Wire):
+    status: str
+
+
+class UserPendingCreate(Wire):
+    email: str
+    password: str
+    terms_conditions: bool
+    name: str | None = None
+    surname: str | None = None
+
+
+class UserPendingDetail(Wire):
+    email: str
+    name: str | None
+    surname: str | None
+
+
+class UserUpdate(Wire):
+    email: str | None = None
+    password: str | None = None
+    previous_password: str | None = None
+    name: str | None = None
+    surname: str | None = None
+
+
+class UserDetail(Wire):
+    id: str
+    email: str
+    name: str | None
+    surname: str | None
+    registration_date: str
+
+
+class OrganizationCreate(Wire):
+    name: str
+    subscription: str
+    subscription_agreed: bool
+    subscription_end_date: date | None = None
+
+
+class OrganizationUpdate(Wire):
+    name: str | None = None
+    subscription: str | None = None
+    subscription_agreed: bool | None = None
+    subscription_end_date: date | None = None
+
+
+class OrganizationList(Wire):
+    id: str
+    name: str
+    creation_date: str
+
+
+class OrganizationDetail(OrganizationList):
+    subscription: str
+    subscription_end_date: date | None
+    status: str
+
+
+class ProjectCreate(Wire):
+    name: str
+    organization_name: str
+
+
+class ProjectUpdate(Wire):
+    name: str
+
+
+class ProjectList(Wire):
+    id: str
+    name: str
+    creation_date: str
+    organization_name: str

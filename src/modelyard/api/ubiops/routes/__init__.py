@@ -1,0 +1,1 @@
+"""UbiOps v2.1 routes, one module per URL resource."""

@@ -1,0 +1,49 @@
+"""``/projects``: create, list, get, rename and delete projects."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from modelyard.api.deps import SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops import protocol as wire
+from modelyard.api.ubiops import translate
+from modelyard.api.ubiops.auth import PrincipalDep
+from modelyard.core.identity import service
+from modelyard.core.identity.schemas import ProjectCreate, ProjectUpdate
+
+router = APIRouter()
+
+
+@router.post("/projects", status_code=201)
+def projects_create(
+    body: wire.ProjectCreate, session: SessionDep, principal: PrincipalDep
+) -> wire.ProjectList:
+    data = ProjectCreate(name=body.name, organization_name=body.organization_name)
+    return translate.project(service.create_project(session, principal, data))
+
+
+@router.get("/projects")
+def projects_list(session: SessionDep, principal: PrincipalDep) -> list[wire.ProjectList]:
+    return [translate.project(p) for p in service.list_projects(session, principal)]
+
+
+@router.get("/projects/{project_name}")
+def projects_get(
+    project_name: str, session: SessionDep, principal: PrincipalDep
+) -> wire.ProjectList:
+    return translate.project(service.get_project(session, principal, project_name))
+
+
+@router.patch("/projects/{project_name}")
+def projects_update(
+    project_name: str, body: wire.ProjectUpdate, session: SessionDep, principal: PrincipalDep
+) -> wire.ProjectList:
+    data = ProjectUpdate(name=body.name)
+    return translate.project(service.update_project(session, principal, project_name, data))
+
+
+@router.delete("/projects/{project_name}", status_code=204)
+def projects_delete(project_name: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    service.delete_project(session, principal, project_name)
+    return no_content()

@@ -1,0 +1,45 @@
+"""``/user``: the user making the request, and signing up new users."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops import protocol as wire
+from modelyard.api.ubiops import translate
+from modelyard.api.ubiops.auth import OptionalPrincipalDep, PrincipalDep
+from modelyard.core.identity import service
+
+router = APIRouter()
+
+
+@router.post("/user", status_code=201)
+def user_create(
+    body: wire.UserPendingCreate,
+    session: SessionDep,
+    context: ContextDep,
+    principal: OptionalPrincipalDep,
+) -> wire.UserPendingDetail:
+    service.authorize_signup(principal, open_signup=context.settings.open_signup)
+    service.require_terms(body.terms_conditions)
+    return translate.user_pending(service.create_user(session, translate.user_create(body)))
+
+
+@router.get("/user")
+def user_get(session: SessionDep, principal: PrincipalDep) -> wire.UserDetail:
+    return translate.user_detail(service.get_user(session, principal))
+
+
+@router.patch("/user")
+def user_update(
+    body: wire.UserUpdate, session: SessionDep, principal: PrincipalDep
+) -> wire.UserDetail:
+    user = service.update_user(session, principal, translate.user_update(body))
+    return translate.user_detail(user)
+
+
+@router.delete("/user", status_code=204)
+def user_delete(session: SessionDep, principal: PrincipalDep) -> Response:
+    service.delete_user(session, principal)
+    return no_content()

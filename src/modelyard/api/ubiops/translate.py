@@ -1,0 +1,81 @@
+"""Pure translation between UbiOps wire models and core schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from modelyard.api.ubiops import protocol as wire
+from modelyard.core.identity.schemas import (
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+    ProjectRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+
+
+def timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, as UbiOps writes it."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def user_create(body: wire.UserPendingCreate) -> UserCreate:
+    return UserCreate(
+        email=body.email, password=body.password, name=body.name, surname=body.surname
+    )
+
+
+def user_update(body: wire.UserUpdate) -> UserUpdate:
+    return UserUpdate.model_validate(body.model_dump(exclude_unset=True))
+
+
+def user_pending(user: UserRead) -> wire.UserPendingDetail:
+    return wire.UserPendingDetail(email=user.email, name=user.name, surname=user.surname)
+
+
+def user_detail(user: UserRead) -> wire.UserDetail:
+    return wire.UserDetail(
+        id=str(user.id),
+        email=user.email,
+        name=user.name,
+        surname=user.surname,
+        registration_date=timestamp(user.registration_date),
+    )
+
+
+def organization_create(body: wire.OrganizationCreate) -> OrganizationCreate:
+    return OrganizationCreate.model_validate(body.model_dump())
+
+
+def organization_update(body: wire.OrganizationUpdate) -> OrganizationUpdate:
+    return OrganizationUpdate.model_validate(body.model_dump(exclude_unset=True))
+
+
+def organization_list(organization: OrganizationRead) -> wire.OrganizationList:
+    return wire.OrganizationList(
+        id=str(organization.id),
+        name=organization.name,
+        creation_date=timestamp(organization.creation_date),
+    )
+
+
+def organization_detail(organization: OrganizationRead) -> wire.OrganizationDetail:
+    return wire.OrganizationDetail(
+        id=str(organization.id),
+        name=organization.name,
+        creation_date=timestamp(organization.creation_date),
+        subscription=organization.subscription,
+        subscription_end_date=organization.subscription_end_date,
+        status=organization.status,
+    )
+
+
+def project(project: ProjectRead) -> wire.ProjectList:
+    return wire.ProjectList(
+        id=str(project.id),
+        name=project.name,
+        creation_date=timestamp(project.creation_date),
+        organization_name=project.organization_name,
+    )

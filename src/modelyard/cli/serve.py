@@ -1,0 +1,31 @@
+"""``modelyard serve``: migrate, create the first administrator if needed, and serve the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from modelyard.api.app import create_app
+from modelyard.cli.common import DataDirOption, load_settings, unit_of_work
+from modelyard.core.identity import service
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Run the modelyard server."""
+    settings = load_settings(data_dir)
+    with unit_of_work(settings) as session:
+        issued = service.bootstrap(session, admin_email=settings.admin_email)
+    if issued is not None:
+        typer.echo(f"Created administrator {issued.user_email}. Its API token, shown only once:")
+        typer.echo(f"Token {issued.token}")
+        typer.echo(
+            "Use it as ubiops.Configuration(host=..., api_key={'Authorization': 'Token <token>'})."
+        )
+    typer.echo(f"modelyard serving http://{host}:{port}/v2.1 (data in {settings.data_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -1,0 +1,1 @@
+"""The domain: rules and orchestration, independent of any web or CLI framework."""

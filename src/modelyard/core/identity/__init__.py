@@ -1,0 +1,1 @@
+"""Identity: users, organizations, projects, subscriptions, API tokens and the principal."""

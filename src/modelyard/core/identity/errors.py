@@ -1,0 +1,33 @@
+"""Errors of the identity domain, worded for the person who sent the request."""
+
+from __future__ import annotations
+
+from modelyard.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+
+
+def organization_not_found(name: str) -> NotFound:
+    return NotFound(f"Organization '{name}' was not found", field="organization_name")
+
+
+def project_not_found(name: str) -> NotFound:
+    return NotFound(f"Project '{name}' was not found", field="project_name")
+
+
+def name_taken(kind: str, name: str) -> Conflict:
+    return Conflict(f"{kind} with name '{name}' already exists", field="name")
+
+
+def email_taken(email: str) -> Conflict:
+    return Conflict(f"A user with email '{email}' already exists", field="email")
+
+
+def not_organization_admin(name: str) -> PermissionDenied:
+    return PermissionDenied(f"Only admins of organization '{name}' may do this")
+
+
+def bad_token() -> Unauthenticated:
+    return Unauthenticated("Authentication credentials are missing, invalid or revoked")
+
+
+def invalid(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {reason}", field=field)

@@ -1,0 +1,108 @@
+"""Schemas of the identity domain: what services take (``*Create``, ``*Update``) and give back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Schema(BaseModel):
+    """Base: built from ORM rows by attribute, frozen once read."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: resolved from a token by every dialect alike."""
+
+    user_id: uuid.UUID
+    email: str
+    is_admin: bool
+    token_id: uuid.UUID | None = None
+
+
+class UserCreate(Schema):
+    email: str
+    password: str | None = None
+    name: str | None = None
+    surname: str | None = None
+    is_admin: bool = False
+
+
+class UserUpdate(Schema):
+    email: str | None = None
+    password: str | None = None
+    previous_password: str | None = None
+    name: str | None = None
+    surname: str | None = None
+
+
+class UserRead(Schema):
+    id: uuid.UUID
+    email: str
+    name: str | None
+    surname: str | None
+    is_admin: bool
+    registration_date: datetime
+
+
+class OrganizationCreate(Schema):
+    name: str
+    subscription: str
+    subscription_agreed: bool
+    subscription_end_date: date | None = None
+
+
+class OrganizationUpdate(Schema):
+    """Only the fields set are changed; ``subscription_end_date=None`` set clears it."""
+
+    name: str | None = None
+    subscription: str | None = None
+    subscription_agreed: bool | None = None
+    subscription_end_date: date | None = None
+
+
+class OrganizationRead(Schema):
+    id: uuid.UUID
+    name: str
+    subscription: str
+    subscription_end_date: date | None
+    status: str
+    creation_date: datetime
+
+
+class ProjectCreate(Schema):
+    name: str
+    organization_name: str
+
+
+class ProjectUpdate(Schema):
+    name: str
+
+
+class ProjectRead(Schema):
+    id: uuid.UUID
+    name: str
+    organization_name: str
+    creation_date: datetime
+
+
+class TokenRead(Schema):
+    id: uuid.UUID
+    user_email: str
+    prefix: str
+    description: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenIssued(Schema):
+    """A token right after creation: the only time its secret is known."""
+
+    id: uuid.UUID
+    user_email: str
+    token: str

@@ -1,0 +1,399 @@
+"""Identity rules: who may see and change users, organizations, projects and tokens.
+
+Services flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from modelyard.core.identity import repository as repo
+from modelyard.core.identity import rules
+from modelyard.core.identity.errors import (
+    bad_token,
+    email_taken,
+    invalid,
+    name_taken,
+    not_organization_admin,
+    organization_not_found,
+    project_not_found,
+)
+from modelyard.core.identity.schemas import (
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+    Principal,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from modelyard.db.tables import (
+    ApiTokenRow,
+    OrganizationMemberRow,
+    OrganizationRow,
+    ProjectRow,
+    UserRow,
+)
+from modelyard.db.types import utcnow
+from modelyard.errors import Conflict, NotFound, PermissionDenied
+
+# -- authentication -------------------------------------------------------------------------
+
+
+def authenticate(session: Session, token: str | None) -> Principal:
+    """The principal a token belongs to; unknown or revoked tokens are refused alike."""
+    if not token:
+        raise bad_token()
+    found = repo.get_token_by_hash(session, rules.hash_token(token))
+    if found is None or found[0].revoked_at is not None:
+        raise bad_token()
+    token_row, user = found
+    return Principal(
+        user_id=user.id, email=user.email, is_admin=user.is_admin, token_id=token_row.id
+    )
+
+
+def require_admin(principal: Principal) -> None:
+    """Platform administrators only."""
+    if not principal.is_admin:
+        raise PermissionDenied("Only modelyard administrators may do this")
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+def create_user(session: Session, data: UserCreate) -> UserRead:
+    """A new user; the password, when given, must be at least 8 characters long."""
+    email = rules.check_email(data.email)
+    if data.password is not None and len(data.password) < 8:
+        raise invalid("password", "must be at least 8 characters long")
+    if repo.get_user_by_email(session, email) is not None:
+        raise email_taken(email)
+    user = UserRow(
+        email=email,
+        name=data.name,
+        surname=data.surname,
+        is_admin=data.is_admin,
+        password_hash=rules.hash_password(data.password) if data.password else None,
+    )
+    repo.add(session, user, conflict=email_taken(email))
+    return UserRead.model_validate(user)
+
+
+def _user(session: Session, principal: Principal) -> UserRow:
+    user = repo.get_user(session, principal.user_id)
+    if user is None:
+        raise bad_token()
+    return user
+
+
+def get_user(session: Session, principal: Principal) -> UserRead:
+    return UserRead.model_validate(_user(session, principal))
+
+
+def update_user(session: Session, principal: Principal, data: UserUpdate) -> UserRead:
+    """Change one's own details; a new password needs the full policy and the previous one
+    (a user who only ever had tokens sets a first password without one)."""
+    user = _user(session, principal)
+    if data.password is not None:
+        had_password = user.password_hash is not None
+        if had_password and not rules.verify_password(
+            data.previous_password or "", user.password_hash
+        ):
+            raise invalid("previous_password", "does not match the current password")
+        user.password_hash = rules.hash_password(rules.check_new_password(data.password))
+    if data.email is not None:
+        email = rules.check_email(data.email)
+        other = repo.get_user_by_email(session, email)
+        if other is not None and other.id != user.id:
+            raise email_taken(email)
+        user.email = email
+    if data.name is not None:
+        user.name = data.name
+    if data.surname is not None:
+        user.surname = data.surname
+    repo.flush(session, conflict=email_taken(user.email))
+    return UserRead.model_validate(user)
+
+
+def delete_user(session: Session, principal: Principal) -> None:
+    """Remove oneself with one's tokens and memberships; the last administrator must stay."""
+    user = _user(session, principal)
+    if user.is_admin and repo.count_admins(session) <= 1:
+        raise Conflict("The last modelyard administrator cannot be deleted")
+    session.delete(user)
+    session.flush()
+
+
+# -- tokens ---------------------------------------------------------------------------------
+
+
+def issue_token(session: Session, email: str, *, description: str | None = None) -> TokenIssued:
+    """A new API token for the user with ``email``; its secret is returned only here."""
+    user = repo.get_user_by_email(session, rules.check_email(email))
+    if user is None:
+        raise NotFound(f"No user with email '{email}'", field="email")
+    secret = rules.new_token()
+    row = ApiTokenRow(
+        token_hash=rules.hash_token(secret),
+        prefix=secret[:10],
+        user_id=user.id,
+        description=description,
+    )
+    session.add(row)
+    session.flush()
+    return TokenIssued(id=row.id, user_email=user.email, token=secret)
+
+
+def revoke_token(session: Session, token_or_id: str) -> TokenRead:
+    """Revoke by token id or by the token itself; revoking twice is harmless."""
+    row = _find_token(session, token_or_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return _token_read(session, row)
+
+
+def list_tokens(session: Session, email: str | None = None) -> list[TokenRead]:
+    user_id = None
+    if email is not None:
+        user = repo.get_user_by_email(session, rules.check_email(email))
+        if user is None:
+            raise NotFound(f"No user with email '{email}'", field="email")
+        user_id = user.id
+    return [_token_read(session, row) for row in repo.list_tokens(session, user_id)]
+
+
+def _find_token(session: Session, token_or_id: str) -> ApiTokenRow:
+    try:
+        row = repo.get_token(session, uuid.UUID(token_or_id))
+    except ValueError:
+        found = repo.get_token_by_hash(session, rules.hash_token(token_or_id))
+        row = found[0] if found else None
+    if row is None:
+        raise NotFound("No such token", field="token")
+    return row
+
+
+def _token_read(session: Session, row: ApiTokenRow) -> TokenRead:
+    user = repo.get_user(session, row.user_id)
+    return TokenRead(
+        id=row.id,
+        user_email=user.email if user else "",
+        prefix=row.prefix,
+        description=row.description,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+# -- organizations --------------------------------------------------------------------------
+
+
+def _subscription(session: Session, name: str) -> str:
+    if repo.get_subscription(session, name) is None:
+        raise invalid("subscription", f"'{name}' is not a known subscription")
+    return name
+
+
+def _check_end_date(subscription: str, end_date: object) -> None:
+    if subscription == "free" and end_date is not None:
+        raise invalid("subscription_end_date", "a 'free' subscription cannot have an end date")
+
+
+def create_organization(
+    session: Session, principal: Principal, data: OrganizationCreate
+) -> OrganizationRead:
+    """A new organization; its creator becomes its admin."""
+    name = rules.check_name(data.name)
+    _subscription(session, data.subscription)
+    if not data.subscription_agreed:
+        raise invalid("subscription_agreed", "the services agreement must be accepted (true)")
+    _check_end_date(data.subscription, data.subscription_end_date)
+    if repo.get_organization_by_name(session, name) is not None:
+        raise name_taken("Organization", name)
+    organization = OrganizationRow(
+        name=name,
+        subscription=data.subscription,
+        subscription_agreed=True,
+        subscription_end_date=data.subscription_end_date,
+    )
+    repo.add(session, organization, conflict=name_taken("Organization", name))
+    session.add(
+        OrganizationMemberRow(
+            organization_id=organization.id, user_id=principal.user_id, admin=True
+        )
+    )
+    session.flush()
+    return OrganizationRead.model_validate(organization)
+
+
+def _visible_organization(
+    session: Session, principal: Principal, name: str, *, admin: bool = False
+) -> OrganizationRow:
+    organization = repo.get_organization_by_name(session, name)
+    if organization is None:
+        raise organization_not_found(name)
+    membership = repo.get_membership(session, organization.id, principal.user_id)
+    if membership is None:
+        raise organization_not_found(name)
+    if admin and not membership.admin:
+        raise not_organization_admin(name)
+    return organization
+
+
+def list_organizations(session: Session, principal: Principal) -> list[OrganizationRead]:
+    """The organizations the principal is a member of."""
+    rows = repo.list_organizations_of(session, principal.user_id)
+    return [OrganizationRead.model_validate(row) for row in rows]
+
+
+def get_organization(session: Session, principal: Principal, name: str) -> OrganizationRead:
+    return OrganizationRead.model_validate(_visible_organization(session, principal, name))
+
+
+def update_organization(
+    session: Session, principal: Principal, name: str, data: OrganizationUpdate
+) -> OrganizationRead:
+    """Rename, or change the subscription (which must be agreed to); admins only."""
+    organization = _visible_organization(session, principal, name, admin=True)
+    changed = data.model_fields_set
+    if "name" in changed and data.name is not None and data.name != organization.name:
+        new_name = rules.check_name(data.name)
+        if repo.get_organization_by_name(session, new_name) is not None:
+            raise name_taken("Organization", new_name)
+        organization.name = new_name
+    if "subscription" in changed and data.subscription is not None:
+        if data.subscription != organization.subscription and not data.subscription_agreed:
+            raise invalid("subscription_agreed", "must be true to change the subscription")
+        organization.subscription = _subscription(session, data.subscription)
+    if "subscription_end_date" in changed:
+        organization.subscription_end_date = data.subscription_end_date
+    _check_end_date(organization.subscription, organization.subscription_end_date)
+    repo.flush(session, conflict=name_taken("Organization", organization.name))
+    return OrganizationRead.model_validate(organization)
+
+
+# -- projects -------------------------------------------------------------------------------
+
+
+def _project_read(project: ProjectRow, organization: OrganizationRow) -> ProjectRead:
+    return ProjectRead(
+        id=project.id,
+        name=project.name,
+        organization_name=organization.name,
+        creation_date=project.creation_date,
+    )
+
+
+def create_project(session: Session, principal: Principal, data: ProjectCreate) -> ProjectRead:
+    """A new project in an organization the principal administers."""
+    name = rules.check_name(data.name)
+    organization = _visible_organization(session, principal, data.organization_name, admin=True)
+    if repo.get_project_by_name(session, name) is not None:
+        raise name_taken("Project", name)
+    project = ProjectRow(name=name, organization_id=organization.id)
+    repo.add(session, project, conflict=name_taken("Project", name))
+    return _project_read(project, organization)
+
+
+def visible_project(
+    session: Session, principal: Principal, name: str, *, admin: bool = False
+) -> tuple[ProjectRow, OrganizationRow]:
+    """The project, if the principal's organizations hold it; otherwise it does not exist."""
+    found = repo.get_project_by_name(session, name)
+    if found is None:
+        raise project_not_found(name)
+    project, organization = found
+    membership = repo.get_membership(session, organization.id, principal.user_id)
+    if membership is None:
+        raise project_not_found(name)
+    if admin and not membership.admin:
+        raise not_organization_admin(organization.name)
+    return project, organization
+
+
+def list_projects(
+    session: Session, principal: Principal, *, organization_name: str | None = None
+) -> list[ProjectRead]:
+    rows = repo.list_projects_of(session, principal.user_id, organization_name=organization_name)
+    return [_project_read(project, organization) for project, organization in rows]
+
+
+def get_project(session: Session, principal: Principal, name: str) -> ProjectRead:
+    return _project_read(*visible_project(session, principal, name))
+
+
+def update_project(
+    session: Session, principal: Principal, name: str, data: ProjectUpdate
+) -> ProjectRead:
+    """Rename a project; organization admins only."""
+    project, organization = visible_project(session, principal, name, admin=True)
+    new_name = rules.check_name(data.name)
+    if new_name != project.name:
+        if repo.get_project_by_name(session, new_name) is not None:
+            raise name_taken("Project", new_name)
+        project.name = new_name
+        repo.flush(session, conflict=name_taken("Project", new_name))
+    return _project_read(project, organization)
+
+
+def delete_project(session: Session, principal: Principal, name: str) -> None:
+    """Delete a project and everything in it; organization admins only."""
+    project, _ = visible_project(session, principal, name, admin=True)
+    session.delete(project)
+    session.flush()
+
+
+# -- sign-up --------------------------------------------------------------------------------
+
+
+def authorize_signup(principal: Principal | None, *, open_signup: bool) -> None:
+    """Who may create users: administrators, or anyone when sign-up is open."""
+    if open_signup:
+        return
+    if principal is None:
+        raise bad_token()
+    require_admin(principal)
+
+
+def require_terms(accepted: bool) -> None:
+    if not accepted:
+        raise invalid("terms_conditions", "the terms and conditions must be accepted (true)")
+
+
+# -- first start ----------------------------------------------------------------------------
+
+DEFAULT_ORGANIZATION = "default"
+DEFAULT_PROJECT = "default"
+
+
+def bootstrap(session: Session, *, admin_email: str) -> TokenIssued | None:
+    """On an empty database: an administrator, its token, and a default organization/project.
+
+    Returns the token (to be shown once), or None when users exist already.
+    """
+    if repo.count_users(session) > 0:
+        return None
+    admin = create_user(session, UserCreate(email=admin_email, is_admin=True))
+    principal = Principal(user_id=admin.id, email=admin.email, is_admin=True)
+    create_organization(
+        session,
+        principal,
+        OrganizationCreate(
+            name=DEFAULT_ORGANIZATION, subscription="enterprise", subscription_agreed=True
+        ),
+    )
+    create_project(
+        session,
+        principal,
+        ProjectCreate(name=DEFAULT_PROJECT, organization_name=DEFAULT_ORGANIZATION),
+    )
+    return issue_token(session, admin.email, description="created on first start")

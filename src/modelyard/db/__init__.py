@@ -1,0 +1,1 @@
+"""Metadata storage: engine and sessions, ORM rows, Alembic migrations."""

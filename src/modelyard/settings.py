@@ -1,0 +1,40 @@
+"""Settings: the only reader of the environment (``MODELYARD_*``).
+
+Built once at the edge (CLI, tests) and passed down; no module reads the environment at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything modelyard can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELYARD_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".modelyard"), description="where SQLite and artifacts live"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under data_dir when unset"
+    )
+    admin_email: str = Field(default="admin@modelyard.local")
+    open_signup: bool = Field(
+        default=False, description="let anyone create a user with POST /user (else admins only)"
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in effect: the configured one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'modelyard.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory if needed and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

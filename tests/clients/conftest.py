@@ -1,0 +1,40 @@
+"""The real ``ubiops==2.1.0`` client against a real server, once per backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import ubiops
+
+from tests.support.databases import BACKENDS, Templates, fresh_database
+from tests.support.server import RunningServer, running_server
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    workdir = tmp_path_factory.mktemp(f"server-{request.param}")
+    with (
+        fresh_database(templates, request.param, workdir) as url,
+        running_server(url, workdir / "data") as running,
+    ):
+        yield running
+
+
+def core_api(server: RunningServer, token: str) -> Iterator[ubiops.CoreApi]:
+    configuration = ubiops.Configuration(
+        host=f"{server.url}/v2.1", api_key={"Authorization": f"Token {token}"}
+    )
+    client = ubiops.ApiClient(configuration)
+    try:
+        yield ubiops.CoreApi(client)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def api(server: RunningServer) -> Iterator[ubiops.CoreApi]:
+    """The administrator's client."""
+    yield from core_api(server, server.token)

@@ -1,0 +1,100 @@
+"""A real modelyard server in a subprocess, as a user would start it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """Where the server listens, the admin token it printed, and what it was started with."""
+
+    url: str
+    token: str
+    data_dir: Path
+    database_url: str
+    process: subprocess.Popen[str]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run another ``modelyard`` command against the same data."""
+        return subprocess.run(
+            [sys.executable, "-m", "modelyard", *args, "--data-dir", str(self.data_dir)],
+            env=server_env(self.database_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+    env["MODELYARD_DATABASE_URL"] = database_url
+    return env
+
+
+def _read_token(process: subprocess.Popen[str], deadline: float) -> str:
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith("Token "):
+            return line.split()[1]
+    raise RuntimeError(f"server printed no token (exit code {process.poll()})")
+
+
+def wait_until_up(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/v2.1/status", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+@contextmanager
+def running_server(database_url: str, data_dir: Path) -> Iterator[RunningServer]:
+    """Start ``modelyard serve`` on a free port; stop it afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(data_dir)],
+        env=server_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        token = _read_token(process, deadline)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, deadline)
+        yield RunningServer(url, token, data_dir, database_url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
