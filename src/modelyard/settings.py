@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; SQLite under data_dir when unset"
     )
+    storage_url: str | None = Field(
+        default=None,
+        description="artifact store: a directory, file:// or s3://bucket/prefix; data_dir/artifacts when unset",
+    )
+    environments_dir: Path | None = Field(
+        default=None,
+        description="where version environments are built; data_dir/environments when unset",
+    )
+    executor: str = Field(default="local", description="what runs model instances: local")
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(
         default=False, description="let anyone create a user with POST /user (else admins only)"
@@ -33,6 +42,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'modelyard.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        """The artifact store in effect."""
+        return self.storage_url or str((self.data_dir / "artifacts").resolve())
+
+    @property
+    def resolved_environments_dir(self) -> Path:
+        """Where virtual environments of versions live (shared by versions alike)."""
+        return (self.environments_dir or self.data_dir / "environments").resolve()
 
     def ensure_data_dir(self) -> Path:
         """Create the data directory if needed and return it."""

@@ -91,6 +91,14 @@ class ProjectRead(Schema):
     creation_date: datetime
 
 
+class ProjectRef(Schema):
+    """The project a request acts in, as other domains see it."""
+
+    id: uuid.UUID
+    name: str
+    organization_id: uuid.UUID
+
+
 class TokenRead(Schema):
     id: uuid.UUID
     user_email: str

@@ -27,6 +27,7 @@ from modelyard.core.identity.schemas import (
     Principal,
     ProjectCreate,
     ProjectRead,
+    ProjectRef,
     ProjectUpdate,
     TokenIssued,
     TokenRead,
@@ -318,6 +319,14 @@ def visible_project(
     if admin and not membership.admin:
         raise not_organization_admin(organization.name)
     return project, organization
+
+
+def project_scope(
+    session: Session, principal: Principal, name: str, *, admin: bool = False
+) -> ProjectRef:
+    """The project other domains act in, once the principal may see (or administer) it."""
+    project, _ = visible_project(session, principal, name, admin=admin)
+    return ProjectRef.model_validate(project)
 
 
 def list_projects(

@@ -1,6 +1,7 @@
 """ORM rows (``*Row``). Importing this package registers every table on ``Base.metadata``."""
 
 from modelyard.db.tables.base import Base
+from modelyard.db.tables.data import BlobRow
 from modelyard.db.tables.identity import (
     ApiTokenRow,
     OrganizationMemberRow,
@@ -9,10 +10,17 @@ from modelyard.db.tables.identity import (
     SubscriptionRow,
     UserRow,
 )
+from modelyard.db.tables.observe import LogRow
+from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
 
 __all__ = [
     "ApiTokenRow",
     "Base",
+    "BlobRow",
+    "BuildRow",
+    "LogRow",
+    "ModelRow",
+    "ModelVersionRow",
     "OrganizationMemberRow",
     "OrganizationRow",
     "ProjectRow",

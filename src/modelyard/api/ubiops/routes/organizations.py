@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.ubiops import protocol as wire
-from modelyard.api.ubiops import translate
 from modelyard.api.ubiops.auth import PrincipalDep
+from modelyard.api.ubiops.protocol import identity as wire
+from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import service
 
 router = APIRouter()

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops import protocol as wire
-from modelyard.api.ubiops import translate
 from modelyard.api.ubiops.auth import OptionalPrincipalDep, PrincipalDep
+from modelyard.api.ubiops.protocol import identity as wire
+from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import service
 
 router = APIRouter()

@@ -1,16 +1,10 @@
-"""Wire models of the UbiOps v2.1 dialect: the JSON the ``ubiops==2.1.0`` client sends and reads."""
+"""Wire models of users, organizations and projects."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
-
-
-class Wire(BaseModel):
-    """Bodies ignore fields they do not know, as the vendor API does."""
-
-    model_config = ConfigDict(extra="ignore")
+from modelyard.api.ubiops.protocol import Wire
 
 
 class Status(Wire):

@@ -1,10 +1,9 @@
-"""Pure translation between UbiOps wire models and core schemas."""
+"""Translation of users, organizations and projects."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from modelyard.api.ubiops import protocol as wire
+from modelyard.api.ubiops.protocol import identity as wire
+from modelyard.api.ubiops.translate import timestamp
 from modelyard.core.identity.schemas import (
     OrganizationCreate,
     OrganizationRead,
@@ -14,11 +13,6 @@ from modelyard.core.identity.schemas import (
     UserRead,
     UserUpdate,
 )
-
-
-def timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, as UbiOps writes it."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def user_create(body: wire.UserPendingCreate) -> UserCreate:
