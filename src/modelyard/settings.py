@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     )
     storage_url: str | None = Field(
         default=None,
-        description="artifact store: a directory, file:// or s3://bucket/prefix; data_dir/artifacts when unset",
+        description="artifact store: a directory, file:// or s3://bucket/prefix "
+        "(data_dir/artifacts when unset)",
     )
     environments_dir: Path | None = Field(
         default=None,

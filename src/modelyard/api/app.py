@@ -10,18 +10,30 @@ from fastapi import FastAPI
 from modelyard import __version__
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops import create_ubiops_app
+from modelyard.core.serving.deployer import create_serving
 from modelyard.db.engine import make_engine, make_session_factory
 from modelyard.settings import Settings
+from modelyard.storage import open_store
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The modelyard server; the database must already be migrated."""
     engine = make_engine(settings.resolved_database_url)
-    context = AppContext(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    store = open_store(settings.resolved_storage_url)
+    context = AppContext(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        store=store,
+        serving=create_serving(settings, sessions, store),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        context.serving.start()
         yield
+        context.serving.stop()
         engine.dispose()
 
     app = FastAPI(

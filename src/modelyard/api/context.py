@@ -6,14 +6,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from modelyard.core.serving.deployer import Serving
 from modelyard.db.engine import SessionFactory
 from modelyard.settings import Settings
+from modelyard.storage import ArtifactStore
 
 
 @dataclass(frozen=True)
 class AppContext:
-    """Settings and database handles shared by the dialect sub-applications."""
+    """Settings, database handles and the artifact store shared by the dialect sub-applications."""
 
     settings: Settings
     engine: Engine
     sessions: SessionFactory
+    store: ArtifactStore
+    serving: Serving

@@ -18,10 +18,14 @@ def get_context(request: Request) -> AppContext:
 
 
 def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request, committed before the response is sent.
+
+    ``scope="function"`` makes FastAPI run the commit when the route returns, not after the
+    response has gone out: a client must never read its own write before it is committed.
+    """
     with transaction(context.sessions) as session:
         yield session
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

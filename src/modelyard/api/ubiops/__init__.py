@@ -6,7 +6,16 @@ from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops.errors import install_error_handlers
-from modelyard.api.ubiops.routes import organizations, projects, status, user
+from modelyard.api.ubiops.routes import (
+    blobs,
+    models,
+    organizations,
+    projects,
+    requests,
+    status,
+    user,
+    versions,
+)
 
 
 def create_ubiops_app(context: AppContext) -> FastAPI:
@@ -14,6 +23,15 @@ def create_ubiops_app(context: AppContext) -> FastAPI:
     app = FastAPI(title="modelyard: UbiOps v2.1", docs_url="/docs", redoc_url=None)
     app.state.context = context
     install_error_handlers(app)
-    for module in (status, user, organizations, projects):
+    for module in (
+        status,
+        user,
+        organizations,
+        projects,
+        blobs,
+        models,
+        versions,
+        requests,
+    ):
         app.include_router(module.router)
     return app

@@ -59,7 +59,6 @@ class BuildRow(Base):
     """One build of one package revision: its state and its whole log."""
 
     __tablename__ = "builds"
-    __table_args__ = (UniqueConstraint("version_id", "revision"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     version_id: Mapped[uuid.UUID] = mapped_column(

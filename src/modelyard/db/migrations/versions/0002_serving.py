@@ -143,7 +143,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_builds")),
-        sa.UniqueConstraint("version_id", "revision", name=op.f("uq_builds_version_id")),
     )
     with op.batch_alter_table("builds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_builds_version_id"), ["version_id"], unique=False)

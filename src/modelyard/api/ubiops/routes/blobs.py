@@ -1,0 +1,71 @@
+"""``/projects/{project}/blobs``: upload, list, download and delete blobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.protocol import blobs as wire
+from modelyard.api.ubiops.translate import blobs as translate
+from modelyard.core.data import service
+from modelyard.storage.base import iter_chunks
+
+router = APIRouter(prefix="/projects/{project_name}/blobs")
+
+
+def _chunks_then_close(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        yield from iter_chunks(stream)
+
+
+@router.post("", status_code=201)
+def blobs_create(
+    file: Annotated[UploadFile, File()],
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    blob_ttl: Annotated[int | None, Header(alias="blob-ttl")] = None,
+) -> wire.BlobList:
+    created = service.create_blob(
+        session, context.store, project, filename=file.filename, source=file.file, ttl=blob_ttl
+    )
+    return translate.blob(created)
+
+
+@router.get("")
+def blobs_list(
+    session: SessionDep,
+    project: ProjectDep,
+    count: Annotated[int, Query(alias="range")] = service.DEFAULT_RANGE,
+    creation_date: str | None = None,
+) -> list[wire.BlobList]:
+    since = translate.creation_date(creation_date)
+    return [
+        translate.blob(b) for b in service.list_blobs(session, project, count=count, since=since)
+    ]
+
+
+@router.get("/{blob_id}")
+def blobs_get(
+    blob_id: str, session: SessionDep, project: ProjectDep, context: ContextDep
+) -> StreamingResponse:
+    opened = service.open_blob(session, context.store, project, blob_id)
+    return StreamingResponse(
+        _chunks_then_close(opened.stream),
+        media_type="application/octet-stream",
+        headers=translate.download_headers(opened.blob),
+    )
+
+
+@router.delete("/{blob_id}", status_code=204)
+def blobs_delete(
+    blob_id: str, session: SessionDep, project: ProjectDep, context: ContextDep
+) -> Response:
+    service.delete_blob(session, context.store, project, blob_id)
+    return no_content()

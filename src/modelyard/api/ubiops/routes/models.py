@@ -1,0 +1,52 @@
+"""``/projects/{project}/models``: create, list, get, update and delete models."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.protocol import models as wire
+from modelyard.api.ubiops.translate import models as translate
+from modelyard.core.serving import service
+
+router = APIRouter(prefix="/projects/{project_name}/models")
+
+
+@router.post("", status_code=201)
+def models_create(
+    body: wire.ModelCreate, session: SessionDep, project: ProjectDep
+) -> wire.ModelList:
+    return translate.model(service.create_model(session, project, translate.model_create(body)))
+
+
+@router.get("")
+def models_list(session: SessionDep, project: ProjectDep) -> list[wire.ModelList]:
+    return [translate.model(m) for m in service.list_models(session, project)]
+
+
+@router.get("/{model_name}")
+def models_get(model_name: str, session: SessionDep, project: ProjectDep) -> wire.ModelList:
+    return translate.model(service.get_model(session, project, model_name))
+
+
+@router.patch("/{model_name}")
+def models_update(
+    model_name: str, body: wire.ModelUpdate, session: SessionDep, project: ProjectDep
+) -> wire.ModelList:
+    data = translate.model_update(body)
+    return translate.model(service.update_model(session, project, model_name, data))
+
+
+@router.delete("/{model_name}", status_code=204)
+def models_delete(
+    model_name: str,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> Response:
+    retired = service.delete_model(session, project, model_name)
+    after.add_task(context.serving.retire, retired)
+    return no_content()

@@ -1,0 +1,99 @@
+"""``…/models/{model}/versions``: versions, their deployment packages and builds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.protocol import models as wire
+from modelyard.api.ubiops.translate import models as translate
+from modelyard.core.serving import service
+from modelyard.storage.base import stream_object
+
+router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions")
+
+
+@router.post("", status_code=201)
+def model_versions_create(
+    model_name: str, body: wire.ModelVersionCreate, session: SessionDep, project: ProjectDep
+) -> wire.ModelVersionList:
+    data = translate.version_create(body)
+    return translate.version(service.create_version(session, project, model_name, data))
+
+
+@router.get("")
+def model_versions_list(
+    model_name: str, session: SessionDep, project: ProjectDep
+) -> list[wire.ModelVersionList]:
+    return [translate.version(v) for v in service.list_versions(session, project, model_name)]
+
+
+@router.get("/{version}")
+def model_versions_get(
+    model_name: str, version: str, session: SessionDep, project: ProjectDep
+) -> wire.ModelVersionList:
+    return translate.version(service.get_version(session, project, model_name, version))
+
+
+@router.patch("/{version}")
+def model_versions_update(
+    model_name: str,
+    version: str,
+    body: wire.ModelVersionUpdate,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.ModelVersionList:
+    data = translate.version_update(body)
+    updated = service.update_version(session, project, model_name, version, data)
+    after.add_task(context.serving.reconfigure, updated.id)
+    after.add_task(context.serving.wake_builder)
+    return translate.version(updated)
+
+
+@router.delete("/{version}", status_code=204)
+def model_versions_delete(
+    model_name: str,
+    version: str,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> Response:
+    retired = service.delete_version(session, project, model_name, version)
+    after.add_task(context.serving.retire, [retired])
+    return no_content()
+
+
+@router.put("/{version}/upload")
+def model_versions_file_upload(
+    model_name: str,
+    version: str,
+    file: Annotated[UploadFile, File()],
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.Success:
+    service.upload_package(session, context.store, project, model_name, version, source=file.file)
+    after.add_task(context.serving.wake_builder)
+    return wire.Success(success=True)
+
+
+@router.get("/{version}/download")
+def model_versions_file_download(
+    model_name: str, version: str, session: SessionDep, project: ProjectDep, context: ContextDep
+) -> StreamingResponse:
+    package = service.package_download(session, context.store, project, model_name, version)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{package.filename}"',
+        "Content-Length": str(package.size),
+    }
+    chunks = stream_object(context.store, package.storage_key)
+    return StreamingResponse(chunks, media_type="application/zip", headers=headers)

@@ -1,0 +1,47 @@
+"""Translation of blobs: the list query, the details, the download headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from modelyard.api.ubiops.protocol import blobs as wire
+from modelyard.api.ubiops.translate import timestamp
+from modelyard.core.data.schemas import BlobRead
+from modelyard.errors import InvalidInput
+
+
+def blob(blob: BlobRead) -> wire.BlobList:
+    return wire.BlobList(
+        id=str(blob.id),
+        creation_date=timestamp(blob.creation_date),
+        filename=blob.filename,
+        size=blob.size,
+        ttl=blob.ttl,
+    )
+
+
+def creation_date(value: str | None) -> datetime | None:
+    """The seed's ``YYYY-MM-DD HH:MM:SS`` in UTC; ISO 8601 with ``T`` or an offset works too."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"creation_date: '{value}' is not a date and time as YYYY-MM-DD HH:MM:SS",
+            field="creation_date",
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def download_headers(blob: BlobRead) -> dict[str, str]:
+    """Exact length (the client checks it) and the original name, readable by any client."""
+    fallback = blob.filename.encode("ascii", "replace").decode().replace('"', "_")
+    fallback = fallback.replace("\\", "_")
+    return {
+        "Content-Disposition": (
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(blob.filename)}"
+        ),
+        "Content-Length": str(blob.size),
+    }

@@ -1,0 +1,1 @@
+"""Data: blobs (files uploaded for requests, kept for a time to live); datasets come later."""

@@ -1,0 +1,1 @@
+"""Serving: models, their versions and deployment packages, builds, and requests to them."""

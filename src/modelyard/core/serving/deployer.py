@@ -1,0 +1,175 @@
+"""The serving runtime of one server: builds, deployments and direct requests.
+
+It joins the database (the source of truth) to an ``Executor`` (what runs instances). Which
+executor runs them is chosen by name; the core only speaks the ``Executor`` protocol.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from uv import find_uv_bin
+
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.serving import repository as repo
+from modelyard.core.serving import requests
+from modelyard.core.serving.builder import Builder, deployment_context, package_dir
+from modelyard.core.serving.logs import LogTags, LogWriter
+from modelyard.core.serving.schemas import RequestResult
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.tables import ModelRow, ModelVersionRow
+from modelyard.errors import Conflict
+from modelyard.runtime import (
+    EnvironmentBuilder,
+    Executor,
+    InstanceSpec,
+    create_executor,
+    unpack_package,
+)
+from modelyard.settings import Settings
+from modelyard.storage import ArtifactStore
+
+
+class Serving:
+    """Everything that runs user code on behalf of the API, started and stopped with it."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        store: ArtifactStore,
+        *,
+        environments: EnvironmentBuilder,
+        executor_factory: Callable[[LogWriter], Executor],
+        packages_root: Path,
+    ) -> None:
+        self.sessions, self.store = sessions, store
+        self.environments, self.packages_root = environments, packages_root
+        self.logs = LogWriter(sessions)
+        self.executor: Executor = executor_factory(self.logs)
+        self.builder = Builder(sessions, store, environments, packages_root=packages_root)
+        self._deployed: dict[str, InstanceSpec] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self.logs.start()
+        self.builder.start()
+
+    def stop(self) -> None:
+        self.builder.stop()
+        self.executor.shutdown()
+        self.logs.close()
+
+    def wake_builder(self) -> None:
+        """A build was queued (and committed): start on it now rather than at the next poll."""
+        self.builder.wake()
+
+    def retire(self, version_ids: Iterable[uuid.UUID]) -> None:
+        """Stop the instances of deleted versions and forget their unpacked packages."""
+        for version_id in version_ids:
+            key = str(version_id)
+            with self._lock:
+                self._deployed.pop(key, None)
+            self.executor.undeploy(key)
+            shutil.rmtree(self.packages_root / key, ignore_errors=True)
+
+    def reconfigure(self, version_id: uuid.UUID) -> None:
+        """Apply new scaling settings to running instances (or start the minimum now)."""
+        with transaction(self.sessions) as session:
+            version = session.get(ModelVersionRow, version_id)
+            spec = self._spec(session, version) if version is not None else None
+        if spec is not None and (spec.minimum_instances > 0 or str(version_id) in self._deployed):
+            self._ensure(spec, version_id)
+
+    def request(
+        self, project: ProjectRef, model_name: str, version: str, data: Any, *, timeout: int
+    ) -> RequestResult:
+        """One direct request, answered when the model has answered."""
+        with transaction(self.sessions) as session:
+            prepared, model, row = requests.prepare(
+                session, self.store, project, model_name, version, data
+            )
+            spec = self._spec(session, row, model)
+        try:
+            if spec is None:
+                raise Conflict(
+                    f"Version '{version}' has no successful build to run", field="version"
+                )
+            self._ensure(spec, row.id)
+            outcome = self.executor.request(
+                spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
+            )
+
+            def save_blob(path: Path) -> str:
+                with transaction(self.sessions) as session:
+                    return requests.save_output_blob(session, self.store, project, path)
+
+            return requests.finish(prepared, outcome, save_blob)
+        finally:
+            shutil.rmtree(prepared.scratch, ignore_errors=True)
+
+    def _spec(
+        self, session: Any, version: ModelVersionRow, model: ModelRow | None = None
+    ) -> InstanceSpec | None:
+        build = repo.succeeded_build(session, version.id, version.revision)
+        if build is None or build.environment_key is None:
+            return None
+        model = model or session.get(ModelRow, version.model_id)
+        assert model is not None
+        self.logs.tag(str(version.id), LogTags(model.project_id, model.name, version.version))
+        python = self.environments.root_dir / build.environment_key / "bin" / "python"
+        target = package_dir(self.packages_root, version.id, version.revision)
+        return InstanceSpec(
+            key=str(version.id),
+            python=str(python),
+            package_dir=str(target / "model_package"),
+            context=deployment_context(model, version),
+            memory_mb=version.memory_allocation,
+            minimum_instances=version.minimum_instances,
+            maximum_instances=version.maximum_instances,
+            maximum_idle_time=float(version.maximum_idle_time),
+        )
+
+    def _ensure(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
+        """Deploy ``spec`` unless exactly it is deployed already."""
+        with self._lock:
+            if self._deployed.get(spec.key) == spec:
+                return
+            self._unpack_if_missing(spec, version_id)
+            self.executor.deploy(spec)
+            self._deployed[spec.key] = spec
+
+    def _unpack_if_missing(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
+        """Another server built it, or the directory was cleaned: unpack from the store."""
+        model_dir = Path(spec.package_dir)
+        if model_dir.is_dir():
+            return
+        with transaction(self.sessions) as session:
+            version = session.get(ModelVersionRow, version_id)
+            key = version.package_key if version else None
+        if key is None:
+            return
+        with tempfile.TemporaryDirectory(prefix="modelyard-unpack-") as scratch:
+            archive = self.store.fetch(key, Path(scratch) / "package.zip")
+            unpack_package(archive, model_dir.parent)
+
+
+def create_serving(settings: Settings, sessions: SessionFactory, store: ArtifactStore) -> Serving:
+    """The serving runtime the settings ask for (environments, packages, executor)."""
+    environments = EnvironmentBuilder(settings.resolved_environments_dir, find_uv_bin())
+
+    def executor_factory(sink: LogWriter) -> Executor:
+        return create_executor(settings.executor, log_sink=sink)
+
+    return Serving(
+        sessions,
+        store,
+        environments=environments,
+        executor_factory=executor_factory,
+        packages_root=(settings.data_dir / "packages").resolve(),
+    )

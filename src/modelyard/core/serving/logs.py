@@ -1,0 +1,95 @@
+"""Instance and build output kept as log rows, written in batches off the request path."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.tables import LogRow
+from modelyard.runtime import LogRecord
+
+FLUSH_INTERVAL = 0.5
+MAX_LINE = 10_000
+
+
+@dataclass(frozen=True)
+class LogTags:
+    """What a deployment's log lines are about."""
+
+    project_id: uuid.UUID
+    model_name: str
+    model_version: str
+
+
+class LogWriter:
+    """A sink for runtime log records: queued at once, written every half second."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self.tags: dict[str, LogTags] = {}
+        self._queue: queue.SimpleQueue[tuple[LogTags, LogRecord] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="modelyard-logs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def tag(self, key: str, tags: LogTags) -> None:
+        """Attribute records of deployment ``key`` to a project, model and version."""
+        self.tags[key] = tags
+
+    def __call__(self, record: LogRecord) -> None:
+        tags = self.tags.get(record.key)
+        if tags is not None:
+            self._queue.put((tags, record))
+
+    def close(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            batch, done = self._drain()
+            if batch:
+                self._write(batch)
+            if done:
+                return
+
+    def _drain(self) -> tuple[list[tuple[LogTags, LogRecord]], bool]:
+        batch: list[tuple[LogTags, LogRecord]] = []
+        try:
+            item = self._queue.get(timeout=FLUSH_INTERVAL)
+        except queue.Empty:
+            return batch, False
+        while item is not None:
+            batch.append(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _write(self, batch: list[tuple[LogTags, LogRecord]]) -> None:
+        rows = [
+            LogRow(
+                project_id=tags.project_id,
+                date=datetime.fromtimestamp(record.time, UTC),
+                log=record.line[:MAX_LINE] or " ",
+                level="error" if record.stream == "stderr" else "info",
+                system=record.stream == "system",
+                model_name=tags.model_name,
+                model_version=tags.model_version,
+                request_id=record.request_id,
+            )
+            for tags, record in batch
+        ]
+        try:
+            with transaction(self.sessions) as session:
+                session.add_all(rows)
+        except Exception:  # noqa: S110 (logging must never take the server down)
+            pass

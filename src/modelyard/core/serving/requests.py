@@ -1,0 +1,138 @@
+"""Direct requests: check the input, run the model on an instance, check the output.
+
+The database is touched in two short transactions (before and after the model runs), never
+while the model runs, so a slow model holds no connection.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from modelyard.core.data import service as blobs
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.serving import rules
+from modelyard.core.serving.errors import not_available
+from modelyard.core.serving.schemas import FieldSpec, RequestResult
+from modelyard.core.serving.service import get_version_rows
+from modelyard.db.tables import ModelRow, ModelVersionRow
+from modelyard.runtime import RequestOutcome
+from modelyard.storage import ArtifactStore
+
+DEFAULT_BLOB_TTL = 259200
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A checked request, ready to run outside any transaction."""
+
+    request_id: str
+    version_id: uuid.UUID
+    data: Any
+    output_type: str
+    output_fields: list[FieldSpec]
+    scratch: Path
+
+
+def prepare(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    model_name: str,
+    version: str,
+    data: Any,
+) -> tuple[PreparedRequest, ModelRow, ModelVersionRow]:
+    """Check the version is available and the input fits; put input blobs on local disk."""
+    model, row = get_version_rows(session, project, model_name, version)
+    if row.status != "available":
+        raise not_available(model.name, row.version, row.status)
+    inputs = [FieldSpec.model_validate(f) for f in model.input_fields]
+    rules.check_input(model.input_type, inputs, data)
+    scratch = Path(tempfile.mkdtemp(prefix="modelyard-request-"))
+    try:
+        data = _blobs_to_paths(session, store, project, inputs, data, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    prepared = PreparedRequest(
+        request_id=str(uuid.uuid4()),
+        version_id=row.id,
+        data=data,
+        output_type=model.output_type,
+        output_fields=[FieldSpec.model_validate(f) for f in model.output_fields],
+        scratch=scratch,
+    )
+    return prepared, model, row
+
+
+def _blobs_to_paths(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    fields: list[FieldSpec],
+    data: Any,
+    scratch: Path,
+) -> Any:
+    blob_fields = [f.name for f in fields if f.data_type == "blob"]
+    if not blob_fields or not isinstance(data, dict):
+        return data
+    converted = dict(data)
+    for name in blob_fields:
+        if converted.get(name) is not None:
+            target = scratch / name
+            target.mkdir()
+            path = blobs.fetch_blob_to(session, store, project, str(converted[name]), target)
+            converted[name] = str(path)
+    return converted
+
+
+BlobSaver = Callable[[Path], str]
+
+
+def finish(
+    prepared: PreparedRequest, outcome: RequestOutcome, save_blob: BlobSaver
+) -> RequestResult:
+    """Turn the instance's answer into the request's result; output blobs become blobs."""
+    request_id = prepared.request_id
+    if not outcome.success:
+        return RequestResult(request_id=request_id, success=False, error_message=outcome.error)
+    problems = rules.data_problems(
+        prepared.output_type, prepared.output_fields, outcome.result, side="output"
+    )
+    if problems:
+        reason = "the model's output does not match its output fields: " + "; ".join(problems)
+        return RequestResult(request_id=request_id, success=False, error_message=reason)
+    try:
+        result = _paths_to_blobs(prepared, outcome.result, save_blob)
+    except (OSError, ValueError) as exc:
+        reason = f"the model returned a blob output that cannot be read: {exc}"
+        return RequestResult(request_id=request_id, success=False, error_message=reason)
+    return RequestResult(request_id=request_id, success=True, result=result)
+
+
+def _paths_to_blobs(prepared: PreparedRequest, result: Any, save_blob: BlobSaver) -> Any:
+    blob_fields = [f.name for f in prepared.output_fields if f.data_type == "blob"]
+    if not blob_fields or not isinstance(result, dict):
+        return result
+    converted = dict(result)
+    for name in blob_fields:
+        if converted.get(name) is not None:
+            path = Path(str(converted[name]))
+            if not path.is_file():
+                raise ValueError(f"field '{name}': '{path}' is not a file")
+            converted[name] = save_blob(path)
+    return converted
+
+
+def save_output_blob(
+    session: Session, store: ArtifactStore, project: ProjectRef, path: Path
+) -> str:
+    """Store a file a model returned as a new blob of the project; returns its id."""
+    return str(blobs.create_blob_from_file(session, store, project, path, DEFAULT_BLOB_TTL).id)

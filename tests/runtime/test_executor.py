@@ -1,0 +1,68 @@
+"""The executor registry and the local executor, end to end with a real instance."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelyard.runtime import (
+    Executor,
+    InstanceSpec,
+    LocalExecutor,
+    NotDeployedError,
+    create_executor,
+    executor_names,
+    register_executor,
+    unregister_executor,
+)
+from tests.runtime.support import LogCollector, write_package
+
+ADDER = """
+    class Model:
+        def __init__(self, base_directory, context):
+            pass
+
+        def request(self, data):
+            print("adding")
+            return {"sum": data["a"] + data["b"]}
+"""
+
+
+class TestLocalExecutor:
+    def test_it_deploys_and_serves_a_request_through_the_supervisor(
+        self, tmp_path: Path, logs: LogCollector
+    ) -> None:
+        executor: Executor = create_executor("local", log_sink=logs, reap_interval=0.1)
+        assert isinstance(executor, LocalExecutor)
+        spec = InstanceSpec(
+            key="adder", python=sys.executable, package_dir=str(write_package(tmp_path, ADDER))
+        )
+        try:
+            executor.deploy(spec)
+            outcome = executor.request("adder", {"a": 2, "b": 3}, request_id="x1", timeout=10)
+            executor.undeploy("adder")
+            with pytest.raises(NotDeployedError):
+                executor.request("adder", {"a": 1, "b": 1}, request_id="x2", timeout=10)
+        finally:
+            executor.shutdown()
+        assert outcome.result == {"sum": 5}
+        assert logs.lines("x1", "stdout") == ["adding"]
+
+
+class TestRegistry:
+    def test_an_unknown_name_is_refused_listing_the_known_ones(self, logs: LogCollector) -> None:
+        with pytest.raises(ValueError, match="unknown executor 'celery'; known executors: local"):
+            create_executor("celery", log_sink=logs)
+
+    def test_a_registered_executor_is_created_by_its_name(self, logs: LogCollector) -> None:
+        register_executor("local-copy", LocalExecutor)
+        try:
+            executor = create_executor("local-copy", log_sink=logs)
+            executor.shutdown()
+            assert "local-copy" in executor_names()
+            assert isinstance(executor, LocalExecutor)
+        finally:
+            unregister_executor("local-copy")
+        assert "local-copy" not in executor_names()
