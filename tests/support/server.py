@@ -71,30 +71,49 @@ def wait_until_up(url: str, deadline: float) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-@contextmanager
-def running_server(database_url: str, data_dir: Path) -> Iterator[RunningServer]:
-    """Start ``modelyard serve`` on a free port; stop it afterwards."""
-    port = free_port()
+def start_process(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[str]:
+    """``modelyard serve`` in a subprocess, its output piped for reading."""
     command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port)]
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [*command, "--data-dir", str(data_dir)],
         env=server_env(database_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def stop_process(process: subprocess.Popen[str], *, kill: bool = False) -> None:
+    """Stop politely (SIGTERM, as a user's Ctrl-C), or kill outright to simulate a crash."""
+    if kill:
+        process.kill()
+    else:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@contextmanager
+def running_server(
+    database_url: str, data_dir: Path, *, token: str | None = None, port: int | None = None
+) -> Iterator[RunningServer]:
+    """Start ``modelyard serve`` on a free port; stop it afterwards.
+
+    On a fresh database the server prints the administrator's token; on a restart pass the
+    token from before.
+    """
+    port = port or free_port()
+    process = start_process(database_url, data_dir, port)
     try:
         deadline = time.monotonic() + 60
-        token = _read_token(process, deadline)
+        token = token or _read_token(process, deadline)
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, deadline)
         yield RunningServer(url, token, data_dir, database_url, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_process(process)

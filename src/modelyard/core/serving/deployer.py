@@ -6,6 +6,7 @@ executor runs them is chosen by name; the core only speaks the ``Executor`` prot
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -35,6 +36,8 @@ from modelyard.runtime import (
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
+logger = logging.getLogger(__name__)
+
 
 class Serving:
     """Everything that runs user code on behalf of the API, started and stopped with it."""
@@ -59,6 +62,17 @@ class Serving:
     def start(self) -> None:
         self.logs.start()
         self.builder.start()
+        threading.Thread(target=self._warm_up, name="modelyard-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        """After a restart, bring back the instances that versions keep warm."""
+        with transaction(self.sessions) as session:
+            warm = repo.warm_version_ids(session)
+        for version_id in warm:
+            try:
+                self.reconfigure(version_id)
+            except Exception:
+                logger.exception("could not start the warm instances of version %s", version_id)
 
     def stop(self) -> None:
         self.builder.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import uuid
@@ -12,6 +13,7 @@ from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import LogRow
 from modelyard.runtime import LogRecord
 
+logger = logging.getLogger(__name__)
 FLUSH_INTERVAL = 0.5
 MAX_LINE = 10_000
 
@@ -91,5 +93,5 @@ class LogWriter:
         try:
             with transaction(self.sessions) as session:
                 session.add_all(rows)
-        except Exception:  # noqa: S110 (logging must never take the server down)
-            pass
+        except Exception:
+            logger.exception("could not save %d log lines", len(rows))

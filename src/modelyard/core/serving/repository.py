@@ -115,3 +115,20 @@ def succeeded_build(session: Session, version_id: uuid.UUID, revision: int) -> B
         .limit(1)
     )
     return session.scalar(query)
+
+
+def version_ids_in_project(session: Session, project_id: uuid.UUID) -> list[uuid.UUID]:
+    query = (
+        select(ModelVersionRow.id)
+        .join(ModelRow, ModelRow.id == ModelVersionRow.model_id)
+        .where(ModelRow.project_id == project_id)
+    )
+    return list(session.scalars(query).all())
+
+
+def warm_version_ids(session: Session) -> list[uuid.UUID]:
+    """Available versions that keep instances running even without requests."""
+    query = select(ModelVersionRow.id).where(
+        ModelVersionRow.status == "available", ModelVersionRow.minimum_instances > 0
+    )
+    return list(session.scalars(query).all())

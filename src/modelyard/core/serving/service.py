@@ -295,3 +295,8 @@ def latest_build(
     _, row = get_version_rows(session, project, model_name, version)
     build = repo.latest_build(session, row.id)
     return BuildRead.model_validate(build) if build else None
+
+
+def versions_in_project(session: Session, project: ProjectRef) -> list[uuid.UUID]:
+    """The ids of every version in a project, so its instances can stop when it goes."""
+    return repo.version_ids_in_project(session, project.id)

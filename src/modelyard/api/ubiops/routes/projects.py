@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, BackgroundTasks, Response
 
-from modelyard.api.deps import SessionDep
+from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import PrincipalDep
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import service
 from modelyard.core.identity.schemas import ProjectCreate, ProjectUpdate
+from modelyard.core.serving import service as serving
 
 router = APIRouter()
 
@@ -44,6 +45,15 @@ def projects_update(
 
 
 @router.delete("/projects/{project_name}", status_code=204)
-def projects_delete(project_name: str, session: SessionDep, principal: PrincipalDep) -> Response:
+def projects_delete(
+    project_name: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> Response:
+    project = service.project_scope(session, principal, project_name, admin=True)
+    retired = serving.versions_in_project(session, project)
     service.delete_project(session, principal, project_name)
+    after.add_task(context.serving.retire, retired)
     return no_content()
