@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         description="where version environments are built; data_dir/environments when unset",
     )
     executor: str = Field(default="local", description="what runs model instances: local")
+    job_concurrency: int = Field(default=8, ge=1, description="queued jobs run at once per server")
+    job_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a claimed job returns to the queue if not renewed in this time",
+    )
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(
         default=False, description="let anyone create a user with POST /user (else admins only)"

@@ -93,7 +93,8 @@ class TestInstanceFaults:
             deploy(api, "fragile", model_zip(tmp_path / "f.zip", FRAGILE_MODEL))
             wait_for(api, "fragile")
             first = api.model_requests_create("default", "fragile", "v1", "hello")
-            assert first.success and first.result.startswith("pid ")
+            assert first.success
+            assert first.result.startswith("pid ")
 
             crashed = api.model_requests_create("default", "fragile", "v1", "crash")
             assert crashed.success is False

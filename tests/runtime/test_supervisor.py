@@ -75,6 +75,7 @@ class TestCrashes:
         crashed = ask(supervisor, {"action": "crash"})
         assert not crashed.success
         assert crashed.error == "the instance stopped while handling the request (exit code 3)"
+        assert crashed.lost
         second = pid_of(ask(supervisor, {}))
         assert second != first
         assert gone(first)
@@ -100,6 +101,7 @@ class TestTimeouts:
         assert time.monotonic() - started < 5
         assert not slow.success
         assert slow.error == "the request timed out after 0.5 seconds; its instance was stopped"
+        assert not slow.lost
         assert gone(first)
         assert wait_until(lambda: supervisor.instance_count("dep") == 1)
         assert pid_of(ask(supervisor, {})) != first

@@ -71,12 +71,14 @@ def wait_until_up(url: str, deadline: float) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-def start_process(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_process(
+    database_url: str, data_dir: Path, port: int, *, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """``modelyard serve`` in a subprocess, its output piped for reading."""
     command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port)]
     return subprocess.Popen(
         [*command, "--data-dir", str(data_dir)],
-        env=server_env(database_url),
+        env={**server_env(database_url), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -100,7 +102,12 @@ def stop_process(process: subprocess.Popen[str], *, kill: bool = False) -> None:
 
 @contextmanager
 def running_server(
-    database_url: str, data_dir: Path, *, token: str | None = None, port: int | None = None
+    database_url: str,
+    data_dir: Path,
+    *,
+    token: str | None = None,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[RunningServer]:
     """Start ``modelyard serve`` on a free port; stop it afterwards.
 
@@ -108,7 +115,7 @@ def running_server(
     token from before.
     """
     port = port or free_port()
-    process = start_process(database_url, data_dir, port)
+    process = start_process(database_url, data_dir, port, env=env)
     try:
         deadline = time.monotonic() + 60
         token = token or _read_token(process, deadline)

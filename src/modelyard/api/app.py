@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from modelyard import __version__
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops import create_ubiops_app
-from modelyard.core.serving.deployer import create_serving
+from modelyard.core.background import create_background
 from modelyard.db.engine import make_engine, make_session_factory
 from modelyard.settings import Settings
 from modelyard.storage import open_store
@@ -21,19 +21,21 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
     sessions = make_session_factory(engine)
     store = open_store(settings.resolved_storage_url)
+    background = create_background(settings, sessions, store)
     context = AppContext(
         settings=settings,
         engine=engine,
         sessions=sessions,
         store=store,
-        serving=create_serving(settings, sessions, store),
+        serving=background.serving,
+        worker=background.worker,
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        context.serving.start()
+        background.start()
         yield
-        context.serving.stop()
+        background.stop()
         engine.dispose()
 
     app = FastAPI(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from modelyard.core.jobs.worker import Worker
 from modelyard.core.serving.deployer import Serving
 from modelyard.db.engine import SessionFactory
 from modelyard.settings import Settings
@@ -21,3 +22,4 @@ class AppContext:
     sessions: SessionFactory
     store: ArtifactStore
     serving: Serving
+    worker: Worker

@@ -130,13 +130,12 @@ class Instance:
             self.kill()
             raise RequestTimeout from None
         if reply is None and self._killed:
-            return RequestOutcome(
-                False, None, "the instance was stopped while handling the request"
-            )
+            message = "the instance was stopped while handling the request"
+            return RequestOutcome(False, None, message, lost=True)
         if reply is None:
             message = f"the instance stopped while handling the request ({self._exit_reason()})"
             self.emit(request_id, "system", message)
-            return RequestOutcome(False, None, message)
+            return RequestOutcome(False, None, message, lost=True)
         return RequestOutcome(bool(reply.get("success")), reply.get("result"), reply.get("error"))
 
     def _exit_reason(self) -> str:

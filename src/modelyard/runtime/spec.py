@@ -37,6 +37,8 @@ class RequestOutcome:
     success: bool
     result: Any = None
     error: str | None = None
+    lost: bool = False
+    """The instance went away mid-request: no answer came, so running it again is safe."""
 
 
 @dataclass(frozen=True)

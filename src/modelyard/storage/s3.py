@@ -17,7 +17,8 @@ unless the URL's query names them:
   since self-hosted servers rarely resolve bucket subdomains.
 
 Uploads and downloads stream through boto3's transfer manager in parts of ``PART_SIZE`` bytes,
-so memory stays bounded whatever the object's size.
+at most four in memory at once, so memory stays bounded (about 32 MiB per upload) whatever the
+object's size.
 """
 
 from __future__ import annotations
@@ -99,8 +100,7 @@ def _is_missing(error: ClientError) -> bool:
 
 
 class S3Store:
-    """Objects under ``prefix`` in one bucket; the client is shared, as boto3 clients are
-    thread-safe."""
+    """Objects under ``prefix`` in one bucket, through one (thread-safe) boto3 client."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "") -> None:
         self.client = client
@@ -109,6 +109,7 @@ class S3Store:
         self._transfer = TransferConfig(
             multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=4
         )
+        self._transfer.max_in_memory_upload_chunks = 4
 
     def _object_key(self, key: str) -> str:
         if any(segment in ("", ".", "..") for segment in key.split("/")):

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops.errors import install_error_handlers
 from modelyard.api.ubiops.routes import (
+    batch,
     blobs,
     models,
     organizations,
@@ -32,6 +33,7 @@ def create_ubiops_app(context: AppContext) -> FastAPI:
         models,
         versions,
         requests,
+        batch,
     ):
         app.include_router(module.router)
     return app

@@ -329,6 +329,12 @@ def project_scope(
     return ProjectRef.model_validate(project)
 
 
+def project_ref(session: Session, project_id: uuid.UUID) -> ProjectRef | None:
+    """A project by id, for work that runs without a principal (queued jobs)."""
+    project = session.get(ProjectRow, project_id)
+    return ProjectRef.model_validate(project) if project else None
+
+
 def list_projects(
     session: Session, principal: Principal, *, organization_name: str | None = None
 ) -> list[ProjectRead]:

@@ -17,7 +17,9 @@ from typing import Any
 
 from uv import find_uv_bin
 
+from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving import requests
 from modelyard.core.serving.builder import Builder, deployment_context, package_dir
@@ -25,7 +27,7 @@ from modelyard.core.serving.logs import LogTags, LogWriter
 from modelyard.core.serving.schemas import RequestResult
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import ModelRow, ModelVersionRow
-from modelyard.errors import Conflict
+from modelyard.errors import Conflict, DomainError
 from modelyard.runtime import (
     EnvironmentBuilder,
     Executor,
@@ -37,6 +39,7 @@ from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
 logger = logging.getLogger(__name__)
+BATCH_TIMEOUT = 3600
 
 
 class Serving:
@@ -109,12 +112,45 @@ class Serving:
                 session, self.store, project, model_name, version, data
             )
             spec = self._spec(session, row, model)
-        try:
+        if spec is None:
+            shutil.rmtree(prepared.scratch, ignore_errors=True)
+            raise Conflict(f"Version '{version}' has no successful build to run", field="version")
+        result, _ = self._execute(spec, prepared, project, timeout=timeout)
+        return result
+
+    def run_batch(self, job: ClaimedJob) -> JobOutcome:
+        """The job handler of batch requests: run one, pinned to the version it was made for."""
+        with transaction(self.sessions) as session:
+            row = session.get(ModelVersionRow, job.subject_id)
+            model = session.get(ModelRow, row.model_id) if row else None
+            project = identity.project_ref(session, job.project_id)
+            if row is None or model is None or project is None:
+                return JobOutcome(False, error="the version this request was made for is gone")
+            spec = self._spec(session, row, model) if row.status == "available" else None
             if spec is None:
-                raise Conflict(
-                    f"Version '{version}' has no successful build to run", field="version"
+                reason = f"version '{row.version}' is {row.status}; the request waits for it"
+                return JobOutcome(False, error=reason, retryable=True)
+            try:
+                prepared = requests.prepare_checked(
+                    session, self.store, project, model, row, job.payload.get("data")
                 )
-            self._ensure(spec, row.id)
+            except DomainError as exc:
+                return JobOutcome(False, error=exc.message)
+        timeout = int(job.payload.get("timeout", BATCH_TIMEOUT))
+        result, lost = self._execute(spec, prepared, project, timeout=timeout)
+        return JobOutcome(result.success, result.result, result.error_message, retryable=lost)
+
+    def _execute(
+        self,
+        spec: InstanceSpec,
+        prepared: requests.PreparedRequest,
+        project: ProjectRef,
+        *,
+        timeout: int,
+    ) -> tuple[RequestResult, bool]:
+        """Run a prepared request on an instance; also says whether the instance was lost."""
+        try:
+            self._ensure(spec, prepared.version_id)
             outcome = self.executor.request(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
@@ -123,7 +159,7 @@ class Serving:
                 with transaction(self.sessions) as session:
                     return requests.save_output_blob(session, self.store, project, path)
 
-            return requests.finish(prepared, outcome, save_blob)
+            return requests.finish(prepared, outcome, save_blob), outcome.lost
         finally:
             shutil.rmtree(prepared.scratch, ignore_errors=True)
 

@@ -55,13 +55,26 @@ def prepare(
         raise not_available(model.name, row.version, row.status)
     inputs = [FieldSpec.model_validate(f) for f in model.input_fields]
     rules.check_input(model.input_type, inputs, data)
+    return prepare_checked(session, store, project, model, row, data), model, row
+
+
+def prepare_checked(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    model: ModelRow,
+    row: ModelVersionRow,
+    data: Any,
+) -> PreparedRequest:
+    """Input already checked: fetch its blobs to a scratch directory."""
+    inputs = [FieldSpec.model_validate(f) for f in model.input_fields]
     scratch = Path(tempfile.mkdtemp(prefix="modelyard-request-"))
     try:
         data = _blobs_to_paths(session, store, project, inputs, data, scratch)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    prepared = PreparedRequest(
+    return PreparedRequest(
         request_id=str(uuid.uuid4()),
         version_id=row.id,
         data=data,
@@ -69,7 +82,6 @@ def prepare(
         output_fields=[FieldSpec.model_validate(f) for f in model.output_fields],
         scratch=scratch,
     )
-    return prepared, model, row
 
 
 def _blobs_to_paths(

@@ -10,6 +10,7 @@ from modelyard.db.tables.identity import (
     SubscriptionRow,
     UserRow,
 )
+from modelyard.db.tables.jobs import JobRow
 from modelyard.db.tables.observe import LogRow
 from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
 
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "BlobRow",
     "BuildRow",
+    "JobRow",
     "LogRow",
     "ModelRow",
     "ModelVersionRow",

@@ -1,0 +1,81 @@
+"""What a server runs besides answering HTTP: the serving runtime, the job worker and chores.
+
+Built once from settings (``create_background``), started and stopped with the application.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from modelyard.core.data import service as blobs
+from modelyard.core.jobs.worker import Worker
+from modelyard.core.serving.batch import KIND as BATCH_KIND
+from modelyard.core.serving.deployer import Serving, create_serving
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.settings import Settings
+from modelyard.storage import ArtifactStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Chores:
+    """Periodic upkeep (expired blobs, …), each run every ``interval`` seconds on one thread."""
+
+    tasks: list[tuple[float, Callable[[], object]]]
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        for interval, task in self.tasks:
+            name = f"modelyard-chore-{getattr(task, '__name__', 'task')}"
+            threading.Thread(
+                target=self._every, args=(interval, task), name=name, daemon=True
+            ).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _every(self, interval: float, task: Callable[[], object]) -> None:
+        while not self._stop.wait(interval):
+            try:
+                task()
+            except Exception:
+                logger.exception("periodic task %s failed", task)
+
+
+@dataclass
+class Background:
+    serving: Serving
+    worker: Worker
+    chores: Chores
+
+    def start(self) -> None:
+        self.serving.start()
+        self.worker.start()
+        self.chores.start()
+
+    def stop(self) -> None:
+        self.chores.stop()
+        self.worker.stop()
+        self.serving.stop()
+
+
+def create_background(
+    settings: Settings, sessions: SessionFactory, store: ArtifactStore
+) -> Background:
+    serving = create_serving(settings, sessions, store)
+    worker = Worker(
+        sessions,
+        {BATCH_KIND: serving.run_batch},
+        concurrency=settings.job_concurrency,
+        lease_seconds=settings.job_lease_seconds,
+    )
+
+    def purge_expired_blobs() -> None:
+        with transaction(sessions) as session:
+            blobs.purge_expired(session, store)
+
+    return Background(serving, worker, Chores([(60.0, purge_expired_blobs)]))

@@ -1,0 +1,1 @@
+"""Durable work: the job queue (enqueue in the caller's transaction, lease-based claims)."""

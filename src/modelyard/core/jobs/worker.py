@@ -1,0 +1,171 @@
+"""The queue worker: claims jobs under a lease, runs them on a thread pool, writes results back.
+
+One dispatcher thread does all the database work in batches (claim, complete, renew leases,
+re-queue expired ones); handler threads only run jobs. A job whose worker dies is re-queued
+when its lease expires, so a killed server loses nothing: its jobs run again elsewhere or after
+restart. Results are written only under the lease that ran them, so each job completes once.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from modelyard.core.jobs import repository as repo
+from modelyard.core.jobs import states
+from modelyard.core.jobs.repository import Completion
+from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.types import utcnow
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[ClaimedJob], JobOutcome]
+
+
+class Worker:
+    """Runs queued jobs with the handler registered for their kind."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        handlers: Mapping[str, Handler],
+        *,
+        concurrency: int = 8,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.sessions, self.handlers = sessions, dict(handlers)
+        self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+        self.concurrency = concurrency
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self._done: queue.SimpleQueue[Completion] = queue.SimpleQueue()
+        self._running: set[uuid.UUID] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="modelyard-job")
+        self._thread = threading.Thread(target=self._loop, name="modelyard-jobs", daemon=True)
+        self._last_renewal = self._last_sweep = 0.0
+        self._grace = 5.0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """New work was committed: look for it now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming, give running jobs ``grace`` seconds, hand the rest back to the queue."""
+        self._grace = grace
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=grace + 5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self._step()
+            except Exception:
+                logger.exception("the job worker's database step failed; retrying")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+        self._drain_after_stop()
+
+    def _step(self) -> bool:
+        """One round of database work; returns whether anything happened."""
+        finished = self._flush()
+        claimed = self._claim()
+        now = time.monotonic()
+        if now - self._last_renewal > self.lease.total_seconds() / 3:
+            self._renew()
+            self._last_renewal = now
+        if now - self._last_sweep > max(1.0, self.lease.total_seconds() / 2):
+            self._sweep()
+            self._last_sweep = now
+        return bool(finished or claimed)
+
+    def _claim(self) -> int:
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return 0
+        with transaction(self.sessions) as session:
+            jobs = repo.claim(session, owner=self.owner, limit=free, now=utcnow(), lease=self.lease)
+        for job in jobs:
+            self._running.add(job.id)
+            self._pool.submit(self._run, job)
+        return len(jobs)
+
+    def _run(self, job: ClaimedJob) -> None:
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                outcome = JobOutcome(False, error=f"no handler for jobs of kind '{job.kind}'")
+            else:
+                outcome = handler(job)
+        except Exception as exc:
+            logger.exception("job %s (%s) raised", job.id, job.kind)
+            outcome = JobOutcome(False, error=f"internal error: {exc!r}", retryable=True)
+        self._done.put(completion(job, outcome))
+        self._wake.set()
+
+    def _flush(self) -> int:
+        completions: list[Completion] = []
+        while True:
+            try:
+                completions.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        if completions:
+            with transaction(self.sessions) as session:
+                repo.complete(session, owner=self.owner, completions=completions, now=utcnow())
+            self._running.difference_update(c.job_id for c in completions)
+        return len(completions)
+
+    def _renew(self) -> None:
+        if self._running:
+            with transaction(self.sessions) as session:
+                until = utcnow() + self.lease
+                repo.extend_leases(session, owner=self.owner, job_ids=self._running, until=until)
+
+    def _sweep(self) -> None:
+        """Re-queue jobs whose worker (any worker) stopped renewing its lease."""
+        now = utcnow()
+        with transaction(self.sessions) as session:
+            for job_id, attempts, max_attempts in repo.expired_leases(session, now=now):
+                status = states.after_lease_expired(attempts=attempts, max_attempts=max_attempts)
+                error = None if status == "queued" else f"gave up after {attempts} attempts"
+                repo.reset_expired(session, job_id, status=status, error=error, now=now)
+
+    def _drain_after_stop(self) -> None:
+        deadline = time.monotonic() + self._grace
+        while self._running and time.monotonic() < deadline:
+            self._flush()
+            time.sleep(0.05)
+        self._flush()
+        with transaction(self.sessions) as session:
+            repo.release(session, owner=self.owner, now=utcnow())
+
+
+def completion(job: ClaimedJob, outcome: JobOutcome) -> Completion:
+    """Where an attempt leaves its job: succeeded, failed, or queued again after a delay."""
+    now = utcnow()
+    if outcome.success:
+        return Completion(job.id, "succeeded", outcome.result, None, now)
+    status = states.after_failure(
+        attempts=job.attempts, max_attempts=job.max_attempts, retryable=outcome.retryable
+    )
+    delay = (
+        timedelta(seconds=states.retry_delay(job.attempts)) if status == "queued" else timedelta()
+    )
+    return Completion(job.id, status, None, outcome.error, now + delay)
