@@ -9,6 +9,7 @@ import ubiops
 
 from tests.support.databases import BACKENDS, Templates, fresh_database
 from tests.support.server import RunningServer, running_server
+from tests.support.ubiops import client_for
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -24,14 +25,9 @@ def server(
 
 
 def core_api(server: RunningServer, token: str) -> Iterator[ubiops.CoreApi]:
-    configuration = ubiops.Configuration(
-        host=f"{server.url}/v2.1", api_key={"Authorization": f"Token {token}"}
-    )
-    client = ubiops.ApiClient(configuration)
-    try:
-        yield ubiops.CoreApi(client)
-    finally:
-        client.close()
+    """A client acting with ``token`` (use with ``yield from`` in fixtures)."""
+    with client_for(server.url, token) as api:
+        yield api
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,17 +13,9 @@ from ubiops.rest import ApiException
 
 from tests.clients.conftest import core_api
 from tests.support.server import RunningServer
+from tests.support.ubiops import error_of, unique
 
 pytestmark = pytest.mark.slow
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def error_of(exc: ApiException) -> dict[str, str]:
-    body: dict[str, str] = json.loads(exc.body)
-    return body
 
 
 def download(api: ubiops.CoreApi, project: str, blob_id: str) -> bytes:

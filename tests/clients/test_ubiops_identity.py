@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,17 +10,9 @@ from ubiops.rest import ApiException
 
 from tests.clients.conftest import core_api
 from tests.support.server import RunningServer
+from tests.support.ubiops import error_of, unique
 
 pytestmark = pytest.mark.slow
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def error_of(exc: ApiException) -> dict[str, str]:
-    body: dict[str, str] = json.loads(exc.body)
-    return body
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import ubiops
 from ubiops.rest import ApiException
 
 from tests.support.packages import model_zip
+from tests.support.ubiops import unique
 
 pytestmark = pytest.mark.slow
 
@@ -63,10 +63,6 @@ class Model:
             out.write(content[::-1])
         return {"file": target, "size": len(content)}
 """
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def fields(**types: str) -> list[ubiops.ModelInputFieldCreate]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import ubiops
 
-from tests.support.databases import BACKENDS, Templates, fresh_database
 from tests.support.packages import model_zip
-from tests.support.server import RunningServer, running_server, stop_process
+from tests.support.server import running_server, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -30,21 +28,6 @@ class Model:
         return data[::-1]
 """
 FAST_LEASES = {"MODELYARD_JOB_LEASE_SECONDS": "2"}
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, templates: Templates, tmp_path: Path
-) -> Iterator[str]:
-    with fresh_database(templates, request.param, tmp_path) as url:
-        yield url
-
-
-def client(server: RunningServer) -> ubiops.CoreApi:
-    configuration = ubiops.Configuration(
-        host=f"{server.url}/v2.1", api_key={"Authorization": f"Token {server.token}"}
-    )
-    return ubiops.CoreApi(ubiops.ApiClient(configuration))
 
 
 def deploy(api: ubiops.CoreApi, package: Path) -> None:
@@ -125,7 +108,7 @@ class TestKilledServer:
     ) -> None:
         data_dir = tmp_path / "data"
         with running_server(database_url, data_dir, env=FAST_LEASES) as server:
-            api = client(server)
+            api = server.api()
             deploy(api, model_zip(tmp_path / "m.zip", COUNTING_MODEL))
             accepted = submit(api, 1000)
             ids = list(accepted)
@@ -139,7 +122,7 @@ class TestKilledServer:
         for pid in instance_pids(data_dir):
             os.kill(pid, signal.SIGKILL)
         with running_server(database_url, data_dir, token=token, env=FAST_LEASES) as restarted:
-            api = client(restarted)
+            api = restarted.api()
             assert_each_completed_once(wait_all_done(api, ids), accepted)
 
 
@@ -149,7 +132,7 @@ class TestKilledInstances:
     ) -> None:
         data_dir = tmp_path / "data"
         with running_server(database_url, data_dir, env=FAST_LEASES) as server:
-            api = client(server)
+            api = server.api()
             deploy(api, model_zip(tmp_path / "m.zip", COUNTING_MODEL))
             accepted = submit(api, 500)
             ids = list(accepted)

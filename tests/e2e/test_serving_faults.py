@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import ubiops
 from sqlalchemy import create_engine, text
 
-from tests.support.databases import BACKENDS, Templates, fresh_database
 from tests.support.packages import model_zip
-from tests.support.server import RunningServer, running_server, stop_process
+from tests.support.server import running_server, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -48,21 +46,6 @@ class Model:
 """
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, templates: Templates, tmp_path: Path
-) -> Iterator[str]:
-    with fresh_database(templates, request.param, tmp_path) as url:
-        yield url
-
-
-def client(server: RunningServer) -> ubiops.CoreApi:
-    configuration = ubiops.Configuration(
-        host=f"{server.url}/v2.1", api_key={"Authorization": f"Token {server.token}"}
-    )
-    return ubiops.CoreApi(ubiops.ApiClient(configuration))
-
-
 def wait_for(
     api: ubiops.CoreApi, model: str, wanted: str = "available", timeout: float = 120
 ) -> None:
@@ -89,7 +72,7 @@ def deploy(api: ubiops.CoreApi, name: str, package: Path) -> None:
 class TestInstanceFaults:
     def test_crash_timeout_and_logs(self, database_url: str, tmp_path: Path) -> None:
         with running_server(database_url, tmp_path / "data") as server:
-            api = client(server)
+            api = server.api()
             deploy(api, "fragile", model_zip(tmp_path / "f.zip", FRAGILE_MODEL))
             wait_for(api, "fragile")
             first = api.model_requests_create("default", "fragile", "v1", "hello")
@@ -142,14 +125,14 @@ class TestKilledServer:
     ) -> None:
         data_dir = tmp_path / "data"
         with running_server(database_url, data_dir) as server:
-            api = client(server)
+            api = server.api()
             deploy(api, "slowload", model_zip(tmp_path / "s.zip", SLOW_LOADING_MODEL))
             wait_for(api, "slowload", wanted="building", timeout=5)
             time.sleep(1)
             stop_process(server.process, kill=True)
             token = server.token
         with running_server(database_url, data_dir, token=token) as restarted:
-            api = client(restarted)
+            api = restarted.api()
             wait_for(api, "slowload")
             name = uuid.uuid4().hex
             assert api.model_requests_create("default", "slowload", "v1", name).result == name

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import ubiops
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class RunningServer:
     data_dir: Path
     database_url: str
     process: subprocess.Popen[str]
+
+    def api(self) -> ubiops.CoreApi:
+        """The administrator's ``ubiops`` client for this server."""
+        configuration = ubiops.Configuration(
+            host=f"{self.url}/v2.1", api_key={"Authorization": f"Token {self.token}"}
+        )
+        return ubiops.CoreApi(ubiops.ApiClient(configuration))
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run another ``modelyard`` command against the same data."""
