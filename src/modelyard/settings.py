@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         gt=0,
         description="a claimed job returns to the queue if not renewed in this time",
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="Fernet key sealing secrets at rest; data_dir/secret.key when unset",
+    )
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(
         default=False, description="let anyone create a user with POST /user (else admins only)"

@@ -22,7 +22,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate the database up to ``revision``."""
     command.upgrade(alembic_config(engine), revision)
 
@@ -33,11 +33,13 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None before the first migration."""
+    """The revision(s) the database is at, comma-joined, or None before the first migration."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision(engine: Engine) -> str | None:
-    """The newest revision of the stream."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """The newest revision(s) of the stream, comma-joined like ``current_revision``."""
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    return ",".join(sorted(heads)) or None
