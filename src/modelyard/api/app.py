@@ -11,6 +11,7 @@ from modelyard import __version__
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops import create_ubiops_app
 from modelyard.core.background import create_background
+from modelyard.core.secrets import secret_box
 from modelyard.db.engine import make_engine, make_session_factory
 from modelyard.settings import Settings
 from modelyard.storage import open_store
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         store=store,
         serving=background.serving,
         worker=background.worker,
+        box=secret_box(settings),
     )
 
     @asynccontextmanager

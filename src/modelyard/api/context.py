@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from modelyard.core.jobs.worker import Worker
+from modelyard.core.secrets import SecretBox
 from modelyard.core.serving.deployer import Serving
 from modelyard.db.engine import SessionFactory
 from modelyard.settings import Settings
@@ -23,3 +24,4 @@ class AppContext:
     store: ArtifactStore
     serving: Serving
     worker: Worker
+    box: SecretBox

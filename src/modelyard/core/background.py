@@ -1,4 +1,5 @@
-"""What a server runs besides answering HTTP: the serving runtime, the job worker and chores.
+"""What a server runs besides answering HTTP: the serving runtime, the job worker, the
+scheduler and chores.
 
 Built once from settings (``create_background``), started and stopped with the application.
 """
@@ -9,11 +10,18 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from modelyard.core.data import service as blobs
+from modelyard.core.data.connectors.verify import Verifier
 from modelyard.core.jobs.worker import Worker
+from modelyard.core.pipelines import batch as pipeline_batch
+from modelyard.core.pipelines.execution import PipelineRunner
+from modelyard.core.secrets import secret_box
 from modelyard.core.serving.batch import KIND as BATCH_KIND
 from modelyard.core.serving.deployer import Serving, create_serving
+from modelyard.core.serving.scheduler import Scheduler
+from modelyard.core.serving.schedules import KIND as SCHEDULE_KIND
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
@@ -51,14 +59,17 @@ class Background:
     serving: Serving
     worker: Worker
     chores: Chores
+    scheduler: Scheduler
 
     def start(self) -> None:
         self.serving.start()
         self.worker.start()
+        self.scheduler.start()
         self.chores.start()
 
     def stop(self) -> None:
         self.chores.stop()
+        self.scheduler.stop()
         self.worker.stop()
         self.serving.stop()
 
@@ -69,7 +80,13 @@ def create_background(
     serving = create_serving(settings, sessions, store)
     worker = Worker(
         sessions,
-        {BATCH_KIND: serving.run_batch},
+        {
+            BATCH_KIND: serving.run_batch,
+            # a scheduled direct request is a request pinned to its version, with its own timeout
+            SCHEDULE_KIND: serving.run_batch,
+            **Verifier(sessions, secret_box(settings)).handlers(),
+            pipeline_batch.KIND: partial(pipeline_batch.run_job, PipelineRunner(sessions, serving)),
+        },
         concurrency=settings.job_concurrency,
         lease_seconds=settings.job_lease_seconds,
     )
@@ -78,4 +95,5 @@ def create_background(
         with transaction(sessions) as session:
             blobs.purge_expired(session, store)
 
-    return Background(serving, worker, Chores([(60.0, purge_expired_blobs)]))
+    scheduler = Scheduler(sessions, on_fired=worker.wake)
+    return Background(serving, worker, Chores([(60.0, purge_expired_blobs)]), scheduler)

@@ -35,6 +35,13 @@ def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(factory: SessionFactory) -> Engine:
+    """The engine a session factory is bound to, for code that runs Core statements directly."""
+    bind = factory.kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
 @contextmanager
 def transaction(factory: SessionFactory) -> Iterator[Session]:
     """One unit of work: commit when the block ends cleanly, roll back when it raises."""

@@ -9,10 +9,15 @@ from modelyard.api.ubiops.errors import install_error_handlers
 from modelyard.api.ubiops.routes import (
     batch,
     blobs,
+    connectors,
+    environment,
     models,
     organizations,
+    pipeline_requests,
+    pipelines,
     projects,
     requests,
+    schedules,
     status,
     user,
     versions,
@@ -34,6 +39,11 @@ def create_ubiops_app(context: AppContext) -> FastAPI:
         versions,
         requests,
         batch,
+        schedules,
+        environment,
+        connectors,
+        pipelines,
+        pipeline_requests,
     ):
         app.include_router(module.router)
     return app

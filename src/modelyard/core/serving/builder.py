@@ -15,10 +15,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import repository as repo
+from modelyard.core.serving.environment import merged_environment, model_file_of
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import BuildRow, ModelRow, ModelVersionRow
 from modelyard.db.types import utcnow
+from modelyard.errors import DomainError
 from modelyard.runtime import EnvironmentBuilder, RuntimeFailure, unpack_package
 from modelyard.storage import ArtifactStore
 
@@ -37,6 +40,8 @@ class BuildJob:
     language: str
     memory_mb: int
     context: dict[str, object]
+    env: dict[str, str]
+    model_file_name: str
 
 
 def package_dir(root: Path, version_id: uuid.UUID, revision: int) -> Path:
@@ -79,9 +84,11 @@ class Builder:
         environments: EnvironmentBuilder,
         *,
         packages_root: Path,
+        box: SecretBox,
         threads: int = 1,
     ) -> None:
         self.sessions, self.store, self.environments = sessions, store, environments
+        self.box = box
         self.packages_root = packages_root
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -140,6 +147,13 @@ class Builder:
                 return None
             model = session.get(ModelRow, version.model_id)
             assert model is not None
+            try:
+                env = merged_environment(session, self.box, version.id)
+            except DomainError as exc:  # a secret that this server's key cannot open
+                build.status = version.status = "failed"
+                build.error_message = version.error_message = exc.message[:500]
+                build.finished_at = utcnow()
+                return None
             return BuildJob(
                 build_id=build.id,
                 version_id=version.id,
@@ -147,7 +161,9 @@ class Builder:
                 package_key=version.package_key,
                 language=version.language,
                 memory_mb=version.memory_allocation,
-                context=deployment_context(model, version),
+                context=deployment_context(model, version, environment=env),
+                env=env,
+                model_file_name=model_file_of(env),
             )
 
     def _build(self, job: BuildJob, log: BuildLog) -> None:
@@ -156,12 +172,14 @@ class Builder:
         log(f"unpacking revision {job.revision}")
         with tempfile.TemporaryDirectory(prefix="modelyard-build-") as scratch:
             archive = self.store.fetch(job.package_key, Path(scratch) / "package.zip")
-            info = unpack_package(archive, target)
+            info = unpack_package(archive, target, model_file_name=job.model_file_name)
         built = self.environments.build(
             info.model_dir,
             language=job.language,
             log=log,
+            model_file_name=job.model_file_name,
             context=job.context,
+            env=job.env,
             memory_mb=job.memory_mb,
         )
         with transaction(self.sessions) as session:
@@ -185,13 +203,15 @@ class Builder:
                 version.error_message = error[:500] if error else None
 
 
-def deployment_context(model: ModelRow, version: ModelVersionRow) -> dict[str, object]:
-    """The ``context`` dict a model's ``__init__`` receives."""
+def deployment_context(
+    model: ModelRow, version: ModelVersionRow, *, environment: dict[str, str]
+) -> dict[str, object]:
+    """The ``context`` dict a model's ``__init__`` receives, with the merged variables."""
     return {
         "model": model.name,
         "version": version.version,
         "input_type": model.input_type,
         "output_type": model.output_type,
         "language": version.language,
-        "environment_variables": {},
+        "environment_variables": dict(environment),
     }

@@ -20,12 +20,14 @@ from uv import find_uv_bin
 from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
+from modelyard.core.secrets import SecretBox, secret_box
+from modelyard.core.serving import hotpath, requests, rules
 from modelyard.core.serving import repository as repo
-from modelyard.core.serving import requests
 from modelyard.core.serving.builder import Builder, deployment_context, package_dir
+from modelyard.core.serving.environment import merged_environment, model_file_of
 from modelyard.core.serving.logs import LogTags, LogWriter
-from modelyard.core.serving.schemas import RequestResult
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.core.serving.schemas import FieldSpec, RequestResult
+from modelyard.db.engine import SessionFactory, engine_of, transaction
 from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.errors import Conflict, DomainError
 from modelyard.runtime import (
@@ -53,13 +55,16 @@ class Serving:
         environments: EnvironmentBuilder,
         executor_factory: Callable[[LogWriter], Executor],
         packages_root: Path,
+        box: SecretBox,
     ) -> None:
-        self.sessions, self.store = sessions, store
+        self.sessions, self.store, self.box = sessions, store, box
+        self.engine = engine_of(sessions)
         self.environments, self.packages_root = environments, packages_root
         self.logs = LogWriter(sessions)
         self.executor: Executor = executor_factory(self.logs)
-        self.builder = Builder(sessions, store, environments, packages_root=packages_root)
+        self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self._deployed: dict[str, InstanceSpec] = {}
+        self._specs: dict[uuid.UUID, tuple[tuple[Any, ...], InstanceSpec]] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -92,6 +97,7 @@ class Serving:
             key = str(version_id)
             with self._lock:
                 self._deployed.pop(key, None)
+                self._specs.pop(version_id, None)
             self.executor.undeploy(key)
             shutil.rmtree(self.packages_root / key, ignore_errors=True)
 
@@ -113,10 +119,61 @@ class Serving:
             )
             spec = self._spec(session, row, model)
         if spec is None:
-            shutil.rmtree(prepared.scratch, ignore_errors=True)
+            prepared.clean_up()
             raise Conflict(f"Version '{version}' has no successful build to run", field="version")
         result, _ = self._execute(spec, prepared, project, timeout=timeout)
         return result
+
+    def request_direct(
+        self, token: str | None, *, project: str, model: str, version: str, data: Any, timeout: int
+    ) -> RequestResult:
+        """A direct request as the API receives it: one query resolves everything, and the
+        deployed spec is reused while its fingerprint stays the same. The ORM session is only
+        opened when there is more to do (input blobs, a changed spec)."""
+        with self.engine.connect() as connection:
+            target = hotpath.resolve(
+                connection, token, project=project, model=model, version=version
+            )
+        inputs = [FieldSpec.model_validate(f) for f in target.input_fields]
+        rules.check_input(target.input_type, inputs, data)
+        scope = ProjectRef(
+            id=target.project_id, name=target.project_name, organization_id=target.organization_id
+        )
+        spec = self._cached_spec(target)
+        if spec is None or any(f.data_type == "blob" for f in inputs):
+            with transaction(self.sessions) as session:
+                spec = spec or self._spec_for(session, target)
+                prepared = self._prepare_target(session, scope, target, data)
+        else:
+            prepared = self._prepare_target(None, scope, target, data)
+        result, _ = self._execute(spec, prepared, scope, timeout=timeout)
+        return result
+
+    def _prepare_target(
+        self, session: Any, scope: ProjectRef, target: hotpath.Target, data: Any
+    ) -> requests.PreparedRequest:
+        return requests.prepare_input(
+            session,
+            self.store,
+            scope,
+            version_id=target.version_id,
+            input_fields=target.input_fields,
+            output_type=target.output_type,
+            output_fields=target.output_fields,
+            data=data,
+        )
+
+    def _cached_spec(self, target: hotpath.Target) -> InstanceSpec | None:
+        cached = self._specs.get(target.version_id)
+        return cached[1] if cached is not None and cached[0] == target.fingerprint else None
+
+    def _spec_for(self, session: Any, target: hotpath.Target) -> InstanceSpec:
+        row = session.get(ModelVersionRow, target.version_id)
+        spec = self._spec(session, row) if row is not None else None
+        if spec is None:
+            raise Conflict(f"Version of model '{target.model_name}' has no build to run")
+        self._specs[target.version_id] = (target.fingerprint, spec)
+        return spec
 
     def run_batch(self, job: ClaimedJob) -> JobOutcome:
         """The job handler of batch requests: run one, pinned to the version it was made for."""
@@ -140,6 +197,22 @@ class Serving:
         result, lost = self._execute(spec, prepared, project, timeout=timeout)
         return JobOutcome(result.success, result.result, result.error_message, retryable=lost)
 
+    def request_pinned(
+        self, project: ProjectRef, version_id: uuid.UUID, data: Any, *, timeout: int
+    ) -> tuple[RequestResult, bool]:
+        """One request to the version ``version_id`` with input checked by the caller (a model
+        object of a pipeline); also says whether the instance was lost on the way."""
+        with transaction(self.sessions) as session:
+            row = session.get(ModelVersionRow, version_id)
+            model = session.get(ModelRow, row.model_id) if row else None
+            if row is None or model is None:
+                raise Conflict("the version this request was made for is gone", field="version")
+            spec = self._spec(session, row, model) if row.status == "available" else None
+            if spec is None:
+                raise Conflict(f"version '{row.version}' is {row.status}, not available")
+            prepared = requests.prepare_checked(session, self.store, project, model, row, data)
+        return self._execute(spec, prepared, project, timeout=timeout)
+
     def _execute(
         self,
         spec: InstanceSpec,
@@ -161,7 +234,7 @@ class Serving:
 
             return requests.finish(prepared, outcome, save_blob), outcome.lost
         finally:
-            shutil.rmtree(prepared.scratch, ignore_errors=True)
+            prepared.clean_up()
 
     def _spec(
         self, session: Any, version: ModelVersionRow, model: ModelRow | None = None
@@ -174,11 +247,14 @@ class Serving:
         self.logs.tag(str(version.id), LogTags(model.project_id, model.name, version.version))
         python = self.environments.root_dir / build.environment_key / "bin" / "python"
         target = package_dir(self.packages_root, version.id, version.revision)
+        env = merged_environment(session, self.box, version.id)
         return InstanceSpec(
             key=str(version.id),
             python=str(python),
             package_dir=str(target / "model_package"),
-            context=deployment_context(model, version),
+            model_file_name=model_file_of(env),
+            context=deployment_context(model, version, environment=env),
+            env=env,
             memory_mb=version.memory_allocation,
             minimum_instances=version.minimum_instances,
             maximum_instances=version.maximum_instances,
@@ -206,7 +282,7 @@ class Serving:
             return
         with tempfile.TemporaryDirectory(prefix="modelyard-unpack-") as scratch:
             archive = self.store.fetch(key, Path(scratch) / "package.zip")
-            unpack_package(archive, model_dir.parent)
+            unpack_package(archive, model_dir.parent, model_file_name=spec.model_file_name)
 
 
 def create_serving(settings: Settings, sessions: SessionFactory, store: ArtifactStore) -> Serving:
@@ -222,4 +298,5 @@ def create_serving(settings: Settings, sessions: SessionFactory, store: Artifact
         environments=environments,
         executor_factory=executor_factory,
         packages_root=(settings.data_dir / "packages").resolve(),
+        box=secret_box(settings),
     )

@@ -38,7 +38,12 @@ class PreparedRequest:
     data: Any
     output_type: str
     output_fields: list[FieldSpec]
-    scratch: Path
+    scratch: Path | None
+
+    def clean_up(self) -> None:
+        """Remove the local copies of input blobs, if any were made."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def prepare(
@@ -67,19 +72,47 @@ def prepare_checked(
     data: Any,
 ) -> PreparedRequest:
     """Input already checked: fetch its blobs to a scratch directory."""
-    inputs = [FieldSpec.model_validate(f) for f in model.input_fields]
-    scratch = Path(tempfile.mkdtemp(prefix="modelyard-request-"))
-    try:
-        data = _blobs_to_paths(session, store, project, inputs, data, scratch)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+    return prepare_input(
+        session,
+        store,
+        project,
+        version_id=row.id,
+        input_fields=model.input_fields,
+        output_type=model.output_type,
+        output_fields=model.output_fields,
+        data=data,
+    )
+
+
+def prepare_input(
+    session: Session | None,
+    store: ArtifactStore,
+    project: ProjectRef,
+    *,
+    version_id: uuid.UUID,
+    input_fields: list[dict[str, Any]],
+    output_type: str,
+    output_fields: list[dict[str, Any]],
+    data: Any,
+) -> PreparedRequest:
+    """A checked input made ready to run: blob ids become local files (only then is a
+    scratch directory made, keeping the common request free of file system work)."""
+    inputs = [FieldSpec.model_validate(f) for f in input_fields]
+    scratch = None
+    if any(spec.data_type == "blob" for spec in inputs):
+        assert session is not None, "blob inputs are read through a session"
+        scratch = Path(tempfile.mkdtemp(prefix="modelyard-request-"))
+        try:
+            data = _blobs_to_paths(session, store, project, inputs, data, scratch)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
     return PreparedRequest(
         request_id=str(uuid.uuid4()),
-        version_id=row.id,
+        version_id=version_id,
         data=data,
-        output_type=model.output_type,
-        output_fields=[FieldSpec.model_validate(f) for f in model.output_fields],
+        output_type=output_type,
+        output_fields=[FieldSpec.model_validate(f) for f in output_fields],
         scratch=scratch,
     )
 

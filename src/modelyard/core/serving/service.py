@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.pipelines import references
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving import rules
 from modelyard.core.serving.errors import (
@@ -119,6 +120,7 @@ def update_model(session: Session, project: ProjectRef, name: str, data: ModelUp
 def delete_model(session: Session, project: ProjectRef, name: str) -> list[uuid.UUID]:
     """Delete a model and its versions; returns the version ids so their instances can stop."""
     model = get_model_row(session, project, name)
+    references.ensure_model_unused(session, model.id, model.name)
     version_ids = [v.id for v in repo.list_versions(session, model.id)]
     session.delete(model)
     session.flush()
@@ -226,7 +228,8 @@ def delete_version(
     session: Session, project: ProjectRef, model_name: str, version: str
 ) -> uuid.UUID:
     """Delete a version; returns its id so its instances can stop."""
-    _, row = get_version_rows(session, project, model_name, version)
+    model, row = get_version_rows(session, project, model_name, version)
+    references.ensure_version_unused(session, row.id, model=model.name, version=row.version)
     session.delete(row)
     session.flush()
     return row.id

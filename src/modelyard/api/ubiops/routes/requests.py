@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep
-from modelyard.api.ubiops.auth import BriefProjectDep
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
+from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.serving import rules
 
 router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
@@ -30,16 +31,25 @@ async def request_data(request: Request) -> Any:
 
 @router.post("/request")
 async def model_requests_create(
+    project_name: str,
     model_name: str,
     version: str,
     request: Request,
-    project: BriefProjectDep,
     context: ContextDep,
     timeout: Annotated[int, Query()] = 300,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> wire.ModelRequestList:
     data = await request_data(request)
     rules.check_timeout(timeout)
     result = await run_in_threadpool(
-        context.serving.request, project, model_name, version, data, timeout=timeout
+        partial(
+            context.serving.request_direct,
+            parse_authorization(authorization),
+            project=project_name,
+            model=model_name,
+            version=version,
+            data=data,
+            timeout=timeout,
+        )
     )
     return translate.request_result(result)

@@ -1,0 +1,115 @@
+"""``/config/connectors``, ``/projects/{project}/credentials`` and ``…/connectors``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.responses import no_content
+from modelyard.api.ubiops.auth import PrincipalDep, ProjectDep
+from modelyard.api.ubiops.protocol import connectors as wire
+from modelyard.api.ubiops.translate import connectors as translate
+from modelyard.core.data.connectors import service
+
+router = APIRouter()
+CREDENTIALS = "/projects/{project_name}/credentials"
+CONNECTORS = "/projects/{project_name}/connectors"
+
+
+@router.get("/config/connectors")
+def configurations_list(_: PrincipalDep) -> list[wire.ConfigurationList]:
+    return [translate.configuration(kind) for kind in service.connector_types()]
+
+
+@router.post(CREDENTIALS, status_code=201)
+def credentials_create(
+    body: wire.CredentialsCreate,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.CredentialsList:
+    data = translate.credentials_create(body)
+    created = service.create_credentials(session, context.box, project, data)
+    after.add_task(context.worker.wake)
+    return translate.credentials(created)
+
+
+@router.get(CREDENTIALS)
+def credentials_list(session: SessionDep, project: ProjectDep) -> list[wire.CredentialsList]:
+    return [translate.credentials(c) for c in service.list_credentials(session, project)]
+
+
+@router.get(CREDENTIALS + "/{credentials_name}")
+def credentials_get(
+    credentials_name: str, session: SessionDep, project: ProjectDep
+) -> wire.CredentialsList:
+    return translate.credentials(service.get_credentials(session, project, credentials_name))
+
+
+@router.patch(CREDENTIALS + "/{credentials_name}")
+def credentials_update(
+    credentials_name: str,
+    body: wire.CredentialsUpdate,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.CredentialsList:
+    data = translate.credentials_update(body)
+    updated = service.update_credentials(session, context.box, project, credentials_name, data)
+    after.add_task(context.worker.wake)
+    return translate.credentials(updated)
+
+
+@router.delete(CREDENTIALS + "/{credentials_name}", status_code=204)
+def credentials_delete(credentials_name: str, session: SessionDep, project: ProjectDep) -> Response:
+    service.delete_credentials(session, project, credentials_name)
+    return no_content()
+
+
+@router.post(CONNECTORS, status_code=201)
+def connectors_create(
+    body: wire.ConnectorCreate,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.ConnectorList:
+    data = translate.connector_create(body)
+    created = service.create_connector(session, context.box, project, data)
+    after.add_task(context.worker.wake)
+    return translate.connector(created)
+
+
+@router.get(CONNECTORS)
+def connectors_list(session: SessionDep, project: ProjectDep) -> list[wire.ConnectorList]:
+    return [translate.connector(c) for c in service.list_connectors(session, project)]
+
+
+@router.get(CONNECTORS + "/{connector_name}")
+def connectors_get(
+    connector_name: str, session: SessionDep, project: ProjectDep
+) -> wire.ConnectorList:
+    return translate.connector(service.get_connector(session, project, connector_name))
+
+
+@router.patch(CONNECTORS + "/{connector_name}")
+def connectors_update(
+    connector_name: str,
+    body: wire.ConnectorUpdate,
+    session: SessionDep,
+    project: ProjectDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+) -> wire.ConnectorList:
+    data = translate.connector_update(body)
+    updated = service.update_connector(session, context.box, project, connector_name, data)
+    after.add_task(context.worker.wake)
+    return translate.connector(updated)
+
+
+@router.delete(CONNECTORS + "/{connector_name}", status_code=204)
+def connectors_delete(connector_name: str, session: SessionDep, project: ProjectDep) -> Response:
+    service.delete_connector(session, project, connector_name)
+    return no_content()

@@ -1,0 +1,1 @@
+"""Pipelines: model versions and connectors chained into one request."""

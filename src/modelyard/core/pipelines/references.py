@@ -1,0 +1,29 @@
+"""Whether pipelines still use a model or a version: the serving services ask before deleting.
+
+Kept apart from ``service`` (which builds on serving) so that serving can import it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from modelyard.core.pipelines import repository as repo
+from modelyard.core.pipelines.errors import in_use
+
+
+def ensure_model_unused(session: Session, model_id: uuid.UUID, name: str) -> None:
+    """409 naming the pipeline objects that reference any version of the model."""
+    users = repo.objects_using(session, model_id=model_id)
+    if users:
+        raise in_use(f"Model '{name}'", users, field="model_name")
+
+
+def ensure_version_unused(
+    session: Session, version_id: uuid.UUID, *, model: str, version: str
+) -> None:
+    """409 naming the pipeline objects that reference the version."""
+    users = repo.objects_using(session, version_id=version_id)
+    if users:
+        raise in_use(f"Version '{version}' of model '{model}'", users, field="version")
