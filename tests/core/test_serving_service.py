@@ -176,3 +176,33 @@ def _zip(entries: dict[str, str]) -> bytes:
         for name, text in entries.items():
             archive.writestr(name, text)
     return buffer.getvalue()
+
+
+class TestModelFileName:
+    def test_upload_checks_for_the_file_ml_model_file_name_names(
+        self, session: Session, project: ProjectRef, store: LocalStore, tmp_path: Path
+    ) -> None:
+        from cryptography.fernet import Fernet
+
+        from modelyard.core.secrets import SecretBox
+        from modelyard.core.serving import environment
+
+        box = SecretBox(Fernet.generate_key())
+        service.create_model(session, project, structured())
+        service.create_version(session, project, "m", VersionCreate(version="v1"))
+        only_other = _zip({"model_package/other.py": "class Model: pass\n"})
+        with pytest.raises(InvalidInput, match=r"model\.py"):
+            service.upload_package(
+                session, store, project, "m", "v1", source=io.BytesIO(only_other), box=box
+            )
+        scope = environment.VariableScope(project=project, model_name="m", version="v1")
+        environment.create_variable(
+            session,
+            box,
+            scope,
+            environment.VariableCreate(name="ML_MODEL_FILE_NAME", value="other.py"),
+        )
+        version = service.upload_package(
+            session, store, project, "m", "v1", source=io.BytesIO(only_other), box=box
+        )
+        assert (version.revision, version.status) == (1, "building")

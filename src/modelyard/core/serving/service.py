@@ -18,6 +18,7 @@ from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.pipelines import references
+from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving import rules
 from modelyard.core.serving.errors import (
@@ -238,11 +239,11 @@ def delete_version(
 # -- packages and builds --------------------------------------------------------------------
 
 
-def check_package(source: BinaryIO) -> None:
-    """Refuse a package that would never build (not a zip, unsafe paths, no model.py) at once."""
+def check_package(source: BinaryIO, *, model_file_name: str = "model.py") -> None:
+    """Refuse a package that would never build (not a zip, unsafe paths, no model file) at once."""
     with tempfile.TemporaryDirectory(prefix="modelyard-check-") as scratch:
         try:
-            unpack_package(source, Path(scratch) / "package")
+            unpack_package(source, Path(scratch) / "package", model_file_name=model_file_name)
         except PackageError as exc:
             raise InvalidInput(f"file: {exc}", field="file") from exc
     source.seek(0)
@@ -256,10 +257,18 @@ def upload_package(
     version: str,
     *,
     source: BinaryIO,
+    box: SecretBox | None = None,
 ) -> VersionRead:
-    """Store a new package revision and queue its build; the version goes back to building."""
+    """Store a new package revision and queue its build; the version goes back to building.
+
+    With ``box`` the package is checked for the model file the version's environment
+    variables name (``ML_MODEL_FILE_NAME``), else for ``model.py``.
+    """
+    from modelyard.core.serving import environment
+
     model, row = get_version_rows(session, project, model_name, version)
-    check_package(source)
+    file_name = environment.model_file_name(session, box, row.id) if box else "model.py"
+    check_package(source, model_file_name=file_name)
     revision = row.revision + 1
     key = f"packages/{row.id}/{revision}.zip"
     store.put(key, source)

@@ -81,7 +81,9 @@ def model_versions_file_upload(
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.Success:
-    service.upload_package(session, context.store, project, model_name, version, source=file.file)
+    service.upload_package(
+        session, context.store, project, model_name, version, source=file.file, box=context.box
+    )
     after.add_task(context.serving.wake_builder)
     return wire.Success(success=True)
 
