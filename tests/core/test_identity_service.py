@@ -153,7 +153,7 @@ class TestProjects:
             )
 
     def test_rename_to_taken_name_conflicts(self, session: Session, alice: Principal) -> None:
-        make_org(session, alice, "acme")
+        make_org(session, alice, "acme", subscription="professional")
         for name in ("a1", "a2"):
             service.create_project(
                 session, alice, ProjectCreate(name=name, organization_name="acme")

@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from modelyard import __version__
+from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops import create_ubiops_app
 from modelyard.core.background import create_background
+from modelyard.core.observe.audit import AuditRecorder
 from modelyard.core.secrets import secret_box
 from modelyard.db.engine import make_engine, make_session_factory
 from modelyard.settings import Settings
@@ -23,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = make_session_factory(engine)
     store = open_store(settings.resolved_storage_url)
     background = create_background(settings, sessions, store)
+    audit = AuditRecorder(sessions)
     context = AppContext(
         settings=settings,
         engine=engine,
@@ -36,13 +39,16 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start()
+        audit.start()
         yield
         background.stop()
+        audit.close()
         engine.dispose()
 
     app = FastAPI(
         title="modelyard", version=__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan
     )
     app.state.context = context
+    app.add_middleware(AuditMiddleware, recorder=audit)
     app.mount("/v2.1", create_ubiops_app(context))
     return app

@@ -12,7 +12,8 @@ from modelyard.api.context import AppContext
 from modelyard.db.engine import transaction
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    """Async on purpose: a plain ``def`` dependency would cost a thread-pool hop per request."""
     context: AppContext = request.app.state.context
     return context
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from modelyard.cli import db, serve, tokens, users
+from modelyard.cli import audit, db, serve, tokens, users
 
 app = typer.Typer(help="modelyard: a self-hosted ML model platform.", no_args_is_help=True)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")

@@ -59,6 +59,10 @@ class LocalExecutor:
         """Stop the local instances."""
         self.supervisor.shutdown()
 
+    def instance_count(self, key: str) -> int:
+        """How many instances of ``key`` run here now (sampled for the ``instances`` metric)."""
+        return self.supervisor.instance_count(key)
+
 
 _EXECUTORS: dict[str, ExecutorFactory] = {"local": LocalExecutor}
 

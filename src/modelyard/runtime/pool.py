@@ -79,13 +79,16 @@ class Pool:
 
     def release(self, instance: Instance) -> None:
         """Return an instance after a request; dead ones are dropped and replaced."""
+        alive = instance.alive
         with self._cond:
             self._busy.discard(instance)
-            keep = instance.alive and not self._closed
+            keep = alive and not self._closed
             if keep:
                 self._idle.append(instance)
+                self._cond.notify()
+            else:
+                self._cond.notify_all()
             self._top_up(time.monotonic())
-            self._cond.notify_all()
         if not keep:
             instance.stop()
 

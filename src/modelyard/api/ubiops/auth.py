@@ -1,13 +1,41 @@
-"""Authentication for the UbiOps dialect: ``Authorization: Token <t>`` (or a bare token)."""
+"""Authentication and permissions for the UbiOps dialect: ``Authorization: Token <t>``.
+
+Every route names the permission it needs, through one of these dependencies
+(``tests/api/ubiops/test_permissions.py`` walks the route table and fails for a route without):
+
+- A route in a project (``{project_name}`` in the path) takes the project it acts in as::
+
+      project: Annotated[ProjectRef, allowed("models.create")]
+
+  The project is resolved for the principal: 404 when it may not see the project, 403 when
+  it may see it but lacks the permission (``core/identity/access``). A role assigned on one
+  object (a model, pipeline, connector, credentials) counts when the path names that object.
+  Routes that wait on user code and must not hold a database connection meanwhile use
+  ``allowed_briefly(...)`` instead.
+- A route outside a project (the user, organizations, the project list) takes::
+
+      principal: Annotated[Principal, account("organizations.get")]
+
+  Users pass, and the organization services decide what membership allows; service users pass
+  only for the few account permissions of ``SERVICE_USER_ACCOUNT``.
+- A route whose permission the core checks itself (the direct request's one-statement hot
+  path) declares it with ``dependencies=[checked_in_core("...")]``.
+- A route open to all (``/status``) says so with ``dependencies=[public()]``.
+
+Permission names live in ``core/identity/access/rules.py`` (``PROJECT_PERMISSIONS`` for
+project routes, ``ACCOUNT_PERMISSIONS`` for the rest); a name that is not there fails at import.
+To add a route: pick or add its permission there, then use one of the dependencies above.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.core.identity import service
+from modelyard.core.identity import access, service
+from modelyard.core.identity.access import rules
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.db.engine import transaction
@@ -30,26 +58,113 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
+class RoutePermission:
+    """A dependency that carries the name of the permission its route needs."""
+
+    def __init__(self, permission: str, *, scope: tuple[str, ...]) -> None:
+        if permission not in scope:
+            raise ValueError(f"unknown permission {permission!r}: add it to access/rules.py")
+        self.permission = permission
+
+
+class ProjectPermission(RoutePermission):
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(
+        self, request: Request, project_name: str, session: SessionDep, principal: PrincipalDep
+    ) -> ProjectRef:
+        target = rules.object_of(self.permission, dict(request.path_params))
+        return access.require(session, principal, project_name, self.permission, target=target)
+
+
+class BriefProjectPermission(RoutePermission):
+    """The project check in a transaction of its own that ends before the route runs."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(
+        self,
+        request: Request,
+        project_name: str,
+        context: ContextDep,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> ProjectRef:
+        target = rules.object_of(self.permission, dict(request.path_params))
+        with transaction(context.sessions) as session:
+            principal = service.authenticate(session, parse_authorization(authorization))
+            return access.require(session, principal, project_name, self.permission, target=target)
+
+
+class AccountPermission(RoutePermission):
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.ACCOUNT_PERMISSIONS)
+
+    def __call__(self, principal: PrincipalDep) -> Principal:
+        return access.require_account(principal, self.permission)
+
+
+class OptionalAccountPermission(RoutePermission):
+    """For sign-up, which may come without credentials when sign-up is open."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.ACCOUNT_PERMISSIONS)
+
+    def __call__(self, principal: OptionalPrincipalDep) -> Principal | None:
+        return None if principal is None else access.require_account(principal, self.permission)
+
+
+class CoreChecked(RoutePermission):
+    """Names the permission a route's core path checks itself; does nothing here."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(self) -> None:
+        return None
+
+
+class Public:
+    """Marks a route open to all, without credentials."""
+
+    def __call__(self) -> None:
+        return None
+
+
+def allowed(permission: str) -> Any:
+    """``Annotated[ProjectRef, allowed("models.get")]``: the project, with the permission."""
+    return Depends(ProjectPermission(permission))
+
+
+def allowed_briefly(permission: str) -> Any:
+    """Like ``allowed``, without holding a database connection while the route runs."""
+    return Depends(BriefProjectPermission(permission))
+
+
+def account(permission: str) -> Any:
+    """``Annotated[Principal, account("organizations.get")]``: a route outside a project."""
+    return Depends(AccountPermission(permission))
+
+
+def optional_account(permission: str) -> Any:
+    """``Annotated[Principal | None, optional_account("user.create")]``."""
+    return Depends(OptionalAccountPermission(permission))
+
+
+def checked_in_core(permission: str) -> Any:
+    """For ``dependencies=[...]`` of a route whose core path checks ``permission`` itself."""
+    return Depends(CoreChecked(permission))
+
+
+def public() -> Any:
+    """For ``dependencies=[...]`` of a route open to all."""
+    return Depends(Public())
+
+
 def get_project(project_name: str, session: SessionDep, principal: PrincipalDep) -> ProjectRef:
-    """The project named in the path, if the principal may see it (404 otherwise)."""
+    """Visibility only, no permission: kept for code being ported; the route walk refuses it."""
     return service.project_scope(session, principal, project_name)
 
 
 ProjectDep = Annotated[ProjectRef, Depends(get_project)]
-
-
-def get_project_briefly(
-    project_name: str,
-    context: ContextDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> ProjectRef:
-    """The project, resolved in a transaction of its own that ends before the route runs.
-
-    For routes that wait on user code: they must hold no database connection meanwhile.
-    """
-    with transaction(context.sessions) as session:
-        principal = service.authenticate(session, parse_authorization(authorization))
-        return service.project_scope(session, principal, project_name)
-
-
-BriefProjectDep = Annotated[ProjectRef, Depends(get_project_briefly)]

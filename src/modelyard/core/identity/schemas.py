@@ -23,6 +23,8 @@ class Principal:
     email: str
     is_admin: bool
     token_id: uuid.UUID | None = None
+    service_project_id: uuid.UUID | None = None
+    """Set for a service user: the one project it lives in."""
 
 
 class UserCreate(Schema):
@@ -114,3 +116,92 @@ class TokenIssued(Schema):
     id: uuid.UUID
     user_email: str
     token: str
+
+
+# -- organization members, subscriptions and resource usage ---------------------------------
+
+
+class MemberCreate(Schema):
+    email: str
+    admin: bool = False
+
+
+class MemberUpdate(Schema):
+    admin: bool
+
+
+class MemberRead(Schema):
+    id: uuid.UUID
+    email: str
+    name: str | None
+    surname: str | None
+    admin: bool
+
+
+class SubscriptionCreate(Schema):
+    """A subscription's limits; ``None`` means unlimited."""
+
+    name: str
+    max_projects: int | None = None
+    max_users: int | None = None
+    max_versions: int | None = None
+    max_requests_per_month: int | None = None
+    logs_retention_days: int
+    gb_seconds: int | None = None
+    resources: int | None = None
+    agreement: str | None = None
+    terms_conditions: str | None = None
+    hidden: bool = False
+
+
+class SubscriptionUpdate(Schema):
+    """Only the fields set are changed; a limit set to ``None`` becomes unlimited."""
+
+    name: str | None = None
+    max_projects: int | None = None
+    max_users: int | None = None
+    max_versions: int | None = None
+    max_requests_per_month: int | None = None
+    logs_retention_days: int | None = None
+    gb_seconds: int | None = None
+    resources: int | None = None
+    agreement: str | None = None
+    terms_conditions: str | None = None
+    hidden: bool | None = None
+
+
+class SubscriptionRead(Schema):
+    id: uuid.UUID
+    name: str
+    max_projects: int | None
+    max_users: int | None
+    max_versions: int | None
+    max_requests_per_month: int | None
+    logs_retention_days: int
+    gb_seconds: int | None
+    resources: int | None
+    agreement: str | None
+    terms_conditions: str | None
+    hidden: bool
+
+
+class OrganizationSubscriptionRead(Schema):
+    """One period of an organization's subscription history."""
+
+    id: uuid.UUID
+    subscription: str
+    start_date: date
+    agreement_user: str | None
+    update_user: str | None
+
+
+class ProjectResourceUsage(Schema):
+    models: int
+    versions: int
+    connectors: int
+    pipelines: int
+
+
+class ResourceUsage(ProjectResourceUsage):
+    projects: int
+    users: int

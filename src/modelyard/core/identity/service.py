@@ -10,7 +10,9 @@ import uuid
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity import repository as repo
-from modelyard.core.identity import rules
+from modelyard.core.identity import rules, subscriptions
+from modelyard.core.identity.access import repository as access_repo
+from modelyard.core.identity.access.service import assign_creator
 from modelyard.core.identity.errors import (
     bad_token,
     email_taken,
@@ -52,12 +54,16 @@ def authenticate(session: Session, token: str | None) -> Principal:
     """The principal a token belongs to; unknown or revoked tokens are refused alike."""
     if not token:
         raise bad_token()
-    found = repo.get_token_by_hash(session, rules.hash_token(token))
+    found = access_repo.get_token_principal(session, rules.hash_token(token))
     if found is None or found[0].revoked_at is not None:
         raise bad_token()
-    token_row, user = found
+    token_row, user, service_project_id = found
     return Principal(
-        user_id=user.id, email=user.email, is_admin=user.is_admin, token_id=token_row.id
+        user_id=user.id,
+        email=user.email,
+        is_admin=user.is_admin,
+        token_id=token_row.id,
+        service_project_id=service_project_id,
     )
 
 
@@ -233,6 +239,9 @@ def create_organization(
         )
     )
     session.flush()
+    subscriptions.record_subscription(
+        session, organization.id, organization.subscription, agreed_by=principal.email
+    )
     return OrganizationRead.model_validate(organization)
 
 
@@ -274,6 +283,14 @@ def update_organization(
     if "subscription" in changed and data.subscription is not None:
         if data.subscription != organization.subscription and not data.subscription_agreed:
             raise invalid("subscription_agreed", "must be true to change the subscription")
+        if data.subscription != organization.subscription:
+            subscriptions.record_subscription(
+                session,
+                organization.id,
+                _subscription(session, data.subscription),
+                agreed_by=principal.email,
+                updated_by=principal.email,
+            )
         organization.subscription = _subscription(session, data.subscription)
     if "subscription_end_date" in changed:
         organization.subscription_end_date = data.subscription_end_date
@@ -298,10 +315,12 @@ def create_project(session: Session, principal: Principal, data: ProjectCreate) 
     """A new project in an organization the principal administers."""
     name = rules.check_name(data.name)
     organization = _visible_organization(session, principal, data.organization_name, admin=True)
+    subscriptions.check_project_limit(session, organization)
     if repo.get_project_by_name(session, name) is not None:
         raise name_taken("Project", name)
     project = ProjectRow(name=name, organization_id=organization.id)
     repo.add(session, project, conflict=name_taken("Project", name))
+    assign_creator(session, project.id, principal.user_id, name)
     return _project_read(project, organization)
 
 
@@ -313,6 +332,12 @@ def visible_project(
     if found is None:
         raise project_not_found(name)
     project, organization = found
+    if principal.service_project_id is not None:
+        if project.id != principal.service_project_id:
+            raise project_not_found(name)
+        if admin:
+            raise not_organization_admin(organization.name)
+        return project, organization
     membership = repo.get_membership(session, organization.id, principal.user_id)
     if membership is None:
         raise project_not_found(name)
@@ -335,9 +360,22 @@ def project_ref(session: Session, project_id: uuid.UUID) -> ProjectRef | None:
     return ProjectRef.model_validate(project) if project else None
 
 
+def _service_user_projects(
+    session: Session, project_id: uuid.UUID, organization_name: str | None
+) -> list[ProjectRead]:
+    """A service user sees one project: its own."""
+    own = session.get(ProjectRow, project_id)
+    organization = session.get(OrganizationRow, own.organization_id) if own else None
+    if own is None or organization is None or organization_name not in (None, organization.name):
+        return []
+    return [_project_read(own, organization)]
+
+
 def list_projects(
     session: Session, principal: Principal, *, organization_name: str | None = None
 ) -> list[ProjectRead]:
+    if principal.service_project_id is not None:
+        return _service_user_projects(session, principal.service_project_id, organization_name)
     rows = repo.list_projects_of(session, principal.user_id, organization_name=organization_name)
     return [_project_read(project, organization) for project, organization in rows]
 
@@ -363,6 +401,7 @@ def update_project(
 def delete_project(session: Session, principal: Principal, name: str) -> None:
     """Delete a project and everything in it; organization admins only."""
     project, _ = visible_project(session, principal, name, admin=True)
+    access_repo.delete_service_users_of(session, project.id)
     session.delete(project)
     session.flush()
 

@@ -10,11 +10,13 @@ cancels it: a running one starts no further object.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity import service as identity
+from modelyard.core.identity import subscriptions
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import service as jobs
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome, JobRead
@@ -66,6 +68,7 @@ def create(
     for position, item in enumerate(items):
         execution.check_data(pipeline, item, field=f"data[{position}]")
     execution.prepare(session, project, pipeline, None)
+    subscriptions.check_request_limit(session, project.organization_id, count=len(items))
     payloads = [{"data": item} for item in items]
     created = jobs.enqueue(
         session, kind=KIND, project_id=project.id, subject_id=pipeline.id, payloads=payloads
@@ -190,4 +193,5 @@ def _prepare_job(session: Session, job: ClaimedJob) -> execution.Prepared:
     if pipeline is None or project is None:
         raise NotFound("the pipeline this request was made for is gone")
     data = execution.check_data(pipeline, job.payload.get("data"))
-    return execution.prepare(session, project, pipeline, data)
+    prepared = execution.prepare(session, project, pipeline, data)
+    return replace(prepared, request_id=str(job.id))  # its objects' logs carry the batch id

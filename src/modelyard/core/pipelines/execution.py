@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.observe import service as observe
+from modelyard.core.observe.schemas import LogTags
 from modelyard.core.pipelines import connectors, graph, service
-from modelyard.core.pipelines import repository as repo
 from modelyard.core.pipelines.errors import invalid
 from modelyard.core.pipelines.schemas import ObjectRequest, PipelineRequestResult
 from modelyard.core.serving import rules
@@ -60,6 +61,9 @@ class Prepared:
     versions: Mapping[str, uuid.UUID]
     connectors: Mapping[str, str]
     data: Any
+    pipeline_id: uuid.UUID | None = None
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """The pipeline request's id: its objects' log lines carry it."""
 
 
 def check_data(pipeline: PipelineRow, data: Any, *, field: str = "data") -> Any:
@@ -88,7 +92,9 @@ def prepare(session: Session, project: ProjectRef, pipeline: PipelineRow, data: 
                 field="pipeline_name",
             )
         versions[name] = found.version.id
-    return Prepared(project, pipeline.name, plan, loaded.nodes, versions, targets, data)
+    return Prepared(
+        project, pipeline.name, plan, loaded.nodes, versions, targets, data, pipeline_id=pipeline.id
+    )
 
 
 @dataclass
@@ -138,9 +144,10 @@ class PipelineRunner:
         with transaction(self.sessions) as session:
             pipeline = service.get_pipeline_row(session, project, pipeline_name)
             prepared = prepare(session, project, pipeline, check_data(pipeline, data))
+        self.serving.quota.admit(project.organization_id)
         outcome = self.run(prepared, pipeline_timeout=pipeline_timeout, model_timeout=model_timeout)
         return PipelineRequestResult(
-            pipeline_request_id=str(uuid.uuid4()),
+            pipeline_request_id=prepared.request_id,
             project=project.name,
             pipeline=pipeline_name,
             success=outcome.error is None,
@@ -163,6 +170,14 @@ class PipelineRunner:
             run.until_done(cancelled)
         position = {name: i for i, name in enumerate(prepared.plan.order)}
         run.outcome.records.sort(key=lambda item: position[item[1].pipeline_object])
+        self.serving.metrics.record(
+            prepared.project,
+            "pipeline",
+            object_id=prepared.pipeline_id,
+            object_name=prepared.pipeline,
+            values={"requests": 1.0, "object_requests": float(len(run.outcome.records))},
+            volume_of=("input_volume", prepared.data),
+        )
         return run.outcome
 
     def run_object(
@@ -173,8 +188,13 @@ class PipelineRunner:
         if name in prepared.connectors:
             return "connector", self._deliver(prepared, name, data, started), None, False
         try:
+            tags = {
+                "pipeline_name": prepared.pipeline,
+                "pipeline_object_name": name,
+                "pipeline_request_id": prepared.request_id,
+            }
             result, lost = self.serving.request_pinned(
-                prepared.project, prepared.versions[name], data, timeout=timeout
+                prepared.project, prepared.versions[name], data, timeout=timeout, log_tags=tags
             )
         except DomainError as exc:
             record = _record(name, data, started, success=False, error=exc.message)
@@ -197,6 +217,14 @@ class PipelineRunner:
         """Write one item through the object's connector; a failure is logged with its name."""
         connector = prepared.connectors[name]
         serving = self.serving
+        serving.metrics.record(
+            prepared.project,
+            "connector",
+            object_id=None,
+            object_name=connector,
+            values={"requests": 1.0},
+            volume_of=("volume", data),
+        )
         try:
             with transaction(self.sessions) as session:
                 connectors.deliver(
@@ -215,13 +243,19 @@ class PipelineRunner:
     ) -> ObjectRequest:
         """A connector failure fails the request, and is logged with the connector's name."""
         logger.warning("pipeline %s, object %s: %s", prepared.pipeline, name, reason)
-        self._log(prepared, f"pipeline '{prepared.pipeline}', object '{name}': {reason}")
+        tags = LogTags(
+            pipeline_name=prepared.pipeline,
+            pipeline_object_name=name,
+            connector_name=prepared.connectors[name],
+            pipeline_request_id=prepared.request_id,
+        )
+        self._log(prepared, f"pipeline '{prepared.pipeline}', object '{name}': {reason}", tags)
         return _record(name, data, started, success=False, error=reason)
 
-    def _log(self, prepared: Prepared, line: str) -> None:
+    def _log(self, prepared: Prepared, line: str, tags: LogTags) -> None:
         try:
             with transaction(self.sessions) as session:
-                repo.add_log(session, prepared.project.id, line, level="error")
+                observe.system_log(session, prepared.project.id, line, tags=tags, level="error")
         except Exception:
             logger.exception("could not save a pipeline log line")
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from modelyard.core.data import service as blobs
+from modelyard.core.identity import subscriptions
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import service as jobs
 from modelyard.core.jobs import states
@@ -64,6 +65,7 @@ def create(
     items = _items(data)
     for position, item in enumerate(items):
         _check_item(session, project, position, fields, model.input_type, item)
+    subscriptions.check_request_limit(session, project.organization_id, count=len(items))
     payloads = [{"data": item} for item in items]
     return jobs.enqueue(
         session, kind=KIND, project_id=project.id, subject_id=row.id, payloads=payloads

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelyard.core.observe import service as observe
+from modelyard.core.observe.schemas import LogTags
 from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving.environment import merged_environment, model_file_of
@@ -35,6 +37,8 @@ class BuildJob:
 
     build_id: uuid.UUID
     version_id: uuid.UUID
+    project_id: uuid.UUID
+    tags: LogTags
     revision: int
     package_key: str
     language: str
@@ -154,9 +158,15 @@ class Builder:
                 build.error_message = version.error_message = exc.message[:500]
                 build.finished_at = utcnow()
                 return None
+            tags = LogTags(model_name=model.name, model_version=version.version)
+            observe.system_log(
+                session, model.project_id, f"build of revision {build.revision} started", tags=tags
+            )
             return BuildJob(
                 build_id=build.id,
                 version_id=version.id,
+                project_id=model.project_id,
+                tags=tags,
                 revision=build.revision,
                 package_key=version.package_key,
                 language=version.language,
@@ -196,6 +206,11 @@ class Builder:
             build.status = "failed" if error else "succeeded"
             build.error_message = error[:500] if error else None
             build.log, build.finished_at = log.text, utcnow()
+            line = f"build of revision {job.revision} " + (
+                f"failed: {error}" if error else "succeeded"
+            )
+            level = "error" if error else "info"
+            observe.system_log(session, job.project_id, line, tags=job.tags, level=level)
             version = session.get(ModelVersionRow, job.version_id)
             latest = repo.latest_build(session, job.version_id)
             if version is not None and latest is not None and latest.id == build.id:

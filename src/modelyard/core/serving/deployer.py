@@ -10,16 +10,19 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from uv import find_uv_bin
 
-from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.identity.subscriptions import RequestQuota
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
+from modelyard.core.observe.metrics import InstanceSample, MetricRecorder
 from modelyard.core.secrets import SecretBox, secret_box
 from modelyard.core.serving import hotpath, requests, rules
 from modelyard.core.serving import repository as repo
@@ -34,6 +37,7 @@ from modelyard.runtime import (
     EnvironmentBuilder,
     Executor,
     InstanceSpec,
+    LogRecord,
     create_executor,
     unpack_package,
 )
@@ -61,6 +65,8 @@ class Serving:
         self.engine = engine_of(sessions)
         self.environments, self.packages_root = environments, packages_root
         self.logs = LogWriter(sessions)
+        self.metrics = MetricRecorder(sessions, sampler=self._instance_samples)
+        self.quota = RequestQuota(sessions)
         self.executor: Executor = executor_factory(self.logs)
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self._deployed: dict[str, InstanceSpec] = {}
@@ -69,6 +75,7 @@ class Serving:
 
     def start(self) -> None:
         self.logs.start()
+        self.metrics.start()
         self.builder.start()
         threading.Thread(target=self._warm_up, name="modelyard-warm-up", daemon=True).start()
 
@@ -86,6 +93,20 @@ class Serving:
         self.builder.stop()
         self.executor.shutdown()
         self.logs.close()
+        self.metrics.close()
+
+    def _instance_samples(self) -> list[InstanceSample]:
+        """The instances running here per deployed version (none if the executor cannot say)."""
+        count = getattr(self.executor, "instance_count", None)
+        if count is None:
+            return []
+        samples = []
+        for key, spec in list(self._deployed.items()):
+            tags, running = self.logs.tags.get(key), int(count(key))
+            if tags is not None and running:
+                sample = InstanceSample(tags.project_id, uuid.UUID(key), running, spec.memory_mb)
+                samples.append(sample)
+        return samples
 
     def wake_builder(self) -> None:
         """A build was queued (and committed): start on it now rather than at the next poll."""
@@ -117,6 +138,7 @@ class Serving:
             prepared, model, row = requests.prepare(
                 session, self.store, project, model_name, version, data
             )
+            self.quota.admit(project.organization_id)
             spec = self._spec(session, row, model)
         if spec is None:
             prepared.clean_up()
@@ -136,6 +158,7 @@ class Serving:
             )
         inputs = [FieldSpec.model_validate(f) for f in target.input_fields]
         rules.check_input(target.input_type, inputs, data)
+        self.quota.admit(target.organization_id)
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
@@ -176,32 +199,54 @@ class Serving:
         return spec
 
     def run_batch(self, job: ClaimedJob) -> JobOutcome:
-        """The job handler of batch requests: run one, pinned to the version it was made for."""
-        with transaction(self.sessions) as session:
-            row = session.get(ModelVersionRow, job.subject_id)
-            model = session.get(ModelRow, row.model_id) if row else None
-            project = identity.project_ref(session, job.project_id)
-            if row is None or model is None or project is None:
-                return JobOutcome(False, error="the version this request was made for is gone")
-            spec = self._spec(session, row, model) if row.status == "available" else None
-            if spec is None:
-                reason = f"version '{row.version}' is {row.status}; the request waits for it"
-                return JobOutcome(False, error=reason, retryable=True)
-            try:
-                prepared = requests.prepare_checked(
-                    session, self.store, project, model, row, job.payload.get("data")
-                )
-            except DomainError as exc:
-                return JobOutcome(False, error=exc.message)
+        """The job handler of batch requests: run one, pinned to the version it was made for.
+
+        Like ``request_direct`` it reads the version in one statement and reuses the deployed
+        spec while its fingerprint holds, so the queue drains at the model's pace.
+        """
+        assert job.subject_id is not None
+        with self.engine.connect() as connection:
+            found = hotpath.pinned(connection, job.subject_id)
+        if found is None:
+            return JobOutcome(False, error="the version this request was made for is gone")
+        if found.status != "available" or not found.built:
+            reason = f"version '{found.version}' is {found.status}; the request waits for it"
+            return JobOutcome(False, error=reason, retryable=True)
+        target = found.target
+        scope = ProjectRef(
+            id=target.project_id, name=target.project_name, organization_id=target.organization_id
+        )
+        spec = self._cached_spec(target)
+        needs_session = spec is None or any(
+            f.get("data_type") == "blob" for f in target.input_fields
+        )
+        try:
+            if needs_session:
+                with transaction(self.sessions) as session:
+                    spec = spec or self._spec_for(session, target)
+                    prepared = self._prepare_target(session, scope, target, job.payload.get("data"))
+            else:
+                prepared = self._prepare_target(None, scope, target, job.payload.get("data"))
+        except DomainError as exc:
+            return JobOutcome(False, error=exc.message)
+        assert spec is not None
         timeout = int(job.payload.get("timeout", BATCH_TIMEOUT))
-        result, lost = self._execute(spec, prepared, project, timeout=timeout)
+        prepared = replace(prepared, request_id=str(job.id))  # its logs carry the batch id
+        result, lost = self._execute(spec, prepared, scope, timeout=timeout)
         return JobOutcome(result.success, result.result, result.error_message, retryable=lost)
 
     def request_pinned(
-        self, project: ProjectRef, version_id: uuid.UUID, data: Any, *, timeout: int
+        self,
+        project: ProjectRef,
+        version_id: uuid.UUID,
+        data: Any,
+        *,
+        timeout: int,
+        log_tags: dict[str, str] | None = None,
     ) -> tuple[RequestResult, bool]:
         """One request to the version ``version_id`` with input checked by the caller (a model
-        object of a pipeline); also says whether the instance was lost on the way."""
+        object of a pipeline); also says whether the instance was lost on the way. Its log
+        lines carry ``log_tags`` (the pipeline, object and pipeline request it ran for)."""
         with transaction(self.sessions) as session:
             row = session.get(ModelVersionRow, version_id)
             model = session.get(ModelRow, row.model_id) if row else None
@@ -211,6 +256,8 @@ class Serving:
             if spec is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
             prepared = requests.prepare_checked(session, self.store, project, model, row, data)
+        if log_tags:
+            self.logs.tag_request(prepared.request_id, log_tags)
         return self._execute(spec, prepared, project, timeout=timeout)
 
     def _execute(
@@ -222,6 +269,7 @@ class Serving:
         timeout: int,
     ) -> tuple[RequestResult, bool]:
         """Run a prepared request on an instance; also says whether the instance was lost."""
+        started = time.perf_counter()
         try:
             self._ensure(spec, prepared.version_id)
             outcome = self.executor.request(
@@ -232,9 +280,34 @@ class Serving:
                 with transaction(self.sessions) as session:
                     return requests.save_output_blob(session, self.store, project, path)
 
-            return requests.finish(prepared, outcome, save_blob), outcome.lost
+            result = requests.finish(prepared, outcome, save_blob)
         finally:
             prepared.clean_up()
+        self._observe(spec, prepared, project, result, seconds=time.perf_counter() - started)
+        return result, outcome.lost
+
+    def _observe(
+        self,
+        spec: InstanceSpec,
+        prepared: requests.PreparedRequest,
+        project: ProjectRef,
+        result: RequestResult,
+        *,
+        seconds: float,
+    ) -> None:
+        """Count the request (a queue put) and log a failure as a system line."""
+        self.metrics.record_model_request(
+            project,
+            prepared.version_id,
+            data=prepared.data,
+            result=result.result,
+            success=result.success,
+            seconds=seconds,
+            memory_mb=spec.memory_mb,
+        )
+        if not result.success:
+            line = f"request {result.request_id} failed: {result.error_message}"
+            self.logs(LogRecord(spec.key, result.request_id, "system", line, time.time()))
 
     def _spec(
         self, session: Any, version: ModelVersionRow, model: ModelRow | None = None

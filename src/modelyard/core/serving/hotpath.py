@@ -2,9 +2,11 @@
 
 A direct request is the one call whose speed users feel, so instead of the several ORM round
 trips of the general services it reads everything it needs in a single statement: who asks,
-whether they may see the project, the model's fields, the version's state, its built
-environment, and a fingerprint of everything that shapes its instances (so the deployed spec
-is reused while nothing changed, and rebuilt the moment something did).
+whether they may see the project and make requests there (organization admin, or a role
+assigned on the project or the model that holds the request permission), the model's fields,
+the version's state, its built environment, and a fingerprint of everything that shapes its
+instances (so the deployed spec is reused while nothing changed, and rebuilt the moment
+something did).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
+from modelyard.core.identity.access import rules as access
+from modelyard.core.identity.access.errors import denied
 from modelyard.core.identity.errors import bad_token, project_not_found
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.serving.errors import model_not_found, not_available, version_not_found
@@ -26,8 +30,14 @@ from modelyard.db.tables import (
     ModelVersionRow,
     OrganizationMemberRow,
     ProjectRow,
+    RoleAssignmentRow,
+    RolePermissionRow,
+    ServiceUserRow,
     UserRow,
 )
+
+REQUEST = "models.versions.requests.create"
+MEMBERS_MAY_REQUEST = REQUEST in access.BUILTIN_ROLES[access.VIEWER]
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,26 @@ def _environment_key() -> Any:
     )
 
 
+def _granted() -> Any:
+    """Whether a role assigned on the project, or on the model, holds the request permission."""
+    a, p = RoleAssignmentRow, RolePermissionRow
+    custom = select(p.id).where(p.role_id == a.role_id, p.permission == REQUEST).exists()
+    on_target = or_(
+        a.object_type == access.PROJECT_OBJECT,
+        and_(a.object_type == "model", a.object_name == bindparam("model")),
+    )
+    return (
+        select(a.id)
+        .where(
+            a.user_id == UserRow.id,
+            a.project_id == ProjectRow.id,
+            on_target,
+            or_(a.builtin_role.in_(access.roles_with(REQUEST)), custom),
+        )
+        .exists()
+    )
+
+
 def _statement() -> Any:
     """Built once; the values come as bind parameters, so SQLAlchemy caches its compiled form."""
     env_count, env_newest = _env_stats(ModelRow, ModelVersionRow)
@@ -96,9 +126,13 @@ def _statement() -> Any:
             _environment_key(),
             env_count,
             env_newest,
+            OrganizationMemberRow.admin,
+            ServiceUserRow.project_id,
+            _granted(),
         )
         .select_from(ApiTokenRow)
         .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+        .outerjoin(ServiceUserRow, ServiceUserRow.user_id == UserRow.id)
         .outerjoin(ProjectRow, ProjectRow.name == bindparam("project"))
         .outerjoin(
             OrganizationMemberRow,
@@ -126,6 +160,23 @@ def _statement() -> Any:
 RESOLVE = _statement()
 
 
+def _check_access(row: Any, project: str) -> None:
+    """404 for a project the principal may not see, 403 when it may not make requests there:
+    the rules of ``core/identity/access``, read from the one row."""
+    project_id, member, admin, service_project, granted = row[1], row[3], row[18], row[19], row[20]
+    if project_id is None:
+        raise project_not_found(project)
+    if service_project is not None:
+        visible, allowed = service_project == project_id, bool(granted)
+    else:
+        visible = member is not None
+        allowed = bool(admin) or MEMBERS_MAY_REQUEST or bool(granted)
+    if not visible:
+        raise project_not_found(project)
+    if not allowed:
+        raise denied(REQUEST, project)
+
+
 def resolve(
     connection: Connection, token: str | None, *, project: str, model: str, version: str
 ) -> Target:
@@ -141,9 +192,8 @@ def resolve(
     row = connection.execute(RESOLVE, values).first()
     if row is None:
         raise bad_token()
-    (user_id, project_id, organization_id, member, model_name, input_type, output_type) = row[:7]
-    if project_id is None or member is None:
-        raise project_not_found(project)
+    (user_id, project_id, organization_id, _, model_name, input_type, output_type) = row[:7]
+    _check_access(row, project)
     if model_name is None:
         raise model_not_found(model)
     version_id, version_name, status, revision = row[10:14]
@@ -164,3 +214,66 @@ def resolve(
         version_id=version_id,
         fingerprint=(row[9], revision, row[14], row[15], row[16], row[17]),
     )
+
+
+def _pinned_statement() -> Any:
+    """The same facts for a request pinned to a version by id (queued work has no token)."""
+    env_count, env_newest = _env_stats(ModelRow, ModelVersionRow)
+    return (
+        select(
+            ProjectRow.id,
+            ProjectRow.name,
+            ProjectRow.organization_id,
+            ModelRow.name,
+            ModelRow.input_type,
+            ModelRow.output_type,
+            ModelRow.input_fields,
+            ModelRow.output_fields,
+            ModelRow.last_updated,
+            ModelVersionRow.version,
+            ModelVersionRow.status,
+            ModelVersionRow.revision,
+            ModelVersionRow.last_updated,
+            _environment_key(),
+            env_count,
+            env_newest,
+        )
+        .select_from(ModelVersionRow)
+        .join(ModelRow, ModelRow.id == ModelVersionRow.model_id)
+        .join(ProjectRow, ProjectRow.id == ModelRow.project_id)
+        .where(ModelVersionRow.id == bindparam("version_id"))
+    )
+
+
+PINNED = _pinned_statement()
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A version found by id, with its state: queued work decides itself what that means."""
+
+    target: Target
+    version: str
+    status: str
+    built: bool
+
+
+def pinned(connection: Connection, version_id: uuid.UUID) -> Pinned | None:
+    """The version ``version_id`` and what running a request on it needs; None if it is gone."""
+    row = connection.execute(PINNED, {"version_id": version_id}).first()
+    if row is None:
+        return None
+    target = Target(
+        user_id=uuid.UUID(int=0),
+        project_id=row[0],
+        project_name=row[1],
+        organization_id=row[2],
+        model_name=row[3],
+        input_type=row[4],
+        output_type=row[5],
+        input_fields=row[6],
+        output_fields=row[7],
+        version_id=version_id,
+        fingerprint=(row[8], row[11], row[12], row[13], row[14], row[15]),
+    )
+    return Pinned(target=target, version=row[9], status=row[10], built=row[13] is not None)

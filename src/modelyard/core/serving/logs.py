@@ -6,6 +6,7 @@ import logging
 import queue
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from modelyard.runtime import LogRecord
 logger = logging.getLogger(__name__)
 FLUSH_INTERVAL = 0.5
 MAX_LINE = 10_000
+MAX_TAGGED_REQUESTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,18 @@ class LogTags:
     model_version: str
 
 
+RequestTags = dict[str, str]
+Queued = tuple[LogTags, LogRecord, RequestTags | None]
+
+
 class LogWriter:
     """A sink for runtime log records: queued at once, written every half second."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
         self.tags: dict[str, LogTags] = {}
-        self._queue: queue.SimpleQueue[tuple[LogTags, LogRecord] | None] = queue.SimpleQueue()
+        self._requests: OrderedDict[str, RequestTags] = OrderedDict()
+        self._queue: queue.SimpleQueue[Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="modelyard-logs", daemon=True)
 
     def start(self) -> None:
@@ -43,10 +50,18 @@ class LogWriter:
         """Attribute records of deployment ``key`` to a project, model and version."""
         self.tags[key] = tags
 
+    def tag_request(self, request_id: str, tags: RequestTags) -> None:
+        """Attribute the lines of one request to a pipeline (``pipeline_name``, …); the newest
+        ``MAX_TAGGED_REQUESTS`` are remembered, so late output lines keep their tags."""
+        self._requests[request_id] = tags
+        while len(self._requests) > MAX_TAGGED_REQUESTS:
+            self._requests.popitem(last=False)
+
     def __call__(self, record: LogRecord) -> None:
         tags = self.tags.get(record.key)
         if tags is not None:
-            self._queue.put((tags, record))
+            extra = self._requests.get(record.request_id) if record.request_id else None
+            self._queue.put((tags, record, extra))
 
     def close(self) -> None:
         if not self._thread.is_alive():
@@ -62,8 +77,8 @@ class LogWriter:
             if done:
                 return
 
-    def _drain(self) -> tuple[list[tuple[LogTags, LogRecord]], bool]:
-        batch: list[tuple[LogTags, LogRecord]] = []
+    def _drain(self) -> tuple[list[Queued], bool]:
+        batch: list[Queued] = []
         try:
             item = self._queue.get(timeout=FLUSH_INTERVAL)
         except queue.Empty:
@@ -76,7 +91,7 @@ class LogWriter:
                 return batch, False
         return batch, True
 
-    def _write(self, batch: list[tuple[LogTags, LogRecord]]) -> None:
+    def _write(self, batch: list[Queued]) -> None:
         rows = [
             LogRow(
                 project_id=tags.project_id,
@@ -87,8 +102,9 @@ class LogWriter:
                 model_name=tags.model_name,
                 model_version=tags.model_version,
                 request_id=record.request_id,
+                **(extra or {}),
             )
-            for tags, record in batch
+            for tags, record, extra in batch
         ]
         try:
             with transaction(self.sessions) as session:

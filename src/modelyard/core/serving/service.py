@@ -15,6 +15,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity import rules as identity_rules
+from modelyard.core.identity import subscriptions
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.pipelines import references
@@ -171,6 +172,7 @@ def create_version(
     rules.check_scaling(data)
     if repo.get_version_by_name(session, model.id, name) is not None:
         raise version_name_taken(model.name, name)
+    subscriptions.check_version_limit(session, project.organization_id)
     row = ModelVersionRow(
         model_id=model.id,
         version=name,

@@ -1,5 +1,11 @@
 """ORM rows (``*Row``). Importing this package registers every table on ``Base.metadata``."""
 
+from modelyard.db.tables.access import (
+    RoleAssignmentRow,
+    RolePermissionRow,
+    RoleRow,
+    ServiceUserRow,
+)
 from modelyard.db.tables.base import Base
 from modelyard.db.tables.connectors import ConnectorRow, CredentialsRow
 from modelyard.db.tables.data import BlobRow
@@ -13,13 +19,15 @@ from modelyard.db.tables.identity import (
     UserRow,
 )
 from modelyard.db.tables.jobs import JobRow
-from modelyard.db.tables.observe import LogRow
+from modelyard.db.tables.observe import AuditLogRow, LogRow, MetricRow
+from modelyard.db.tables.organizations import OrganizationSubscriptionRow
 from modelyard.db.tables.pipelines import PipelineAttachmentRow, PipelineObjectRow, PipelineRow
 from modelyard.db.tables.schedules import ScheduleRow
 from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
 
 __all__ = [
     "ApiTokenRow",
+    "AuditLogRow",
     "Base",
     "BlobRow",
     "BuildRow",
@@ -28,15 +36,21 @@ __all__ = [
     "EnvironmentVariableRow",
     "JobRow",
     "LogRow",
+    "MetricRow",
     "ModelRow",
     "ModelVersionRow",
     "OrganizationMemberRow",
     "OrganizationRow",
+    "OrganizationSubscriptionRow",
     "PipelineAttachmentRow",
     "PipelineObjectRow",
     "PipelineRow",
     "ProjectRow",
+    "RoleAssignmentRow",
+    "RolePermissionRow",
+    "RoleRow",
     "ScheduleRow",
+    "ServiceUserRow",
     "SubscriptionRow",
     "UserRow",
 ]

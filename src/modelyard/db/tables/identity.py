@@ -28,7 +28,11 @@ class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, index=True, default=uuid.uuid4)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     max_projects: Mapped[int | None] = mapped_column(Integer)
+    max_versions: Mapped[int | None] = mapped_column(Integer)
+    max_requests_per_month: Mapped[int | None] = mapped_column(Integer)
     max_users: Mapped[int | None] = mapped_column(Integer)
     logs_retention_days: Mapped[int] = mapped_column(Integer)
     gb_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import batch as wire
 from modelyard.api.ubiops.translate import batch as translate
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import batch
 
 router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
@@ -23,7 +24,7 @@ def batch_model_requests_create(
     version: str,
     data: Annotated[Any, Body()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> list[wire.BatchRequestCreated]:
@@ -39,7 +40,7 @@ def batch_model_requests_list(
     model_name: str,
     version: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.list")],
     status: Annotated[str | None, Query()] = None,
     success: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query()] = 50,
@@ -62,14 +63,22 @@ def batch_model_requests_list(
 
 @router.get("/request-batch/{request_id}")
 def batch_model_requests_get(
-    model_name: str, version: str, request_id: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    version: str,
+    request_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.get")],
 ) -> wire.BatchRequestResult:
     return translate.result(batch.get(session, project, model_name, version, request_id))
 
 
 @router.delete("/request-batch/{request_id}", status_code=204)
 def batch_model_requests_delete(
-    model_name: str, version: str, request_id: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    version: str,
+    request_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.delete")],
 ) -> Response:
     job = batch.get(session, project, model_name, version, request_id)
     batch.delete(session, project, model_name, version, [job.id])
@@ -82,7 +91,7 @@ def batch_model_requests_batch_collect(
     version: str,
     ids: Annotated[Any, Body()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.get")],
 ) -> list[wire.BatchRequestResult]:
     found = batch.collect(session, project, model_name, version, ids)
     return [translate.result(job) for job in found]
@@ -94,7 +103,7 @@ def batch_model_requests_batch_delete(
     version: str,
     ids: Annotated[Any, Body()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.requests.delete")],
 ) -> JSONResponse:
     deleted = batch.delete(session, project, model_name, version, batch.parse_ids(ids))
     return JSONResponse({"success": True, "deleted": deleted}, status_code=201)

@@ -10,10 +10,11 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import blobs as wire
 from modelyard.api.ubiops.translate import blobs as translate
 from modelyard.core.data import service
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.storage.base import iter_chunks
 
 router = APIRouter(prefix="/projects/{project_name}/blobs")
@@ -28,7 +29,7 @@ def _chunks_then_close(stream: BinaryIO) -> Iterator[bytes]:
 def blobs_create(
     file: Annotated[UploadFile, File()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("blobs.create")],
     context: ContextDep,
     blob_ttl: Annotated[int | None, Header(alias="blob-ttl")] = None,
 ) -> wire.BlobList:
@@ -41,7 +42,7 @@ def blobs_create(
 @router.get("")
 def blobs_list(
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("blobs.list")],
     count: Annotated[int, Query(alias="range")] = service.DEFAULT_RANGE,
     creation_date: str | None = None,
 ) -> list[wire.BlobList]:
@@ -53,7 +54,10 @@ def blobs_list(
 
 @router.get("/{blob_id}")
 def blobs_get(
-    blob_id: str, session: SessionDep, project: ProjectDep, context: ContextDep
+    blob_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("blobs.get")],
+    context: ContextDep,
 ) -> StreamingResponse:
     opened = service.open_blob(session, context.store, project, blob_id)
     return StreamingResponse(
@@ -65,7 +69,10 @@ def blobs_get(
 
 @router.delete("/{blob_id}", status_code=204)
 def blobs_delete(
-    blob_id: str, session: SessionDep, project: ProjectDep, context: ContextDep
+    blob_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("blobs.delete")],
+    context: ContextDep,
 ) -> Response:
     service.delete_blob(session, context.store, project, blob_id)
     return no_content()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, BackgroundTasks, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import PrincipalDep, ProjectDep
+from modelyard.api.ubiops.auth import account, allowed
 from modelyard.api.ubiops.protocol import connectors as wire
 from modelyard.api.ubiops.translate import connectors as translate
 from modelyard.core.data.connectors import service
+from modelyard.core.identity.schemas import Principal, ProjectRef
 
 router = APIRouter()
 CREDENTIALS = "/projects/{project_name}/credentials"
@@ -17,7 +20,9 @@ CONNECTORS = "/projects/{project_name}/connectors"
 
 
 @router.get("/config/connectors")
-def configurations_list(_: PrincipalDep) -> list[wire.ConfigurationList]:
+def configurations_list(
+    _: Annotated[Principal, account("connectors.types.list")],
+) -> list[wire.ConfigurationList]:
     return [translate.configuration(kind) for kind in service.connector_types()]
 
 
@@ -25,7 +30,7 @@ def configurations_list(_: PrincipalDep) -> list[wire.ConfigurationList]:
 def credentials_create(
     body: wire.CredentialsCreate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("credentials.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.CredentialsList:
@@ -36,13 +41,17 @@ def credentials_create(
 
 
 @router.get(CREDENTIALS)
-def credentials_list(session: SessionDep, project: ProjectDep) -> list[wire.CredentialsList]:
+def credentials_list(
+    session: SessionDep, project: Annotated[ProjectRef, allowed("credentials.list")]
+) -> list[wire.CredentialsList]:
     return [translate.credentials(c) for c in service.list_credentials(session, project)]
 
 
 @router.get(CREDENTIALS + "/{credentials_name}")
 def credentials_get(
-    credentials_name: str, session: SessionDep, project: ProjectDep
+    credentials_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("credentials.get")],
 ) -> wire.CredentialsList:
     return translate.credentials(service.get_credentials(session, project, credentials_name))
 
@@ -52,7 +61,7 @@ def credentials_update(
     credentials_name: str,
     body: wire.CredentialsUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("credentials.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.CredentialsList:
@@ -63,7 +72,11 @@ def credentials_update(
 
 
 @router.delete(CREDENTIALS + "/{credentials_name}", status_code=204)
-def credentials_delete(credentials_name: str, session: SessionDep, project: ProjectDep) -> Response:
+def credentials_delete(
+    credentials_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("credentials.delete")],
+) -> Response:
     service.delete_credentials(session, project, credentials_name)
     return no_content()
 
@@ -72,7 +85,7 @@ def credentials_delete(credentials_name: str, session: SessionDep, project: Proj
 def connectors_create(
     body: wire.ConnectorCreate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("connectors.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.ConnectorList:
@@ -83,13 +96,17 @@ def connectors_create(
 
 
 @router.get(CONNECTORS)
-def connectors_list(session: SessionDep, project: ProjectDep) -> list[wire.ConnectorList]:
+def connectors_list(
+    session: SessionDep, project: Annotated[ProjectRef, allowed("connectors.list")]
+) -> list[wire.ConnectorList]:
     return [translate.connector(c) for c in service.list_connectors(session, project)]
 
 
 @router.get(CONNECTORS + "/{connector_name}")
 def connectors_get(
-    connector_name: str, session: SessionDep, project: ProjectDep
+    connector_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("connectors.get")],
 ) -> wire.ConnectorList:
     return translate.connector(service.get_connector(session, project, connector_name))
 
@@ -99,7 +116,7 @@ def connectors_update(
     connector_name: str,
     body: wire.ConnectorUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("connectors.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.ConnectorList:
@@ -110,6 +127,10 @@ def connectors_update(
 
 
 @router.delete(CONNECTORS + "/{connector_name}", status_code=204)
-def connectors_delete(connector_name: str, session: SessionDep, project: ProjectDep) -> Response:
+def connectors_delete(
+    connector_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("connectors.delete")],
+) -> Response:
     service.delete_connector(session, project, connector_name)
     return no_content()

@@ -6,13 +6,16 @@ is woken because a changed ``ML_MODEL_FILE_NAME`` queues rebuilds.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, BackgroundTasks, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import environment as wire
 from modelyard.api.ubiops.translate import environment as translate
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import environment
 from modelyard.core.serving.environment import VariableScope
 
@@ -29,7 +32,7 @@ VERSION = "/models/{model_name}/versions/{version}/environment-variables"
 def project_environment_variables_create(
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("environment_variables.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -41,7 +44,7 @@ def project_environment_variables_create(
 
 @router.get(PROJECT)
 def project_environment_variables_list(
-    session: SessionDep, project: ProjectDep
+    session: SessionDep, project: Annotated[ProjectRef, allowed("environment_variables.list")]
 ) -> list[wire.EnvironmentVariableList]:
     listed = environment.list_variables(session, VariableScope(project))
     return [translate.variable(v) for v in listed]
@@ -49,7 +52,9 @@ def project_environment_variables_list(
 
 @router.get(PROJECT + "/{variable_id}")
 def project_environment_variables_get(
-    variable_id: str, session: SessionDep, project: ProjectDep
+    variable_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("environment_variables.get")],
 ) -> wire.EnvironmentVariableList:
     return translate.variable(
         environment.get_variable(session, VariableScope(project), variable_id)
@@ -61,7 +66,7 @@ def project_environment_variables_update(
     variable_id: str,
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("environment_variables.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -76,7 +81,7 @@ def project_environment_variables_update(
 def project_environment_variables_delete(
     variable_id: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("environment_variables.delete")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> Response:
@@ -93,7 +98,7 @@ def model_environment_variables_create(
     model_name: str,
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -106,7 +111,9 @@ def model_environment_variables_create(
 
 @router.get(MODEL)
 def model_environment_variables_list(
-    model_name: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.list")],
 ) -> list[wire.InheritedEnvironmentVariableList]:
     listed = environment.list_variables(session, VariableScope(project, model_name))
     return [translate.inherited(v, listed="model") for v in listed]
@@ -114,7 +121,10 @@ def model_environment_variables_list(
 
 @router.get(MODEL + "/{variable_id}")
 def model_environment_variables_get(
-    model_name: str, variable_id: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    variable_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.get")],
 ) -> wire.EnvironmentVariableList:
     scope = VariableScope(project, model_name)
     return translate.variable(environment.get_variable(session, scope, variable_id))
@@ -126,7 +136,7 @@ def model_environment_variables_update(
     variable_id: str,
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -142,7 +152,7 @@ def model_environment_variables_delete(
     model_name: str,
     variable_id: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> Response:
@@ -161,7 +171,7 @@ def model_version_environment_variables_create(
     version: str,
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -174,7 +184,10 @@ def model_version_environment_variables_create(
 
 @router.get(VERSION)
 def model_version_environment_variables_list(
-    model_name: str, version: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    version: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.list")],
 ) -> list[wire.InheritedEnvironmentVariableList]:
     listed = environment.list_variables(session, VariableScope(project, model_name, version))
     return [translate.inherited(v, listed="version") for v in listed]
@@ -182,7 +195,11 @@ def model_version_environment_variables_list(
 
 @router.get(VERSION + "/{variable_id}")
 def model_version_environment_variables_get(
-    model_name: str, version: str, variable_id: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    version: str,
+    variable_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.get")],
 ) -> wire.EnvironmentVariableList:
     scope = VariableScope(project, model_name, version)
     return translate.variable(environment.get_variable(session, scope, variable_id))
@@ -195,7 +212,7 @@ def model_version_environment_variables_update(
     variable_id: str,
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
@@ -212,7 +229,7 @@ def model_version_environment_variables_delete(
     version: str,
     variable_id: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> Response:

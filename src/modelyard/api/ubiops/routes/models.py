@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, BackgroundTasks, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import service
 
 router = APIRouter(prefix="/projects/{project_name}/models")
@@ -16,24 +19,33 @@ router = APIRouter(prefix="/projects/{project_name}/models")
 
 @router.post("", status_code=201)
 def models_create(
-    body: wire.ModelCreate, session: SessionDep, project: ProjectDep
+    body: wire.ModelCreate,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.create")],
 ) -> wire.ModelList:
     return translate.model(service.create_model(session, project, translate.model_create(body)))
 
 
 @router.get("")
-def models_list(session: SessionDep, project: ProjectDep) -> list[wire.ModelList]:
+def models_list(
+    session: SessionDep, project: Annotated[ProjectRef, allowed("models.list")]
+) -> list[wire.ModelList]:
     return [translate.model(m) for m in service.list_models(session, project)]
 
 
 @router.get("/{model_name}")
-def models_get(model_name: str, session: SessionDep, project: ProjectDep) -> wire.ModelList:
+def models_get(
+    model_name: str, session: SessionDep, project: Annotated[ProjectRef, allowed("models.get")]
+) -> wire.ModelList:
     return translate.model(service.get_model(session, project, model_name))
 
 
 @router.patch("/{model_name}")
 def models_update(
-    model_name: str, body: wire.ModelUpdate, session: SessionDep, project: ProjectDep
+    model_name: str,
+    body: wire.ModelUpdate,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.update")],
 ) -> wire.ModelList:
     data = translate.model_update(body)
     return translate.model(service.update_model(session, project, model_name, data))
@@ -43,7 +55,7 @@ def models_update(
 def models_delete(
     model_name: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.delete")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> Response:

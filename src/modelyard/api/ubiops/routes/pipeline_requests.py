@@ -10,10 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import BriefProjectDep, ProjectDep
+from modelyard.api.ubiops.auth import allowed, allowed_briefly
 from modelyard.api.ubiops.protocol import pipelines as wire
 from modelyard.api.ubiops.routes.requests import request_data
 from modelyard.api.ubiops.translate import pipelines as translate
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.pipelines import batch
 from modelyard.core.pipelines.execution import (
     DEFAULT_MODEL_TIMEOUT,
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/projects/{project_name}/pipelines/{pipeline_name}")
 async def pipelines_request(
     pipeline_name: str,
     request: Request,
-    project: BriefProjectDep,
+    project: Annotated[ProjectRef, allowed_briefly("pipelines.requests.create")],
     context: ContextDep,
     pipeline_timeout: Annotated[int, Query()] = DEFAULT_PIPELINE_TIMEOUT,
     model_timeout: Annotated[int, Query()] = DEFAULT_MODEL_TIMEOUT,
@@ -51,7 +52,7 @@ def batch_pipeline_requests_create(
     pipeline_name: str,
     data: Annotated[Any, Body()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.create")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> list[wire.BatchPipelineRequestCreateResponse]:
@@ -66,7 +67,7 @@ def batch_pipeline_requests_create(
 def batch_pipeline_requests_list(
     pipeline_name: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.list")],
     status: Annotated[str | None, Query()] = None,
     success: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query()] = 50,
@@ -88,14 +89,20 @@ def batch_pipeline_requests_list(
 
 @router.get("/request-batch/{pipeline_request_id}")
 def batch_pipeline_request_get(
-    pipeline_name: str, pipeline_request_id: str, session: SessionDep, project: ProjectDep
+    pipeline_name: str,
+    pipeline_request_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.get")],
 ) -> wire.BatchPipelineRequestResultList:
     return translate.result(batch.get(session, project, pipeline_name, pipeline_request_id))
 
 
 @router.delete("/request-batch/{pipeline_request_id}", status_code=204)
 def batch_pipeline_request_delete(
-    pipeline_name: str, pipeline_request_id: str, session: SessionDep, project: ProjectDep
+    pipeline_name: str,
+    pipeline_request_id: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.delete")],
 ) -> Response:
     found = batch.get(session, project, pipeline_name, pipeline_request_id)
     batch.delete(session, project, pipeline_name, [found.id])
@@ -104,14 +111,20 @@ def batch_pipeline_request_delete(
 
 @router.post("/request-batch-collect")
 def batch_pipeline_requests_batch_collect(
-    pipeline_name: str, ids: Annotated[Any, Body()], session: SessionDep, project: ProjectDep
+    pipeline_name: str,
+    ids: Annotated[Any, Body()],
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.get")],
 ) -> list[wire.BatchPipelineRequestResultList]:
     return [translate.result(r) for r in batch.collect(session, project, pipeline_name, ids)]
 
 
 @router.post("/request-batch-delete", status_code=201)
 def batch_pipeline_requests_batch_delete(
-    pipeline_name: str, ids: Annotated[Any, Body()], session: SessionDep, project: ProjectDep
+    pipeline_name: str,
+    ids: Annotated[Any, Body()],
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("pipelines.requests.delete")],
 ) -> JSONResponse:
     deleted = batch.delete(session, project, pipeline_name, batch.parse_ids(ids))
     return JSONResponse({"success": True, "deleted": deleted}, status_code=201)

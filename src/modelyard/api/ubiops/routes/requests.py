@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep
+from modelyard.api.ubiops.auth import checked_in_core
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.core.identity.rules import parse_authorization
@@ -29,7 +30,7 @@ async def request_data(request: Request) -> Any:
         raise rules.invalid("data", f"the request body is not valid JSON: {exc}") from exc
 
 
-@router.post("/request")
+@router.post("/request", dependencies=[checked_in_core("models.versions.requests.create")])
 async def model_requests_create(
     project_name: str,
     model_name: str,

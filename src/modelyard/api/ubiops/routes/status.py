@@ -7,11 +7,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from modelyard.api.deps import ContextDep
+from modelyard.api.ubiops.auth import public
 
 router = APIRouter()
 
 
-@router.get("/status")
+@router.get("/status", dependencies=[public()])
 def service_status(context: ContextDep) -> JSONResponse:
     try:
         with context.engine.connect() as connection:

@@ -9,9 +9,10 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import ProjectDep
+from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import service
 from modelyard.storage.base import stream_object
 
@@ -20,7 +21,10 @@ router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions
 
 @router.post("", status_code=201)
 def model_versions_create(
-    model_name: str, body: wire.ModelVersionCreate, session: SessionDep, project: ProjectDep
+    model_name: str,
+    body: wire.ModelVersionCreate,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.create")],
 ) -> wire.ModelVersionList:
     data = translate.version_create(body)
     return translate.version(service.create_version(session, project, model_name, data))
@@ -28,14 +32,19 @@ def model_versions_create(
 
 @router.get("")
 def model_versions_list(
-    model_name: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.list")],
 ) -> list[wire.ModelVersionList]:
     return [translate.version(v) for v in service.list_versions(session, project, model_name)]
 
 
 @router.get("/{version}")
 def model_versions_get(
-    model_name: str, version: str, session: SessionDep, project: ProjectDep
+    model_name: str,
+    version: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.get")],
 ) -> wire.ModelVersionList:
     return translate.version(service.get_version(session, project, model_name, version))
 
@@ -46,7 +55,7 @@ def model_versions_update(
     version: str,
     body: wire.ModelVersionUpdate,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.update")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.ModelVersionList:
@@ -62,7 +71,7 @@ def model_versions_delete(
     model_name: str,
     version: str,
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.delete")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> Response:
@@ -77,7 +86,7 @@ def model_versions_file_upload(
     version: str,
     file: Annotated[UploadFile, File()],
     session: SessionDep,
-    project: ProjectDep,
+    project: Annotated[ProjectRef, allowed("models.versions.file.upload")],
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.Success:
@@ -90,7 +99,11 @@ def model_versions_file_upload(
 
 @router.get("/{version}/download")
 def model_versions_file_download(
-    model_name: str, version: str, session: SessionDep, project: ProjectDep, context: ContextDep
+    model_name: str,
+    version: str,
+    session: SessionDep,
+    project: Annotated[ProjectRef, allowed("models.versions.file.download")],
+    context: ContextDep,
 ) -> StreamingResponse:
     package = service.package_download(session, context.store, project, model_name, version)
     headers = {

@@ -1,0 +1,1 @@
+"""Observe: log lines, metrics and usage, and the audit log of every change."""

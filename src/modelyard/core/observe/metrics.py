@@ -1,0 +1,331 @@
+"""Metrics: counted in memory on the request path, flushed as per-minute rows off it.
+
+Recording a request is one tuple put on a queue (no lock, no I/O, no serialisation); a
+background thread measures volumes, sums per object, metric and minute, and writes the sums
+every few seconds. The same thread samples the running instances every ``SAMPLE_SECONDS``
+for ``instances`` (kept as instance-minutes, read back as an average), ``active_time`` and
+``gb_seconds``. Readers add up the rows of each interval, so several servers can write the
+same minute without coordinating. Sums not yet flushed (a few seconds' worth) are not seen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.observe import repository as repo
+from modelyard.core.observe import rules
+from modelyard.core.observe.schemas import MetricPoint
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.tables import MetricRow
+
+logger = logging.getLogger(__name__)
+FLUSH_SECONDS = 2.0
+SAMPLE_SECONDS = 10.0
+AVERAGED = frozenset({"instances"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a metric is about: an object of a project."""
+
+    organization_id: uuid.UUID | None
+    """None until the flush looks it up (instance samples know only their project)."""
+    project_id: uuid.UUID
+    object_type: str
+    object_id: uuid.UUID | None
+    object_name: str | None
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One request that ran on a model version, as recorded on the request path."""
+
+    subject: Subject
+    at: float
+    data: Any
+    result: Any
+    success: bool
+    seconds: float
+    memory_mb: int
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Ready values about one object (pipelines, connectors)."""
+
+    subject: Subject
+    at: float
+    values: dict[str, float]
+    volume_of: tuple[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class InstanceSample:
+    """How many instances of a version run on this server right now."""
+
+    project_id: uuid.UUID
+    version_id: uuid.UUID
+    instances: int
+    memory_mb: int
+
+
+Item = ModelRequest | Counted
+Sampler = Callable[[], list[InstanceSample]]
+
+
+def volume(value: Any) -> int:
+    """The size in bytes of a value as it travels as JSON (plain text as itself)."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    return len(json.dumps(value, default=str, separators=(",", ":")).encode("utf-8"))
+
+
+def values_of(item: Item) -> dict[str, float]:
+    """The metric values one recorded item contributes."""
+    if isinstance(item, Counted):
+        values = dict(item.values)
+        if item.volume_of is not None:
+            values[item.volume_of[0]] = float(volume(item.volume_of[1]))
+        return values
+    return {
+        "requests": 1.0,
+        "input_volume": float(volume(item.data)),
+        "output_volume": float(volume(item.result)) if item.success else 0.0,
+        "outputs": 1.0 if item.success else 0.0,
+        "compute": item.seconds,
+    }
+
+
+def sample_values(sample: InstanceSample, seconds: float) -> dict[str, float]:
+    """What ``seconds`` of ``sample.instances`` running instances contribute."""
+    active = sample.instances * seconds
+    return {
+        "instances": active / 60,
+        "active_time": active,
+        "gb_seconds": active * sample.memory_mb / 1024,
+    }
+
+
+def minute_of(at: float) -> datetime:
+    return datetime.fromtimestamp(at - at % 60, UTC)
+
+
+Sums = dict[tuple[Subject, str, datetime], float]
+
+
+class MetricRecorder:
+    """The in-memory side of metrics: ``record_*`` on the request path, a thread for the rest."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        *,
+        flush_seconds: float = FLUSH_SECONDS,
+        sampler: Sampler | None = None,
+        sample_seconds: float = SAMPLE_SECONDS,
+    ) -> None:
+        self.sessions, self.flush_seconds = sessions, flush_seconds
+        self.sampler, self.sample_seconds = sampler, sample_seconds
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="modelyard-metrics", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        """Write what is counted so far and stop."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def record_model_request(
+        self,
+        project: ProjectRef,
+        version_id: uuid.UUID,
+        *,
+        data: Any,
+        result: Any,
+        success: bool,
+        seconds: float,
+        memory_mb: int,
+    ) -> None:
+        subject = Subject(project.organization_id, project.id, "model_version", version_id, None)
+        self._queue.put(
+            ModelRequest(subject, time.time(), data, result, success, seconds, memory_mb)
+        )
+
+    def record(
+        self,
+        project: ProjectRef,
+        object_type: str,
+        *,
+        object_id: uuid.UUID | None,
+        object_name: str | None,
+        values: dict[str, float],
+        volume_of: tuple[str, Any] | None = None,
+    ) -> None:
+        """Values about a pipeline or connector; ``volume_of`` names a metric measured later."""
+        subject = Subject(project.organization_id, project.id, object_type, object_id, object_name)
+        self._queue.put(Counted(subject, time.time(), values, volume_of))
+
+    def _run(self) -> None:
+        sums: Sums = defaultdict(float)
+        next_flush = time.monotonic() + self.flush_seconds
+        next_sample = time.monotonic() + self.sample_seconds
+        done = False
+        while not done:
+            wake = min(next_flush, next_sample)
+            done = self._collect(sums, timeout=max(0.0, wake - time.monotonic()))
+            if time.monotonic() >= next_sample:
+                self._sample(sums)
+                next_sample += self.sample_seconds
+            if done or time.monotonic() >= next_flush:
+                self._flush(sums)
+                next_flush = time.monotonic() + self.flush_seconds
+
+    def _collect(self, sums: Sums, *, timeout: float) -> bool:
+        """Add the next recorded item to ``sums``; True once ``close`` asked to stop."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        if item is None:
+            return True
+        self._add(sums, item)
+        return False
+
+    @staticmethod
+    def _add(sums: Sums, item: Item) -> None:
+        try:
+            values = values_of(item)
+        except (TypeError, ValueError):
+            logger.exception("could not measure a recorded request")
+            return
+        bucket = minute_of(item.at)
+        for metric, value in values.items():
+            sums[(item.subject, metric, bucket)] += value
+
+    def _sample(self, sums: Sums) -> None:
+        """Count the running instances as running for the whole sampling period."""
+        if self.sampler is None:
+            return
+        try:
+            samples = self.sampler()
+        except Exception:
+            logger.exception("could not count the running instances")
+            return
+        bucket = minute_of(time.time())
+        for sample in samples:
+            subject = Subject(None, sample.project_id, "model_version", sample.version_id, None)
+            for metric, value in sample_values(sample, self.sample_seconds).items():
+                sums[(subject, metric, bucket)] += value
+
+    def _flush(self, sums: Sums) -> None:
+        if not sums:
+            return
+        unknown = {s.project_id for s, _, _ in sums if s.organization_id is None}
+        try:
+            with transaction(self.sessions) as session:
+                organizations = repo.organizations_of(session, unknown) if unknown else {}
+        except Exception:
+            logger.exception("could not look up the organizations of %d projects", len(unknown))
+            organizations = {}
+        rows = [
+            MetricRow(
+                organization_id=subject.organization_id or organizations[subject.project_id],
+                project_id=subject.project_id,
+                object_type=subject.object_type,
+                object_id=subject.object_id,
+                object_name=subject.object_name,
+                metric=metric,
+                bucket=bucket,
+                value=value,
+            )
+            for (subject, metric, bucket), value in sums.items()
+            if subject.organization_id or subject.project_id in organizations
+        ]
+        sums.clear()
+        try:
+            with transaction(self.sessions) as session:
+                repo.add_metrics(session, rows)
+        except Exception:
+            logger.exception("could not save %d metric values", len(rows))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def metric_values(
+    session: Session,
+    project: ProjectRef,
+    metric: str,
+    *,
+    object_type: str,
+    start_time: str,
+    end_time: str,
+    interval: str = "hour",
+    object_id: str | None = None,
+) -> list[MetricPoint]:
+    """``metric`` per interval from ``start_time`` to ``end_time``; empty intervals are zero."""
+    rules.check_metric(metric, object_type)
+    rules.check_interval(interval)
+    start = rules.parse_datetime(start_time, field="start_time")
+    end = rules.parse_datetime(end_time, field="end_time")
+    periods = rules.intervals(start, end, interval)
+    minutes = repo.sum_metric(
+        session,
+        scope=repo.project_scope(project.id),
+        metric=metric,
+        start=periods[0][0],
+        end=periods[-1][1],
+        object_type=object_type,
+        object_ref=object_id,
+    )
+    totals: dict[datetime, float] = defaultdict(float)
+    for bucket, value in minutes:
+        totals[rules.floor_to(bucket, interval)] += value
+    return [
+        MetricPoint(
+            start_time=begin,
+            end_time=finish,
+            value=_per_minute(totals.get(begin, 0.0), begin, finish, metric),
+        )
+        for begin, finish in periods
+    ]
+
+
+def _per_minute(value: float, begin: datetime, finish: datetime, metric: str) -> float:
+    """Instance-minutes over an interval read back as the average number of instances."""
+    if metric not in AVERAGED:
+        return value
+    return value / ((finish - begin).total_seconds() / 60)
+
+
+def requests_this_month(session: Session, organization_id: uuid.UUID, now: datetime) -> int:
+    """Model requests the organization made in the calendar month (UTC) of ``now``, as flushed
+    so far (a few seconds behind): what a subscription's monthly request limit counts."""
+    start = rules.floor_to(now, "month")
+    value = repo.total(
+        session,
+        scope=repo.organization_scope(organization_id),
+        object_type="model_version",
+        metric="requests",
+        start=start,
+        end=rules.next_start(start, "month"),
+    )
+    return int(value)
