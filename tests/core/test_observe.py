@@ -21,7 +21,7 @@ from modelyard.core.identity.schemas import (
 )
 from modelyard.core.observe import audit, metrics, rules, service
 from modelyard.core.observe.schemas import LogTags
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, add_all_tolerantly, transaction
 from modelyard.db.tables import AuditLogRow, LogRow, MetricRow
 from modelyard.errors import InvalidInput, NotFound
 
@@ -577,3 +577,21 @@ class TestAuditLog:
     ) -> None:
         found = audit.resource_of(path)
         assert (found.type, found.name, found.project_name) == expected
+
+
+class TestTolerantWrites:
+    def test_lines_of_a_deleted_project_do_not_take_others_down(
+        self, sessions: SessionFactory, admin_token: TokenIssued
+    ) -> None:
+        with transaction(sessions) as session:
+            principal = identity.authenticate(session, admin_token.token)
+            live = identity.project_scope(session, principal, "default")
+        rows = [
+            LogRow(project_id=live.id, log="kept"),
+            LogRow(project_id=uuid.uuid4(), log="orphan"),
+            LogRow(project_id=live.id, log="kept too"),
+        ]
+        assert add_all_tolerantly(sessions, rows) == 2
+        with transaction(sessions) as session:
+            logged = session.scalars(select(LogRow.log).order_by(LogRow.id)).all()
+        assert list(logged) == ["kept", "kept too"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -57,3 +58,22 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def add_all_tolerantly(factory: SessionFactory, rows: Sequence[object]) -> int:
+    """Insert ``rows`` in one transaction; if that fails (a row of a project deleted meanwhile,
+    say), insert them one by one so the others are kept. Returns how many were saved."""
+    try:
+        with transaction(factory) as session:
+            session.add_all(rows)
+        return len(rows)
+    except IntegrityError:
+        saved = 0
+        for row in rows:
+            try:
+                with transaction(factory) as session:
+                    session.merge(row)
+                saved += 1
+            except IntegrityError:
+                continue
+        return saved

@@ -28,7 +28,7 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.observe import repository as repo
 from modelyard.core.observe import rules
 from modelyard.core.observe.schemas import MetricPoint
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, add_all_tolerantly, transaction
 from modelyard.db.tables import MetricRow
 
 logger = logging.getLogger(__name__)
@@ -261,8 +261,7 @@ class MetricRecorder:
         ]
         sums.clear()
         try:
-            with transaction(self.sessions) as session:
-                repo.add_metrics(session, rows)
+            add_all_tolerantly(self.sessions, rows)
         except Exception:
             logger.exception("could not save %d metric values", len(rows))
 

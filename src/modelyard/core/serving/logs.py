@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, add_all_tolerantly
 from modelyard.db.tables import LogRow
 from modelyard.runtime import LogRecord
 
@@ -107,7 +107,9 @@ class LogWriter:
             for tags, record, extra in batch
         ]
         try:
-            with transaction(self.sessions) as session:
-                session.add_all(rows)
+            saved = add_all_tolerantly(self.sessions, rows)
         except Exception:
             logger.exception("could not save %d log lines", len(rows))
+            return
+        if saved < len(rows):
+            logger.info("dropped %d log lines of deleted projects", len(rows) - saved)
