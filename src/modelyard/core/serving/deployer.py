@@ -130,22 +130,6 @@ class Serving:
         if spec is not None and (spec.minimum_instances > 0 or str(version_id) in self._deployed):
             self._ensure(spec, version_id)
 
-    def request(
-        self, project: ProjectRef, model_name: str, version: str, data: Any, *, timeout: int
-    ) -> RequestResult:
-        """One direct request, answered when the model has answered."""
-        with transaction(self.sessions) as session:
-            prepared, model, row = requests.prepare(
-                session, self.store, project, model_name, version, data
-            )
-            self.quota.admit(project.organization_id)
-            spec = self._spec(session, row, model)
-        if spec is None:
-            prepared.clean_up()
-            raise Conflict(f"Version '{version}' has no successful build to run", field="version")
-        result, _ = self._execute(spec, prepared, project, timeout=timeout)
-        return result
-
     def request_direct(
         self, token: str | None, *, project: str, model: str, version: str, data: Any, timeout: int
     ) -> RequestResult:

@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from modelyard.core.data import service as blobs
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import rules
-from modelyard.core.serving.errors import not_available
 from modelyard.core.serving.schemas import FieldSpec, RequestResult
-from modelyard.core.serving.service import get_version_rows
 from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.runtime import RequestOutcome
 from modelyard.storage import ArtifactStore
@@ -44,23 +42,6 @@ class PreparedRequest:
         """Remove the local copies of input blobs, if any were made."""
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def prepare(
-    session: Session,
-    store: ArtifactStore,
-    project: ProjectRef,
-    model_name: str,
-    version: str,
-    data: Any,
-) -> tuple[PreparedRequest, ModelRow, ModelVersionRow]:
-    """Check the version is available and the input fits; put input blobs on local disk."""
-    model, row = get_version_rows(session, project, model_name, version)
-    if row.status != "available":
-        raise not_available(model.name, row.version, row.status)
-    inputs = [FieldSpec.model_validate(f) for f in model.input_fields]
-    rules.check_input(model.input_type, inputs, data)
-    return prepare_checked(session, store, project, model, row, data), model, row
 
 
 def prepare_checked(
