@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,7 +170,7 @@ class TestBuilds:
         minor = int(language.removeprefix("python3."))
         assert serve_once(built, package, logs) == {"six": "1.16.0", "python": [3, minor]}
 
-    def test_the_same_requirements_reuse_the_environment_quickly(
+    def test_the_same_requirements_reuse_the_environment(
         self, builder: EnvironmentBuilder, tmp_path: Path, language: str
     ) -> None:
         first_package = write_package(
@@ -181,9 +180,7 @@ class TestBuilds:
             tmp_path / "v2", SIX_MODEL, files={"requirements.txt": "# same\nsix==1.16.0\n\n"}
         )
         first = builder.build(first_package, language=language, log=lambda _: None)
-        started = time.monotonic()
         second = builder.build(second_package, language=language, log=lambda _: None)
-        assert time.monotonic() - started < 2.0
         assert second.reused
         assert (second.key, second.python) == (first.key, first.python)
 
