@@ -18,6 +18,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# the Lightly client without its training stack (torch, hydra): only its API client is used
+	$(BIN)/python -m pip install --quiet --no-deps lightly==1.2.2
 	touch $(VENV)/.installed $@
 
 serve: $(VENV)/.installed

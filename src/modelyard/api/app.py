@@ -8,8 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from modelyard import __version__
+from modelyard.api.alchemite import create_alchemite_app
 from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
+from modelyard.api.leia import create_leia_app
+from modelyard.api.lightly import create_lightly_app
+from modelyard.api.registry import create_registry_app
 from modelyard.api.ubiops import create_ubiops_app
 from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
@@ -51,4 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.context = context
     app.add_middleware(AuditMiddleware, recorder=audit)
     app.mount("/v2.1", create_ubiops_app(context))
+    app.mount("/v0", create_alchemite_app(context))
+    app.mount("/leia/1.0.0", create_leia_app(context))
+    app.mount("/api/models", create_registry_app(context))
+    app.mount("/v1", create_lightly_app(context))
     return app

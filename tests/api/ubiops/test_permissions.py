@@ -11,13 +11,12 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from modelyard.api.app import create_app
+from modelyard.api.permissions import Public, RoutePermission
 from modelyard.api.ubiops.auth import (
     AccountPermission,
     BriefProjectPermission,
     CoreChecked,
     ProjectPermission,
-    Public,
-    RoutePermission,
 )
 from modelyard.core.identity import repository as identity_repository
 from modelyard.core.identity import service
@@ -33,8 +32,12 @@ from modelyard.db.tables import OrganizationMemberRow
 from modelyard.settings import Settings
 
 PROJECT_CHECKS = (ProjectPermission, BriefProjectPermission, CoreChecked)
-OPEN_ROUTES: set[str] = set()
-"""Login endpoints of other dialects (Leia, Alchemite) go here when they appear."""
+OPEN_ROUTES: set[str] = {
+    # Alchemite (issue 8): /v0/version, the OAuth2 token endpoint
+    # Leia (issue 9): the login endpoints
+}
+"""Routes that are open by design besides those marked ``public()``: version and login/token
+endpoints of the other dialects (each checks its own credentials)."""
 
 
 def every_route(app: Any, prefix: str = "") -> list[tuple[str, Any]]:

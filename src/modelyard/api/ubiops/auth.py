@@ -34,6 +34,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.permissions import Public, RoutePermission
 from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.rules import parse_authorization
@@ -56,15 +57,6 @@ def get_optional_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
-
-
-class RoutePermission:
-    """A dependency that carries the name of the permission its route needs."""
-
-    def __init__(self, permission: str, *, scope: tuple[str, ...]) -> None:
-        if permission not in scope:
-            raise ValueError(f"unknown permission {permission!r}: add it to access/rules.py")
-        self.permission = permission
 
 
 class ProjectPermission(RoutePermission):
@@ -120,13 +112,6 @@ class CoreChecked(RoutePermission):
 
     def __init__(self, permission: str) -> None:
         super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self) -> None:
-        return None
-
-
-class Public:
-    """Marks a route open to all, without credentials."""
 
     def __call__(self) -> None:
         return None

@@ -445,9 +445,13 @@ def bootstrap(session: Session, *, admin_email: str) -> TokenIssued | None:
             name=DEFAULT_ORGANIZATION, subscription="enterprise", subscription_agreed=True
         ),
     )
-    create_project(
+    project = create_project(
         session,
         principal,
         ProjectCreate(name=DEFAULT_PROJECT, organization_name=DEFAULT_ORGANIZATION),
     )
+    admin_row = repo.get_user(session, admin.id)
+    if admin_row is not None:
+        admin_row.default_project_id = project.id
+        session.flush()
     return issue_token(session, admin.email, description="created on first start")

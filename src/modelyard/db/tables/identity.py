@@ -22,6 +22,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     registration_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    default_project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL", use_alter=True)
+    )
+    """The project the path-less dialects (Alchemite, Leia, Lightly, the registry) act in."""
 
 
 class SubscriptionRow(Base):

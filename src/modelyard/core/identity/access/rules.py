@@ -46,6 +46,29 @@ PROJECT_PERMISSIONS: tuple[str, ...] = (
     "logs.list",
     "metrics.get",
     "audit_events.list",
+    # tabular datasets and the models trained on them (Alchemite, /v0)
+    *_crud("datasets"),
+    "datasets.download",
+    *_crud("tabular_models"),
+    "tabular_models.train",
+    "tabular_models.predict",
+    # applications, documents, document models and their jobs (Leia, /leia/1.0.0)
+    *_crud("applications"),
+    *_crud("documents"),
+    *_crud("document_models"),
+    "document_models.download",
+    "document_models.apply",
+    "document_models.train",
+    *_crud("jobs"),
+    # tracking: registered models, experiments, runs, record datasets, records (registry)
+    *_crud("tracking.models"),
+    *_crud("tracking.experiments"),
+    *_crud("tracking.runs"),
+    *_crud("tracking.datasets"),
+    *_crud("tracking.records", ("create", "list", "get", "delete", "download")),
+    # datasources of datasets (Lightly, /v1)
+    *_crud("datasources"),
+    "datasources.verify",
 )
 """Permissions checked in one project; what custom roles are made of (``GET /permissions``)."""
 
