@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity import home, service
@@ -11,6 +14,7 @@ from modelyard.core.identity.schemas import (
     ProjectCreate,
     UserCreate,
 )
+from modelyard.errors import Unauthenticated
 
 
 def make_user(session: Session, email: str) -> Principal:
@@ -49,3 +53,24 @@ class TestHomeProject:
         session.expire_all()
         again = home.home_project(session, carol)
         assert again.id != personal.id
+
+
+class TestSessionTokens:
+    def test_a_session_token_acts_as_its_principal_until_it_expires(self, session: Session) -> None:
+        alice = make_user(session, "dora@example.com")
+        issued = service.issue_session_token(
+            session, alice, lifetime=timedelta(minutes=5), description="access"
+        )
+        assert service.authenticate(session, issued.token).user_id == alice.user_id
+        expired = service.issue_session_token(
+            session, alice, lifetime=timedelta(seconds=-1), description="access"
+        )
+        with pytest.raises(Unauthenticated):
+            service.authenticate(session, expired.token)
+
+    def test_a_revoked_session_token_stops_working(self, session: Session) -> None:
+        alice = make_user(session, "erin@example.com")
+        issued = service.issue_session_token(session, alice, lifetime=None, description="login")
+        service.revoke_token(session, issued.token)
+        with pytest.raises(Unauthenticated):
+            service.authenticate(session, issued.token)

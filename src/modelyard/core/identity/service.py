@@ -6,6 +6,7 @@ Services flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,8 @@ def authenticate(session: Session, token: str | None) -> Principal:
         raise bad_token()
     found = access_repo.get_token_principal(session, rules.hash_token(token))
     if found is None or found[0].revoked_at is not None:
+        raise bad_token()
+    if found[0].expires_at is not None and found[0].expires_at <= utcnow():
         raise bad_token()
     token_row, user, service_project_id = found
     return Principal(
@@ -147,12 +150,30 @@ def issue_token(session: Session, email: str, *, description: str | None = None)
     user = repo.get_user_by_email(session, rules.check_email(email))
     if user is None:
         raise NotFound(f"No user with email '{email}'", field="email")
+    return _issue(session, user, description=description, expires_at=None)
+
+
+def issue_session_token(
+    session: Session, principal: Principal, *, lifetime: timedelta | None, description: str
+) -> TokenIssued:
+    """A token of the same principal for a dialect's login (an Alchemite access or refresh
+    token, a Leia login token): expires after ``lifetime`` (None: when revoked), revoked with
+    ``revoke_token``, and resolved by ``authenticate`` like any API token."""
+    user = _user(session, principal)
+    expires_at = utcnow() + lifetime if lifetime is not None else None
+    return _issue(session, user, description=description, expires_at=expires_at)
+
+
+def _issue(
+    session: Session, user: UserRow, *, description: str | None, expires_at: datetime | None
+) -> TokenIssued:
     secret = rules.new_token()
     row = ApiTokenRow(
         token_hash=rules.hash_token(secret),
         prefix=secret[:10],
         user_id=user.id,
         description=description,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()

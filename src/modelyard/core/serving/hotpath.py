@@ -35,6 +35,7 @@ from modelyard.db.tables import (
     ServiceUserRow,
     UserRow,
 )
+from modelyard.db.types import utcnow
 
 REQUEST = "models.versions.requests.create"
 MEMBERS_MAY_REQUEST = REQUEST in access.BUILTIN_ROLES[access.VIEWER]
@@ -152,7 +153,11 @@ def _statement() -> Any:
                 ModelVersionRow.version == bindparam("version"),
             ),
         )
-        .where(ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked_at.is_(None))
+        .where(
+            ApiTokenRow.token_hash == bindparam("token_hash"),
+            ApiTokenRow.revoked_at.is_(None),
+            or_(ApiTokenRow.expires_at.is_(None), ApiTokenRow.expires_at > bindparam("now")),
+        )
         .limit(1)
     )
 
@@ -185,6 +190,7 @@ def resolve(
         raise bad_token()
     values = {
         "token_hash": hash_token(token),
+        "now": utcnow(),
         "project": project,
         "model": model,
         "version": version,

@@ -94,3 +94,6 @@ class ApiTokenRow(Base):
     description: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set for session tokens (Alchemite access tokens, Leia login tokens); API tokens never
+    expire."""
