@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None,
         description="Fernet key sealing secrets at rest; data_dir/secret.key when unset",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "s3_endpoint_url", "MODELYARD_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"
+        ),
+        description="S3-compatible endpoint for Lightly S3 datasources (Amazon S3 when unset)",
+    )
+    gcs_endpoint_url: str | None = Field(
+        default=None, description="GCS-compatible endpoint for GCS datasources (an emulator)"
+    )
+    azure_endpoint_url: str | None = Field(
+        default=None,
+        description="Azure Blob endpoint for AZURE datasources, {account} filled in "
+        "(https://{account}.blob.core.windows.net when unset)",
     )
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(

@@ -1,14 +1,19 @@
-"""The Lightly dialect, mounted at ``/v1`` (issue 11)."""
+"""The Lightly dialect, mounted at ``/v1`` (issue 11): datasets and their datasources."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
+from modelyard.api.lightly.errors import install_error_handlers
+from modelyard.api.lightly.routes import datasets, datasources, files
 
 
 def create_lightly_app(context: AppContext) -> FastAPI:
     """The Lightly sub-application: its routes and its error envelope."""
     app = FastAPI(title="modelyard: Lightly", docs_url="/docs", redoc_url=None)
     app.state.context = context
+    install_error_handlers(app)
+    for module in (datasets, datasources, files):
+        app.include_router(module.router)
     return app

@@ -9,6 +9,7 @@ from modelyard.db.tables.access import (
 from modelyard.db.tables.base import Base
 from modelyard.db.tables.connectors import ConnectorRow, CredentialsRow
 from modelyard.db.tables.data import BlobRow
+from modelyard.db.tables.datasources import DatasourceRow, SampleDatasetRow
 from modelyard.db.tables.environment import EnvironmentVariableRow
 from modelyard.db.tables.identity import (
     ApiTokenRow,
@@ -33,6 +34,7 @@ __all__ = [
     "BuildRow",
     "ConnectorRow",
     "CredentialsRow",
+    "DatasourceRow",
     "EnvironmentVariableRow",
     "JobRow",
     "LogRow",
@@ -49,6 +51,7 @@ __all__ = [
     "RoleAssignmentRow",
     "RolePermissionRow",
     "RoleRow",
+    "SampleDatasetRow",
     "ScheduleRow",
     "ServiceUserRow",
     "SubscriptionRow",

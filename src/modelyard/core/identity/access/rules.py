@@ -69,6 +69,7 @@ PROJECT_PERMISSIONS: tuple[str, ...] = (
     # datasources of datasets (Lightly, /v1)
     *_crud("datasources"),
     "datasources.verify",
+    *_crud("sample_datasets", ("create", "list", "get", "delete")),
 )
 """Permissions checked in one project; what custom roles are made of (``GET /permissions``)."""
 

@@ -1,0 +1,64 @@
+"""Authentication and permissions for the Lightly dialect: ``?token=<t>`` (what the client
+sends), or ``Authorization: Bearer <t>``; any modelyard API token.
+
+Lightly names no project in the path, so every route acts in the principal's home project
+(``core/identity/home.py``). Routes take::
+
+    scope: Annotated[Scope, allowed("datasources.get")]
+
+401 without a valid token, 403 when the principal lacks the permission in its home project.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query
+
+from modelyard.api.deps import SessionDep
+from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.core.identity import service
+from modelyard.core.identity.access import rules
+from modelyard.core.identity.home import require_home
+from modelyard.core.identity.rules import parse_authorization
+from modelyard.core.identity.schemas import Principal
+
+
+def get_principal(
+    session: SessionDep,
+    token: Annotated[str | None, Query()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    return service.authenticate(session, token or parse_authorization(authorization))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Permission(RoutePermission):
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
+        return Scope(principal, require_home(session, principal, self.permission))
+
+
+class SignedLink(RoutePermission):
+    """For the file links of LOCAL datasources: the link itself is the credential (sealed by
+    the server for a principal that held ``datasources.get``); the route checks it."""
+
+    def __init__(self) -> None:
+        super().__init__("datasources.get", scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(self) -> None:
+        return None
+
+
+def allowed(permission: str) -> Any:
+    """``Annotated[Scope, allowed("datasources.get")]``."""
+    return Depends(Permission(permission))
+
+
+def signed_link() -> Any:
+    """For ``dependencies=[...]`` of the route serving signed file links."""
+    return Depends(SignedLink())

@@ -1,0 +1,1 @@
+"""Routes of the Lightly dialect, one module per URL resource."""

@@ -1,0 +1,1 @@
+"""Pure translations between the Lightly wire and the core schemas."""

@@ -1,0 +1,29 @@
+"""Datasets: wire ↔ core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from modelyard.api.lightly.protocol.datasets import DatasetCreateRequest, DatasetData
+from modelyard.core.data.datasources.schemas import SampleDatasetCreate, SampleDatasetRead
+
+
+def millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def dataset_create(body: DatasetCreateRequest) -> SampleDatasetCreate:
+    return SampleDatasetCreate(name=body.name, type=body.type, img_type=body.img_type)
+
+
+def dataset_data(dataset: SampleDatasetRead) -> DatasetData:
+    return DatasetData(
+        id=dataset.id,
+        name=dataset.name,
+        type=dataset.type,
+        img_type=dataset.img_type,
+        n_samples=dataset.n_samples,
+        size_in_bytes=dataset.size_in_bytes,
+        created_at=millis(dataset.created_at),
+        last_modified_at=millis(dataset.last_modified_at),
+    )

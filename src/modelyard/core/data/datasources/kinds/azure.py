@@ -1,0 +1,46 @@
+"""``AZURE``: a container and prefix of Azure Blob Storage, with the account's name and key
+(``MODELYARD_AZURE_ENDPOINT_URL``, ``{account}`` filled in, points at Azurite)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from adlfs import AzureBlobFileSystem
+
+from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
+from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
+from modelyard.core.data.datasources.schemas import DatasourceSettings
+
+
+class AzureKind:
+    type = "AZURE"
+    params: tuple[Param, ...] = (
+        Param("account_name", "accountName"),
+        Param("account_key", "accountKey", secret=True),
+    )
+
+    def check(self, settings: DatasourceSettings) -> DatasourceSettings:
+        path = split_bucket_path(settings.full_path.strip(), ("azure", "az", "abfs"))
+        return DatasourceSettings(
+            type=self.type, full_path=f"azure://{path}", thumb_suffix=settings.thumb_suffix,
+            values=require_values(settings, self.params),
+        )  # fmt: skip
+
+    def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
+        name, key = values["account_name"], values["account_key"]
+        if endpoints.azure:
+            endpoint = endpoints.azure.replace("{account}", name)
+            scheme = endpoint.split("://", 1)[0]
+            connection = (
+                f"DefaultEndpointsProtocol={scheme};AccountName={name};AccountKey={key};"
+                f"BlobEndpoint={endpoint};"
+            )
+            fs = AzureBlobFileSystem(connection_string=connection, skip_instance_cache=True)
+        else:
+            fs = AzureBlobFileSystem(account_name=name, account_key=key, skip_instance_cache=True)
+        root = split_bucket_path(full_path, ("azure", "az", "abfs"))
+        return Location(fs, root, root.split("/", 1)[0], (key,))
+
+    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
+        url: str = location.fs.sign(location.path_of(file_name), expiration=expires)
+        return url

@@ -1,0 +1,62 @@
+"""``GCS``: a bucket and prefix of Google Cloud Storage, with a service account's credentials
+JSON (``MODELYARD_GCS_ENDPOINT_URL`` points at an emulator, which takes no credentials)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from gcsfs import GCSFileSystem
+
+from modelyard.core.data.datasources.errors import invalid_config
+from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
+from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
+from modelyard.core.data.datasources.schemas import DatasourceSettings
+
+
+class GCSKind:
+    type = "GCS"
+    params: tuple[Param, ...] = (
+        Param("project_id", "gcsProjectId"),
+        Param("credentials", "gcsCredentials", secret=True),
+    )
+
+    def check(self, settings: DatasourceSettings) -> DatasourceSettings:
+        path = split_bucket_path(settings.full_path.strip(), ("gs", "gcs"))
+        values = require_values(settings, self.params)
+        try:
+            parsed = json.loads(values["credentials"])
+        except ValueError:
+            raise invalid_config("gcsCredentials", "must be a JSON document") from None
+        if not isinstance(parsed, dict):
+            raise invalid_config("gcsCredentials", "must be a JSON object (a key file)")
+        return DatasourceSettings(
+            type=self.type, full_path=f"gs://{path}", thumb_suffix=settings.thumb_suffix,
+            values=values,
+        )  # fmt: skip
+
+    def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
+        token: object = "anon" if endpoints.gcs else json.loads(values["credentials"])
+        fs = GCSFileSystem(
+            project=values["project_id"],
+            token=token,
+            endpoint_url=endpoints.gcs,
+            skip_instance_cache=True,
+            use_listings_cache=False,
+            retries=1,
+        )
+        root = split_bucket_path(full_path, ("gs", "gcs"))
+        return Location(fs, root, root.split("/", 1)[0], (values["credentials"],))
+
+    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
+        path = location.path_of(file_name)
+        fs = location.fs
+        assert isinstance(fs, GCSFileSystem)
+        if fs._endpoint != "https://storage.googleapis.com":
+            bucket, key = path.split("/", 1)
+            return (
+                f"{fs._endpoint}/download/storage/v1/b/{bucket}/o/{quote(key, safe='')}?alt=media"
+            )
+        url: str = fs.sign(path, expiration=expires)
+        return url

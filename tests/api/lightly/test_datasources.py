@@ -1,0 +1,120 @@
+"""The Lightly dialect's datasources over HTTP, on a LOCAL directory: configuration without
+secrets, verify, listing with signed links, processed-until, errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from modelyard.core.identity.schemas import TokenIssued
+from tests.api.lightly.test_datasets import create
+
+NAMES = ["a.jpg", "with space.jpg", "plus+sign.png", "hash#tag.jpg", "per%cent.jpg", "ünï.jpg"]
+
+
+@pytest.fixture
+def token(admin_token: TokenIssued) -> str:
+    return admin_token.token
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    root = tmp_path / "images"
+    (root / "sub").mkdir(parents=True)
+    for index, name in enumerate(NAMES):
+        (root / name).write_bytes(f"{index}:{name}".encode())
+    (root / "sub" / "deep.jpg").write_bytes(b"deep")
+    return root
+
+
+def base(dataset_id: str) -> str:
+    return f"/v1/datasets/{dataset_id}/datasource"
+
+
+def configure(client: TestClient, token: str, dataset_id: str, body: dict[str, object]) -> None:
+    response = client.put(base(dataset_id), params={"token": token}, json=body)
+    assert response.status_code == 200, response.text
+
+
+class TestLocal:
+    def test_configure_verify_list_and_read(
+        self, client: TestClient, token: str, directory: Path
+    ) -> None:
+        dataset_id = create(client, token)
+        configure(client, token, dataset_id, {"type": "LOCAL", "fullPath": str(directory)})
+        got = client.get(base(dataset_id), params={"token": token}).json()
+        assert got == {"type": "LOCAL", "fullPath": str(directory)}
+        verified = client.get(f"{base(dataset_id)}/verify", params={"token": token}).json()
+        assert verified == {
+            "canRead": True,
+            "canWrite": True,
+            "canList": True,
+            "canOverwrite": True,
+            "errors": {},
+        }
+        assert sorted(os.listdir(directory)) == sorted([*NAMES, "sub"])
+        page = client.get(f"{base(dataset_id)}/list", params={"token": token}).json()
+        assert page["hasMore"] is False
+        assert isinstance(page["cursor"], str)
+        assert sorted(row["fileName"] for row in page["data"]) == sorted([*NAMES, "sub/deep.jpg"])
+        for row in page["data"]:
+            url = urlsplit(row["readUrl"])
+            assert url.scheme == "http"
+            assert token not in row["readUrl"]
+            served = client.get(f"{url.path}?{url.query}" if url.query else url.path)
+            assert served.status_code == 200, (row["readUrl"], served.text)
+            assert served.content == (directory / row["fileName"]).read_bytes()
+
+    def test_a_missing_directory_is_stored_and_verifies_false(
+        self, client: TestClient, token: str, tmp_path: Path
+    ) -> None:
+        dataset_id = create(client, token)
+        missing = tmp_path / "nowhere"
+        configure(client, token, dataset_id, {"type": "LOCAL", "fullPath": str(missing)})
+        verified = client.get(f"{base(dataset_id)}/verify", params={"token": token}).json()
+        assert verified["canList"] is verified["canWrite"] is verified["canRead"] is False
+        assert "does not exist" in verified["errors"]["canList"]
+        assert set(verified["errors"]) >= {"canList", "canWrite", "canRead", "canOverwrite"}
+        assert not missing.exists()
+
+    def test_a_relative_path_is_400(self, client: TestClient, token: str) -> None:
+        dataset_id = create(client, token)
+        body = {"type": "LOCAL", "fullPath": "relative/dir"}
+        response = client.put(base(dataset_id), params={"token": token}, json=body)
+        assert response.status_code == 400
+        assert response.json()["code"] == "DATASET_DATASOURCE_INVALID"
+        assert "fullPath" in response.json()["message"]
+        assert client.get(base(dataset_id), params={"token": token}).json()["type"] == "LIGHTLY"
+
+
+class TestProcessedUntil:
+    def test_zero_until_set_then_round_trips(self, client: TestClient, token: str) -> None:
+        dataset_id = create(client, token)
+        url = f"{base(dataset_id)}/processedUntilTimestamp"
+        assert client.get(url, params={"token": token}).json() == {"processedUntilTimestamp": 0}
+        body = {"processedUntilTimestamp": 1577836800}
+        assert client.put(url, params={"token": token}, json=body).status_code == 200
+        assert client.get(url, params={"token": token}).json() == body
+
+    @pytest.mark.parametrize(
+        "body", [{}, {"processedUntilTimestamp": "soon"}, {"processedUntilTimestamp": 1.5}]
+    )
+    def test_a_missing_or_non_integer_value_is_400_and_changes_nothing(
+        self, client: TestClient, token: str, body: dict[str, object]
+    ) -> None:
+        dataset_id = create(client, token)
+        url = f"{base(dataset_id)}/processedUntilTimestamp"
+        client.put(url, params={"token": token}, json={"processedUntilTimestamp": 7})
+        response = client.put(url, params={"token": token}, json=body)
+        assert response.status_code == 400
+        assert response.json()["code"] == "BAD_REQUEST"
+        assert client.get(url, params={"token": token}).json() == {"processedUntilTimestamp": 7}
+
+    def test_an_unknown_dataset_is_404(self, client: TestClient, token: str) -> None:
+        response = client.get(f"{base('0' * 24)}/processedUntilTimestamp", params={"token": token})
+        assert response.status_code == 404
+        assert response.json()["code"] == "DATASET_UNKNOWN"
