@@ -14,6 +14,8 @@ from functools import partial
 
 from modelyard.core.data import service as blobs
 from modelyard.core.data.connectors.verify import Verifier
+from modelyard.core.documents.runner import DocumentRunner
+from modelyard.core.jobs.callbacks import CallbackDeliverer
 from modelyard.core.jobs.worker import Worker
 from modelyard.core.pipelines import batch as pipeline_batch
 from modelyard.core.pipelines.execution import PipelineRunner
@@ -60,14 +62,19 @@ class Background:
     worker: Worker
     chores: Chores
     scheduler: Scheduler
+    callbacks: CallbackDeliverer | None = None
 
     def start(self) -> None:
         self.serving.start()
         self.worker.start()
         self.scheduler.start()
         self.chores.start()
+        if self.callbacks is not None:
+            self.callbacks.start()
 
     def stop(self) -> None:
+        if self.callbacks is not None:
+            self.callbacks.stop()
         self.chores.stop()
         self.scheduler.stop()
         self.worker.stop()
@@ -78,6 +85,15 @@ def create_background(
     settings: Settings, sessions: SessionFactory, store: ArtifactStore
 ) -> Background:
     serving = create_serving(settings, sessions, store)
+    callbacks = CallbackDeliverer(sessions)
+    documents = DocumentRunner(
+        sessions,
+        store,
+        executor=serving.executor,
+        environments=serving.environments,
+        root=(settings.data_dir / "documents").resolve(),
+        on_end=callbacks.wake,
+    )
     worker = Worker(
         sessions,
         {
@@ -86,6 +102,7 @@ def create_background(
             SCHEDULE_KIND: serving.run_batch,
             **Verifier(sessions, secret_box(settings)).handlers(),
             pipeline_batch.KIND: partial(pipeline_batch.run_job, PipelineRunner(sessions, serving)),
+            **documents.handlers(),
         },
         concurrency=settings.job_concurrency,
         lease_seconds=settings.job_lease_seconds,
@@ -96,4 +113,6 @@ def create_background(
             blobs.purge_expired(session, store)
 
     scheduler = Scheduler(sessions, on_fired=worker.wake)
-    return Background(serving, worker, Chores([(60.0, purge_expired_blobs)]), scheduler)
+    return Background(
+        serving, worker, Chores([(60.0, purge_expired_blobs)]), scheduler, callbacks=callbacks
+    )

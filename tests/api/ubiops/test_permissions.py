@@ -35,6 +35,10 @@ PROJECT_CHECKS = (ProjectPermission, BriefProjectPermission, CoreChecked)
 OPEN_ROUTES: set[str] = {
     # Alchemite (issue 8): /v0/version, the OAuth2 token endpoint
     # Leia (issue 9): the login endpoints
+    "/leia/1.0.0/login",
+    "/leia/1.0.0/login/{api_key}",
+    "/leia/1.0.0/logout",
+    "/leia/1.0.0/whoami",
 }
 """Routes that are open by design besides those marked ``public()``: version and login/token
 endpoints of the other dialects (each checks its own credentials)."""

@@ -5,10 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
+from modelyard.api.leia.errors import install_error_handlers
+from modelyard.api.leia.routes import application, document, job, model
 
 
 def create_leia_app(context: AppContext) -> FastAPI:
     """The Leia sub-application: its routes and its error envelope."""
     app = FastAPI(title="modelyard: Leia", docs_url="/docs", redoc_url=None)
     app.state.context = context
+    install_error_handlers(app)
+    for module in (application, document, model, job):
+        app.include_router(module.router)
     return app

@@ -10,6 +10,13 @@ from modelyard.db.tables.base import Base
 from modelyard.db.tables.connectors import ConnectorRow, CredentialsRow
 from modelyard.db.tables.data import BlobRow
 from modelyard.db.tables.datasources import DatasourceRow, SampleDatasetRow
+from modelyard.db.tables.documents import (
+    ApplicationRow,
+    CallbackRow,
+    DocumentJobRow,
+    DocumentModelRow,
+    DocumentRow,
+)
 from modelyard.db.tables.environment import EnvironmentVariableRow
 from modelyard.db.tables.identity import (
     ApiTokenRow,
@@ -28,12 +35,17 @@ from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
 
 __all__ = [
     "ApiTokenRow",
+    "ApplicationRow",
     "AuditLogRow",
     "Base",
     "BlobRow",
     "BuildRow",
+    "CallbackRow",
     "ConnectorRow",
     "CredentialsRow",
+    "DocumentJobRow",
+    "DocumentModelRow",
+    "DocumentRow",
     "DatasourceRow",
     "EnvironmentVariableRow",
     "JobRow",

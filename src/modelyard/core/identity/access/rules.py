@@ -59,6 +59,7 @@ PROJECT_PERMISSIONS: tuple[str, ...] = (
     "document_models.download",
     "document_models.apply",
     "document_models.train",
+    "document_models.administer",
     *_crud("jobs"),
     # tracking: registered models, experiments, runs, record datasets, records (registry)
     *_crud("tracking.models"),

@@ -1,0 +1,54 @@
+"""Authentication for the Leia dialect: the ``token`` header holds a login token
+(``GET /login/{api_key}``), and any modelyard API token is a valid api_key.
+
+Routes act in the principal's home project. Each names its permission::
+
+    scope: Annotated[Scope, Depends(Permission("documents.create"))]
+
+A missing, unknown, expired or logged-out token is a 401 (the SDK logs in again on a 401 and
+only then); a known application without the permission gets a 403.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from modelyard.api.deps import SessionDep
+from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.core.identity import service
+from modelyard.core.identity.access import rules
+from modelyard.core.identity.home import require_home
+from modelyard.core.identity.schemas import Principal
+
+
+def get_principal(session: SessionDep, token: Annotated[str | None, Header()] = None) -> Principal:
+    return service.authenticate(session, token)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Permission(RoutePermission):
+    """The route's permission, checked in the caller's home project."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
+        return Scope(principal, require_home(session, principal, self.permission))
+
+
+def allowed(permission: str) -> Scope:
+    """``scope: Annotated[Scope, Depends(Permission(...))]``, shortened for signatures."""
+    return Depends(Permission(permission))  # type: ignore[no-any-return]
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Query datetimes come as ``isoformat()`` with an offset, or as the seed's naive
+    ``yyyy-MM-ddThh:mm:ss`` in UTC: accept both."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

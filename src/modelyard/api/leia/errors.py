@@ -1,0 +1,54 @@
+"""Leia's error envelope ``{"status", "message", "field"}``. The SDK raises ``ApiException``
+with the status and this body as text; its session helper logs in again on any 401, so every
+authentication failure is a 401 (never a 403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from modelyard.api.errors import status_for
+from modelyard.errors import DomainError
+
+
+def envelope(status: int, message: str, *, field: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status)
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return envelope(status_for(exc), exc.message, field=exc.field)
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    location = [
+        str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")
+    ]
+    field = ".".join(location) or "body"
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    if first.get("type") == "json_invalid":
+        return envelope(400, f"The request body is not valid JSON: {reason}", field="body")
+    if field == "token" and first.get("type") == "missing":
+        return envelope(401, "token: the login token header is missing", field="token")
+    return envelope(400, f"{field}: {reason}", field=field)
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return envelope(exc.status_code, str(exc.detail))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error of this dialect in its envelope."""
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)

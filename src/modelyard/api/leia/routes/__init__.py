@@ -1,0 +1,1 @@
+"""The Leia routes, one module per URL resource."""

@@ -1,0 +1,77 @@
+"""Login, logout, whoami, and applications (``/admin/application``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse
+
+from modelyard.api.deps import SessionDep
+from modelyard.api.leia.auth import Permission, PrincipalDep
+from modelyard.api.leia.protocol import ApplicationBody, LoginBody
+from modelyard.api.leia.translate import listed
+from modelyard.api.permissions import Scope
+from modelyard.api.responses import no_content
+from modelyard.core.documents import rules
+from modelyard.core.documents.schemas import Page
+from modelyard.core.identity import applications
+from modelyard.core.identity.applications import ApplicationCreate, ApplicationRead, LoginRead
+
+router = APIRouter()
+Admin = Annotated[Scope, Depends(Permission("applications.create"))]
+Reader = Annotated[Scope, Depends(Permission("applications.list"))]
+
+
+@router.get("/login/{api_key}")
+def login_get(session: SessionDep, api_key: str) -> LoginRead:
+    return applications.login(session, api_key)
+
+
+@router.post("/login")
+def login_post(session: SessionDep, body: LoginBody) -> LoginRead:
+    return applications.login(session, body.api_key)
+
+
+@router.get("/logout")
+def logout(
+    session: SessionDep, principal: PrincipalDep, token: Annotated[str, Header()]
+) -> JSONResponse:
+    applications.logout(session, token)
+    return JSONResponse(None)
+
+
+@router.get("/whoami")
+def whoami(session: SessionDep, principal: PrincipalDep) -> ApplicationRead:
+    return applications.whoami(session, principal)
+
+
+@router.post("/admin/application")
+def create_application(session: SessionDep, scope: Admin, body: ApplicationBody) -> ApplicationRead:
+    return applications.create(session, scope.project, ApplicationCreate(**body.model_dump()))
+
+
+@router.get("/admin/application")
+def list_applications(
+    session: SessionDep,
+    scope: Reader,
+    offset: Annotated[int, Query()] = 0,
+    limit: Annotated[int | None, Query()] = None,
+) -> JSONResponse:
+    found = applications.listing(session, scope.project)
+    return listed(Page(items=rules.page(found, offset, limit), offset=offset, total=len(found)))
+
+
+@router.get("/admin/application/{application_id}")
+def get_application(session: SessionDep, scope: Reader, application_id: str) -> ApplicationRead:
+    return applications.get(session, scope.project, application_id)
+
+
+@router.delete("/admin/application/{application_id}")
+def delete_application(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("applications.delete"))],
+    application_id: str,
+) -> object:
+    applications.delete(session, scope.project, application_id)
+    return no_content()

@@ -1,0 +1,125 @@
+"""Documents: create from raw bytes, get, list by tags, tag and untag, download, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.routes._shared import RawBody
+from modelyard.api.leia.translate import listed
+from modelyard.api.permissions import Scope
+from modelyard.api.responses import no_content
+from modelyard.core.documents import documents
+from modelyard.core.documents.schemas import DocumentCreate, DocumentQuery, DocumentRead
+
+router = APIRouter()
+
+
+def _scope(permission: str) -> object:
+    return Depends(Permission(permission))
+
+
+@router.post("/document")
+def create_document(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, _scope("documents.create")],
+    body: RawBody,
+    filename: Annotated[str, Query()],
+    tags: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> DocumentRead:
+    data = DocumentCreate(filename=filename, tags=tags)
+    return documents.create(
+        session, context.store, scope.project, scope.principal.user_id, data, body
+    )
+
+
+@router.get("/document")
+def list_documents(
+    session: SessionDep,
+    scope: Annotated[Scope, _scope("documents.list")],
+    document_id: str | None = None,
+    filename: str | None = None,
+    extension: str | None = None,
+    mime_type: str | None = None,
+    original_id: str | None = None,
+    tags: Annotated[list[str], Query()] = [],  # noqa: B006
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JSONResponse:
+    query = DocumentQuery(
+        document_id=document_id,
+        filename=filename,
+        extension=extension,
+        mime_type=mime_type,
+        original_id=original_id,
+        tags=tags,
+        created_after=utc(created_after),
+        created_before=utc(created_before),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    return listed(documents.listing(session, scope.principal.user_id, query))
+
+
+@router.get("/document/{document_id}")
+def get_document(
+    session: SessionDep, scope: Annotated[Scope, _scope("documents.get")], document_id: str
+) -> DocumentRead:
+    return documents.get(session, scope.project, scope.principal.user_id, document_id)
+
+
+@router.get("/document/{document_id}/file_contents")
+def get_document_contents(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, _scope("documents.get")],
+    document_id: str,
+) -> Response:
+    found, key = documents.contents(
+        session, context.store, scope.project, scope.principal.user_id, document_id
+    )
+    with context.store.open(key) as stream:
+        content = stream.read()
+    return Response(content, media_type=found.mime_type)
+
+
+@router.post("/document/{document_id}/tag/{tag}")
+def tag_document(
+    session: SessionDep,
+    scope: Annotated[Scope, _scope("documents.update")],
+    document_id: str,
+    tag: str,
+) -> DocumentRead:
+    return documents.tag(session, scope.project, scope.principal.user_id, document_id, tag)
+
+
+@router.delete("/document/{document_id}/tag/{tag}")
+def untag_document(
+    session: SessionDep,
+    scope: Annotated[Scope, _scope("documents.update")],
+    document_id: str,
+    tag: str,
+) -> Response:
+    documents.untag(session, scope.project, scope.principal.user_id, document_id, tag)
+    return no_content()
+
+
+@router.delete("/document/{document_id}")
+def delete_document(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, _scope("documents.delete")],
+    document_id: str,
+) -> Response:
+    documents.delete(session, context.store, scope.project, scope.principal.user_id, document_id)
+    return no_content()

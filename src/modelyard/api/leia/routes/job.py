@@ -1,0 +1,200 @@
+"""Jobs: apply (admin and developer) and train, then get, list, statuses, start and cancel.
+An application sees only the jobs it submitted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.protocol import ApplyBody, TrainBody
+from modelyard.api.leia.translate import apply_request, first, ids, listed
+from modelyard.api.permissions import Scope
+from modelyard.api.responses import no_content
+from modelyard.core.documents import jobs, rules
+from modelyard.core.documents.schemas import JobQuery, JobRead, ModelFields, TrainRequest
+from modelyard.core.identity import applications
+
+router = APIRouter()
+ListParam = Annotated[list[str], Query()]
+
+
+def _apply_query(
+    tag: str | None = None,
+    format_type: str | None = None,
+    execute_after_id: str | None = None,
+    page_range: str | None = None,
+    callback_url: str | None = None,
+    model_params: str | None = None,
+    block_processing: bool | None = None,
+) -> dict[str, Any]:
+    return {
+        "tag": tag,
+        "format_type": format_type,
+        "execute_after_id": execute_after_id,
+        "page_range": page_range,
+        "callback_url": callback_url,
+        "model_params": model_params,
+        "block_processing": block_processing,
+    }
+
+
+ApplyQuery = Annotated[dict[str, Any], Depends(_apply_query)]
+OptionalApplyBody = Annotated[ApplyBody | None, Body()]
+
+
+@router.post("/admin/{application_id}/model/{model_id}/apply/{document_ids}")
+def admin_apply_model_async(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("document_models.administer"))],
+    application_id: str,
+    model_id: str,
+    document_ids: str,
+    query: ApplyQuery,
+    body: OptionalApplyBody = None,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    data = apply_request(document_ids, body, query=query)
+    return jobs.submit_apply(
+        session, scope.project, scope.principal.user_id, model_id, data, admin=True
+    )
+
+
+@router.post("/model/{model_id}/apply/{document_ids}")
+def apply_model_async(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("document_models.apply"))],
+    model_id: str,
+    document_ids: str,
+    query: ApplyQuery,
+    body: OptionalApplyBody = None,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    data = apply_request(document_ids, body, query=query)
+    return jobs.submit_apply(
+        session, scope.project, scope.principal.user_id, model_id, data, admin=False
+    )
+
+
+@router.post("/admin/{application_id}/model/{model_module}/train/{documents_tag}")
+def admin_train_model_async(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
+    application_id: str,
+    model_module: str,
+    documents_tag: str,
+    body: Annotated[TrainBody | None, Body()] = None,
+    model_name: str | None = None,
+    short_name: str | None = None,
+    description: str | None = None,
+    ttl: float | None = None,
+    allowed_application_ids: ListParam = [],  # noqa: B006 - FastAPI copies defaults
+    allow_all_applications: bool = False,
+    tags: ListParam = [],  # noqa: B006
+    execute_after_id: str | None = None,
+    callback_url: str | None = None,
+    model_params: str | None = None,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    body = body or TrainBody()
+    owner = applications.owner_in(session, scope.project, scope.principal, application_id)
+    params = (
+        rules.parse_model_params(model_params, literal=True)
+        if model_params is not None
+        else body.model_params
+    )
+    fields = ModelFields(
+        name=first(model_name, body.model_name) or "",
+        short_name=short_name,
+        description=description,
+        ttl=ttl,
+        tags=tags,
+        allowed_application_ids=allowed_application_ids,
+        allow_all_applications=allow_all_applications,
+    )
+    data = TrainRequest(
+        model_module=model_module,
+        documents_tag=documents_tag,
+        model=fields,
+        execute_after_id=first(execute_after_id, body.execute_after_id),
+        callback_url=first(callback_url, body.callback_url),
+        callback_headers=body.callback_headers,
+        model_params=params,
+    )
+    return jobs.submit_train(session, scope.project, owner, data)
+
+
+@router.get("/job")
+def get_jobs(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("jobs.list"))],
+    job_id: str | None = None,
+    job_type: str | None = None,
+    model_id: str | None = None,
+    document_id: str | None = None,
+    execute_after_id: str | None = None,
+    status: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JSONResponse:
+    query = JobQuery(
+        job_id=job_id,
+        job_type=job_type,
+        model_id=model_id,
+        document_id=document_id,
+        execute_after_id=execute_after_id,
+        status=status,
+        created_after=utc(created_after),
+        created_before=utc(created_before),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    return listed(jobs.listing(session, scope.principal.user_id, query))
+
+
+@router.get("/job/{job_id}")
+def get_job(
+    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.get"))], job_id: str
+) -> JobRead:
+    return jobs.get(session, scope.project, scope.principal.user_id, job_id)
+
+
+@router.get("/job/{job_ids}/status")
+def get_job_statuses(
+    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.get"))], job_ids: str
+) -> dict[str, str]:
+    return jobs.statuses(session, scope.project, scope.principal.user_id, ids(job_ids))
+
+
+@router.post("/job/{job_id}/start")
+def start_job(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("jobs.update"))],
+    job_id: str,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    return jobs.start(session, scope.project, scope.principal.user_id, job_id)
+
+
+@router.delete("/job/{job_id}")
+def cancel_job(
+    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.delete"))], job_id: str
+) -> Response:
+    jobs.cancel(session, scope.project, scope.principal.user_id, job_id)
+    return no_content()

@@ -1,0 +1,219 @@
+"""Document models: the ten admin methods of the seed (``/admin/...``) and what a developer
+application may do (``/model``: list, get, apply, tag)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.routes._shared import RawBody
+from modelyard.api.leia.translate import listed
+from modelyard.api.permissions import Scope
+from modelyard.api.responses import no_content
+from modelyard.core.documents import catalog
+from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
+from modelyard.core.identity import applications
+
+router = APIRouter()
+Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
+ListParam = Annotated[list[str], Query()]
+
+
+@router.post("/admin/{application_id}/model")
+def admin_create_model(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.create"))],
+    application_id: str,
+    body: RawBody,
+    name: Annotated[str, Query()],
+    short_name: str | None = None,
+    description: str | None = None,
+    ttl: float | None = None,
+    allowed_application_ids: ListParam = [],  # noqa: B006 - FastAPI copies defaults
+    allow_all_applications: bool = False,
+    tags: ListParam = [],  # noqa: B006
+) -> ModelRead:
+    owner = applications.owner_in(session, scope.project, scope.principal, application_id)
+    fields = ModelFields(
+        name=name,
+        short_name=short_name,
+        description=description,
+        ttl=ttl,
+        tags=tags,
+        allowed_application_ids=allowed_application_ids,
+        allow_all_applications=allow_all_applications,
+    )
+    return catalog.create(session, context.store, scope.project, owner, fields, body)
+
+
+def _query(**values: Any) -> ModelQuery:
+    values["created_after"] = utc(values["created_after"])
+    values["created_before"] = utc(values["created_before"])
+    return ModelQuery(**values)
+
+
+@router.get("/admin/model")
+def admin_get_models(
+    session: SessionDep,
+    scope: Admin,
+    model_id: str | None = None,
+    application_id: str | None = None,
+    model_type: str | None = None,
+    name: str | None = None,
+    short_name: str | None = None,
+    description: str | None = None,
+    input_types: ListParam = [],  # noqa: B006
+    tags: ListParam = [],  # noqa: B006
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    only_mine: bool = False,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JSONResponse:
+    query = _query(
+        model_id=model_id,
+        application_id=application_id,
+        model_type=model_type,
+        name=name,
+        short_name=short_name,
+        description=description,
+        input_types=input_types,
+        tags=tags,
+        created_after=created_after,
+        created_before=created_before,
+        only_mine=only_mine,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    caller = scope.principal.user_id
+    return listed(catalog.listing(session, scope.project, query, caller=caller, admin=True))
+
+
+@router.get("/admin/{application_id}/model/{model_id}")
+def admin_get_model(
+    session: SessionDep, scope: Admin, application_id: str, model_id: str
+) -> ModelRead:
+    return catalog.get(session, scope.project, model_id)
+
+
+@router.get("/admin/{application_id}/model/{model_id}/file_contents")
+def admin_get_model_contents(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.download"))],
+    application_id: str,
+    model_id: str,
+) -> Response:
+    _, key = catalog.contents(session, scope.project, model_id)
+    with context.store.open(key) as stream:
+        content = stream.read()
+    return Response(content, media_type="application/octet-stream")
+
+
+@router.patch("/admin/{application_id}/model/{model_id}")
+def admin_edit_model(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    application_id: str,
+    model_id: str,
+    name: str | None = None,
+    short_name: str | None = None,
+    description: str | None = None,
+    allowed_application_ids: Annotated[list[str] | None, Query()] = None,
+    allow_all_applications: bool | None = None,
+    ttl: float | None = None,
+) -> ModelRead:
+    data = ModelUpdate(
+        name=name,
+        short_name=short_name,
+        description=description,
+        ttl=ttl,
+        allowed_application_ids=allowed_application_ids,
+        allow_all_applications=allow_all_applications,
+    )
+    return catalog.edit(session, scope.project, model_id, data)
+
+
+@router.post("/admin/{application_id}/model/{model_id}/tag/{tag}")
+def admin_tag_model(
+    session: SessionDep, scope: Admin, application_id: str, model_id: str, tag: str
+) -> ModelRead:
+    return catalog.tag(session, scope.project, model_id, tag)
+
+
+@router.delete("/admin/{application_id}/model/{model_id}/tag/{tag}")
+def admin_untag_model(
+    session: SessionDep, scope: Admin, application_id: str, model_id: str, tag: str
+) -> Response:
+    catalog.untag(session, scope.project, model_id, tag)
+    return no_content()
+
+
+@router.delete("/admin/{application_id}/model/{model_id}")
+def admin_delete_model(
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.delete"))],
+    application_id: str,
+    model_id: str,
+) -> Response:
+    catalog.delete(session, context.store, scope.project, model_id)
+    return no_content()
+
+
+# -- what a developer application may do -----------------------------------------------------
+
+
+@router.get("/model")
+def get_models(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.list"))],
+    model_id: str | None = None,
+    model_type: str | None = None,
+    name: str | None = None,
+    short_name: str | None = None,
+    description: str | None = None,
+    input_types: ListParam = [],  # noqa: B006
+    tags: ListParam = [],  # noqa: B006
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    only_mine: bool = False,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JSONResponse:
+    query = _query(
+        model_id=model_id,
+        application_id=None,
+        model_type=model_type,
+        name=name,
+        short_name=short_name,
+        description=description,
+        input_types=input_types,
+        tags=tags,
+        created_after=created_after,
+        created_before=created_before,
+        only_mine=only_mine,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    caller = scope.principal.user_id
+    return listed(catalog.listing(session, scope.project, query, caller=caller, admin=False))
+
+
+@router.get("/model/{model_id}")
+def get_model(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.get"))],
+    model_id: str,
+) -> ModelRead:
+    return catalog.get(session, scope.project, model_id, user=scope.principal.user_id)

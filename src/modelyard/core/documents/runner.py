@@ -1,0 +1,333 @@
+"""Running apply and train jobs: the handlers of ``job.apply`` and ``job.train``.
+
+A document model runs on the same machinery as a UbiOps version: its zip is unpacked under the
+data directory, its ``requirements.txt`` gets an environment from the shared
+``EnvironmentBuilder`` (keyed by the requirements' hash, so models with the same requirements
+share one), and it is served by the same executor and instance shim, through the small adapter
+``runtime/document_adapter.py`` copied beside its files. A train job runs on a private copy of
+the files, which it then zips as the new model.
+
+The handler ends the Leia job itself (in one transaction with its callback) and answers the
+queue with success; if the server dies first, the queue runs the job again after restart.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import sys
+import tempfile
+import threading
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelyard.core.documents import catalog, jobs, rules
+from modelyard.core.documents import repository as repo
+from modelyard.core.documents.schemas import TERMINAL, ModelFields
+from modelyard.core.identity.service import project_ref
+from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.tables import DocumentModelRow, DocumentRow
+from modelyard.db.types import utcnow
+from modelyard.runtime import (
+    EnvironmentBuilder,
+    Executor,
+    InstanceSpec,
+    RuntimeFailure,
+    document_adapter,
+)
+from modelyard.runtime.package import checked_members, extract
+from modelyard.storage import ArtifactStore
+
+logger = logging.getLogger(__name__)
+TIMEOUT = 3600.0
+MAX_BYTES = 2 * 1024**3
+MAX_FILES = 20000
+TEXT_INPUTS = ("text",)
+
+
+class ModelFailure(Exception):
+    """The model could not run or raised: the job fails with this message as its reason."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a claimed job needs, read in one short transaction."""
+
+    job_id: uuid.UUID
+    kind: str
+    project_id: uuid.UUID
+    owner: uuid.UUID
+    model: dict[str, Any]
+    documents: list[dict[str, Any]]
+    spec: dict[str, Any]
+    page_source: list[str] = field(default_factory=list)
+
+
+def _model_plan(row: DocumentModelRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "model_type": row.model_type,
+        "input_types": list(row.input_types),
+        "model_module": row.model_module,
+        "model_clazz": row.model_clazz,
+        "storage_key": row.storage_key,
+        "ttl": row.ttl,
+    }
+
+
+def _document_plan(row: DocumentRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "filename": row.filename,
+        "mime_type": row.mime_type,
+        "tags": list(row.tags),
+        "storage_key": row.storage_key,
+    }
+
+
+class DocumentRunner:
+    """Runs document models for jobs; one per server, sharing the serving executor."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        store: ArtifactStore,
+        *,
+        executor: Executor,
+        environments: EnvironmentBuilder,
+        root: Path,
+        on_end: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.sessions, self.store, self.executor = sessions, store, executor
+        self.environments, self.root, self.on_end = environments, root, on_end
+        self.language = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        self._deployed: dict[str, InstanceSpec] = {}
+        self._lock = threading.Lock()
+
+    def handlers(self) -> dict[str, Callable[[ClaimedJob], JobOutcome]]:
+        return {jobs.APPLY_KIND: self.run, jobs.TRAIN_KIND: self.run}
+
+    def run(self, job: ClaimedJob) -> JobOutcome:
+        """Run one job to its end; a lost instance is retried while attempts remain."""
+        plan = self._begin(str(job.payload["job_id"]))
+        if plan is None:
+            return JobOutcome(True)
+        try:
+            if plan.kind == jobs.TRAIN_KIND:
+                self._train(plan)
+            else:
+                self._finish(plan, "PROCESSED", result=self._apply(plan))
+        except ModelFailure as failure:
+            self._finish(plan, "FAILED", reason=str(failure))
+        except RuntimeFailure as failure:
+            if job.attempts < job.max_attempts:
+                return JobOutcome(False, error=str(failure), retryable=True)
+            self._finish(plan, "FAILED", reason=str(failure))
+        return JobOutcome(True)
+
+    def _begin(self, job_id: str) -> Plan | None:
+        with transaction(self.sessions) as session:
+            row = repo.get_job(session, job_id, lock=True)
+            if row is None or row.status in TERMINAL:
+                return None
+            model = session.get(DocumentModelRow, row.model_id)
+            if model is None:
+                jobs.end(session, row, "FAILED", reason=f"model {row.model_id} was deleted")
+                return None
+            documents = [session.get(DocumentRow, uuid.UUID(value)) for value in row.document_ids]
+            if any(document is None for document in documents):
+                jobs.end(session, row, "FAILED", reason="a document of the job was deleted")
+                return None
+            row.status, row.started_at = "LOADING_MODEL", row.started_at or utcnow()
+            plan = Plan(
+                row.id,
+                row.kind,
+                row.project_id,
+                row.application_id,
+                _model_plan(model),
+                [_document_plan(d) for d in documents if d is not None],
+                dict(row.spec),
+            )
+        return plan
+
+    def _finish(
+        self, plan: Plan, status: str, *, result: Any = None, reason: str | None = None
+    ) -> None:
+        with transaction(self.sessions) as session:
+            row = repo.get_job(session, str(plan.job_id), lock=True)
+            if row is not None:
+                jobs.end(session, row, status, result=result, reason=reason)
+        self.on_end()
+
+    def _processing(self, plan: Plan) -> None:
+        with transaction(self.sessions) as session:
+            row = repo.get_job(session, str(plan.job_id), lock=True)
+            if row is not None and row.status not in TERMINAL:
+                row.status = "PROCESSING"
+
+    # -- apply --------------------------------------------------------------------------
+
+    def _apply(self, plan: Plan) -> Any:
+        key = self._deploy(plan.model)
+        self._processing(plan)
+        documents = plan.documents
+        if plan.spec.get("page_range"):
+            documents = rules.select_pages(
+                documents, rules.parse_page_range(plan.spec["page_range"])
+            )
+        results: dict[str, Any] = {}
+        with tempfile.TemporaryDirectory(prefix="modelyard-apply-") as scratch:
+            for document in documents:
+                data = {
+                    "op": "apply",
+                    "document": self._document(document, plan, Path(scratch)),
+                    "model_params": plan.spec.get("model_params"),
+                }
+                results[document["id"]] = self._call(key, data, plan)
+        values = list(results.values())
+        if plan.spec.get("format_type") == "classification":
+            try:
+                rules.check_classification(values)
+            except ValueError as error:
+                raise ModelFailure(str(error)) from None
+        return values[0] if len(plan.documents) == 1 and len(values) == 1 else results
+
+    def _document(self, document: dict[str, Any], plan: Plan, scratch: Path) -> dict[str, Any]:
+        folder = scratch / document["id"]
+        folder.mkdir()
+        path = self.store.fetch(document["storage_key"], folder / Path(document["filename"]).name)
+        described = {k: document[k] for k in ("id", "filename", "mime_type", "tags")}
+        described["path"] = str(path)
+        textual = document["mime_type"].startswith("text/") or any(
+            kind in TEXT_INPUTS for kind in plan.model["input_types"]
+        )
+        described["text"] = path.read_text("utf-8", errors="replace") if textual else None
+        return described
+
+    def _call(self, key: str, data: dict[str, Any], plan: Plan) -> Any:
+        outcome = self.executor.request(key, data, request_id=str(plan.job_id), timeout=TIMEOUT)
+        if outcome.lost:
+            raise RuntimeFailure(outcome.error or "the model's instance went away")
+        if not outcome.success:
+            raise ModelFailure(outcome.error or "the model failed")
+        return outcome.result
+
+    # -- deploying ----------------------------------------------------------------------
+
+    def _deploy(self, model: dict[str, Any]) -> str:
+        """The executor key serving this model, unpacking and building it on first use."""
+        key = f"leia-{model['id']}"
+        with self._lock:
+            if key in self._deployed:
+                return key
+            folder = self.root / "models" / model["id"]
+            if not (folder / document_adapter.FILE_NAME).is_file():
+                self._unpack(model["storage_key"], folder)
+            spec = self._spec(key, model, folder)
+            self.executor.deploy(spec)
+            self._deployed[key] = spec
+        return key
+
+    def _unpack(self, storage_key: str, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="modelyard-unpack-") as scratch:
+            archive_path = self.store.fetch(storage_key, Path(scratch) / "model.zip")
+            try:
+                with zipfile.ZipFile(archive_path) as archive:
+                    members = checked_members(archive, max_bytes=MAX_BYTES, max_files=MAX_FILES)
+                    extract(archive, members, folder, max_bytes=MAX_BYTES)
+            except (zipfile.BadZipFile, RuntimeFailure) as error:
+                raise ModelFailure(f"the model file cannot be unpacked: {error}") from None
+        (folder / document_adapter.FILE_NAME).write_text(document_adapter.source(), "utf-8")
+
+    def _spec(self, key: str, model: dict[str, Any], folder: Path) -> InstanceSpec:
+        try:
+            built = self.environments.prepare(folder, language=self.language, log=logger.info)
+        except RuntimeFailure as error:
+            raise ModelFailure(f"the model's environment could not be built: {error}") from None
+        ttl = float(model["ttl"])
+        context = {
+            k: model[k]
+            for k in ("model_module", "model_clazz", "name", "model_type", "input_types")
+        }
+        context["model_id"] = model["id"]
+        return InstanceSpec(
+            key=key,
+            python=str(built.python),
+            package_dir=str(folder),
+            model_file_name=document_adapter.FILE_NAME,
+            context=context,
+            maximum_idle_time=ttl if ttl >= 0 else 10.0**9,
+        )
+
+    def forget(self, model_id: uuid.UUID) -> None:
+        """A deleted model: stop its instances and remove its unpacked files."""
+        key = f"leia-{model_id}"
+        with self._lock:
+            if self._deployed.pop(key, None) is not None:
+                self.executor.undeploy(key)
+        shutil.rmtree(self.root / "models" / str(model_id), ignore_errors=True)
+
+    # -- train --------------------------------------------------------------------------
+
+    def _train(self, plan: Plan) -> None:
+        folder = self.root / "train" / str(plan.job_id)
+        key = f"leia-train-{plan.job_id}"
+        try:
+            self._unpack(plan.model["storage_key"], folder)
+            spec = self._spec(key, plan.model, folder)
+            self.executor.deploy(spec)
+            self._processing(plan)
+            with tempfile.TemporaryDirectory(prefix="modelyard-train-") as scratch:
+                described = [self._document(d, plan, Path(scratch)) for d in plan.documents]
+                data = {
+                    "op": "train",
+                    "documents": described,
+                    "model_params": plan.spec.get("model_params"),
+                }
+                self._call(key, data, plan)
+            content = zipped(folder)
+        finally:
+            self.executor.undeploy(key)
+            shutil.rmtree(folder, ignore_errors=True)
+        self._save_trained(plan, content)
+
+    def _save_trained(self, plan: Plan, content: bytes) -> None:
+        fields = ModelFields.model_validate(plan.spec["model"])
+        with transaction(self.sessions) as session:
+            row = repo.get_job(session, str(plan.job_id), lock=True)
+            if row is None or row.status in TERMINAL:
+                return
+            project = project_ref(session, plan.project_id)
+            if project is None:
+                return
+            try:
+                model = catalog.create(session, self.store, project, plan.owner, fields, content)
+            except Exception as error:
+                jobs.end(
+                    session, row, "FAILED", reason=f"the trained model cannot be saved: {error}"
+                )
+            else:
+                jobs.end(session, row, "PROCESSED", result=model.model_dump(mode="json"))
+        self.on_end()
+
+
+def zipped(folder: Path) -> bytes:
+    """The trained ``base_directory`` as a model zip (without the adapter and caches)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_dir() or "__pycache__" in relative.parts:
+                continue
+            if relative.as_posix() == document_adapter.FILE_NAME:
+                continue
+            archive.write(path, relative.as_posix())
+    return buffer.getvalue()
