@@ -13,7 +13,7 @@ from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.leia import create_leia_app
 from modelyard.api.lightly import create_lightly_app
-from modelyard.api.registry import create_registry_app
+from modelyard.api.registry import mount_registry
 from modelyard.api.ubiops import create_ubiops_app
 from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
@@ -57,6 +57,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/v2.1", create_ubiops_app(context))
     app.mount("/v0", create_alchemite_app(context))
     app.mount("/leia/1.0.0", create_leia_app(context))
-    app.mount("/api/models", create_registry_app(context))
+    mount_registry(app, context)
     app.mount("/v1", create_lightly_app(context))
     return app

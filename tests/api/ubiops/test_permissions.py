@@ -35,6 +35,7 @@ PROJECT_CHECKS = (ProjectPermission, BriefProjectPermission, CoreChecked)
 OPEN_ROUTES: set[str] = {
     # Alchemite (issue 8): /v0/version, the OAuth2 token endpoint
     # Leia (issue 9): the login endpoints
+    "/api/models/files/{token}",  # registry (issue 10): signed, expiring file links
     "/leia/1.0.0/login",
     "/leia/1.0.0/login/{api_key}",
     "/leia/1.0.0/logout",

@@ -1,14 +1,48 @@
-"""The Models registry dialect, mounted at ``/api/models`` (issue 10)."""
+"""The Models registry dialect (the GEMINI-Breeding framework's Models API), mounted at
+``/api/models`` (issue 10)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelyard.api.context import AppContext
+from modelyard.api.registry.errors import install_error_handlers
+from modelyard.api.registry.routes import files, models, records
+from modelyard.core.tracking.records import signing_key
+
+MOUNT = "/api/models"
 
 
 def create_registry_app(context: AppContext) -> FastAPI:
     """The Models registry sub-application: its routes and its error envelope."""
     app = FastAPI(title="modelyard: Models registry", docs_url="/docs", redoc_url=None)
     app.state.context = context
+    app.state.download_key = signing_key(context.settings)
+    install_error_handlers(app)
+    for module in (models, records, files):
+        app.include_router(module.router)
     return app
+
+
+class AtMountPoint:
+    """Serves ``/api/models`` itself (no trailing slash) as the sub-application's ``/``:
+    a mount only matches below its path, and the framework answers both forms without a
+    redirect."""
+
+    def __init__(self, app: ASGIApp, mount: str) -> None:
+        self.app = app
+        self.mount = mount
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        root = scope.get("root_path", "") + self.mount
+        inner = {**scope, "root_path": root, "path": root + "/", "raw_path": (root + "/").encode()}
+        await self.app(inner, receive, send)
+
+
+def mount_registry(app: FastAPI, context: AppContext) -> None:
+    """Mount the registry at ``/api/models``, answering with and without the slash."""
+    registry = create_registry_app(context)
+    app.mount(MOUNT, registry)
+    app.router.routes.append(Route(MOUNT, AtMountPoint(registry, MOUNT), include_in_schema=False))

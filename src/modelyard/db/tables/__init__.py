@@ -32,6 +32,17 @@ from modelyard.db.tables.organizations import OrganizationSubscriptionRow
 from modelyard.db.tables.pipelines import PipelineAttachmentRow, PipelineObjectRow, PipelineRow
 from modelyard.db.tables.schedules import ScheduleRow
 from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
+from modelyard.db.tables.tracking import (
+    ExperimentRow,
+    ModelDatasetRow,
+    ModelExperimentRow,
+    RecordRow,
+    RunRow,
+    SeasonRow,
+    SiteRow,
+    TrackedDatasetRow,
+    TrackedModelRow,
+)
 
 __all__ = [
     "ApiTokenRow",
@@ -48,9 +59,12 @@ __all__ = [
     "DocumentRow",
     "DatasourceRow",
     "EnvironmentVariableRow",
+    "ExperimentRow",
     "JobRow",
     "LogRow",
     "MetricRow",
+    "ModelDatasetRow",
+    "ModelExperimentRow",
     "ModelRow",
     "ModelVersionRow",
     "OrganizationMemberRow",
@@ -60,12 +74,18 @@ __all__ = [
     "PipelineObjectRow",
     "PipelineRow",
     "ProjectRow",
+    "RecordRow",
     "RoleAssignmentRow",
     "RolePermissionRow",
     "RoleRow",
+    "RunRow",
     "SampleDatasetRow",
     "ScheduleRow",
+    "SeasonRow",
     "ServiceUserRow",
+    "SiteRow",
     "SubscriptionRow",
+    "TrackedDatasetRow",
+    "TrackedModelRow",
     "UserRow",
 ]

@@ -66,7 +66,7 @@ PROJECT_PERMISSIONS: tuple[str, ...] = (
     *_crud("tracking.experiments"),
     *_crud("tracking.runs"),
     *_crud("tracking.datasets"),
-    *_crud("tracking.records", ("create", "list", "get", "delete", "download")),
+    *_crud("tracking.records", ("create", "list", "get", "update", "delete", "download")),
     # datasources of datasets (Lightly, /v1)
     *_crud("datasources"),
     "datasources.verify",

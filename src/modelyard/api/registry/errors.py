@@ -1,0 +1,75 @@
+"""The registry's error bodies, as the Litestar framework server renders them.
+
+- A bad request (a body or parameter that fails validation, or a rule a service enforces as
+  ``InvalidInput``) gets Litestar's validation body:
+  ``{"status_code": 400, "detail": …, "extra": [{"message", "key", "source"}]}``.
+- Every other handler error is the framework's ``{"error", "error_description"}``.
+- Routing errors (unknown path, wrong method) keep Litestar's ``{"status_code", "detail"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from modelyard.api.errors import status_for
+from modelyard.errors import DomainError, InvalidInput
+
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def validation_body(detail: str, extra: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse({"status_code": 400, "detail": detail, "extra": extra}, status_code=400)
+
+
+def _key_of(location: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
+    """The field name and where it came from, as Litestar names them."""
+    source = str(location[0]) if location and location[0] in LOCATIONS else "body"
+    parts = [str(part) for part in location if part not in LOCATIONS]
+    return (".".join(parts) or source), source
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    extra = []
+    for error in exc.errors():
+        key, source = _key_of(error.get("loc", ()))
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        extra.append({"message": message, "key": key, "source": source})
+    return validation_body(f"Validation failed for {request.method} {request.url.path}", extra)
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, InvalidInput):
+        key = exc.field or "body"
+        return validation_body(
+            exc.message, [{"message": exc.message, "key": key, "source": "body"}]
+        )
+    status = status_for(exc)
+    head = exc.message.partition(":")[0]
+    description = exc.message if not exc.field else f"{exc.message} (field: {exc.field})"
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": head, "error_description": description}, status_code=status, headers=headers
+    )
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        {"status_code": exc.status_code, "detail": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error of this dialect in the framework's bodies."""
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)

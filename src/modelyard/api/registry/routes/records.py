@@ -1,0 +1,152 @@
+"""``/api/models/id/{model_id}/records`` and ``/api/models/records/id/{record_id}``: records
+added as multipart forms, read one at a time, and streamed as ndjson."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.permissions import Scope
+from modelyard.api.registry.auth import allowed
+from modelyard.api.registry.protocol.models import ModelRecordUpdate
+from modelyard.api.registry.routes import route
+from modelyard.api.registry.translate import models as wire_models
+from modelyard.api.registry.translate import records as wire
+from modelyard.api.responses import no_content
+from modelyard.core.tracking import records
+from modelyard.core.tracking.schemas import UploadedFile
+
+router = APIRouter()
+NDJSON = "application/ndjson"
+FormText = Annotated[str | None, Form()]
+
+
+@route(router, "POST", "/id/{model_id}/records", status_code=201)
+def add_record(
+    model_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, allowed("tracking.records.create")],
+    timestamp: Annotated[datetime, Form()],
+    model_data: Annotated[str, Form()],
+    collection_date: Annotated[date | None, Form()] = None,
+    dataset_name: FormText = None,
+    experiment_name: FormText = None,
+    season_name: FormText = None,
+    site_name: FormText = None,
+    record_info: FormText = None,
+    record_file: Annotated[UploadFile | None, File()] = None,
+) -> dict[str, Any]:
+    data = wire.record_create(
+        timestamp=timestamp,
+        model_data=model_data,
+        collection_date=collection_date,
+        dataset_name=dataset_name,
+        experiment_name=experiment_name,
+        season_name=season_name,
+        site_name=site_name,
+        record_info=record_info,
+    )
+    upload = None
+    if record_file is not None:
+        upload = UploadedFile(
+            record_file.filename or "", record_file.content_type, record_file.file
+        )
+    added = records.add_record(session, context.store, scope.project, model_id, data, upload)
+    return wire.record(added)
+
+
+@route(router, "GET", "/id/{model_id}/records")
+def search_records(
+    model_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, allowed("tracking.records.list")],
+    experiment_name: str | None = None,
+    season_name: str | None = None,
+    site_name: str | None = None,
+    collection_date: date | None = None,
+    dataset_name: str | None = None,
+) -> StreamingResponse:
+    query = wire.search_query(
+        collection_date=collection_date,
+        dataset_name=dataset_name,
+        experiment_name=experiment_name,
+        season_name=season_name,
+        site_name=site_name,
+    )
+    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
+
+
+@route(router, "GET", "/id/{model_id}/records/filter")
+def filter_records(
+    model_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, allowed("tracking.records.list")],
+    start_timestamp: datetime | None = None,
+    end_timestamp: datetime | None = None,
+    dataset_names: Annotated[list[str] | None, Query()] = None,
+    experiment_names: Annotated[list[str] | None, Query()] = None,
+    season_names: Annotated[list[str] | None, Query()] = None,
+    site_names: Annotated[list[str] | None, Query()] = None,
+) -> StreamingResponse:
+    query = wire.filter_query(
+        start_timestamp=start_timestamp,
+        end_timestamp=end_timestamp,
+        dataset_names=dataset_names,
+        experiment_names=experiment_names,
+        season_names=season_names,
+        site_names=site_names,
+    )
+    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
+
+
+@route(router, "GET", "/records/id/{record_id}")
+def get_record(
+    record_id: str,
+    session: SessionDep,
+    scope: Annotated[Scope, allowed("tracking.records.get")],
+) -> dict[str, Any]:
+    return wire.record(records.get_record(session, scope.project, record_id))
+
+
+@route(router, "PATCH", "/records/id/{record_id}")
+def update_record(
+    record_id: str,
+    body: Annotated[ModelRecordUpdate, Body()],
+    session: SessionDep,
+    scope: Annotated[Scope, allowed("tracking.records.update")],
+) -> dict[str, Any]:
+    changes = wire_models.record_update(body)
+    return wire.record(records.update_record(session, scope.project, record_id, changes))
+
+
+@route(router, "DELETE", "/records/id/{record_id}", status_code=204)
+def delete_record(
+    record_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    scope: Annotated[Scope, allowed("tracking.records.delete")],
+) -> Response:
+    records.delete_record(session, context.store, scope.project, record_id)
+    return no_content()
+
+
+@route(router, "GET", "/records/id/{record_id}/download")
+def download_record_file(
+    record_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: Annotated[Scope, allowed("tracking.records.download")],
+) -> RedirectResponse:
+    key: bytes = request.app.state.download_key
+    token = records.file_link(session, scope.project, record_id, key=key, now=int(time.time()))
+    return RedirectResponse(str(request.url_for("registry_file", token=token)), status_code=302)

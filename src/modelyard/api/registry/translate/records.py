@@ -1,0 +1,134 @@
+"""Records on the wire: the framework's ``ModelRecordOutput`` shape, and its ndjson stream.
+
+Timestamps go out as the framework's naive ISO form in UTC (it stores ``TIMESTAMP`` without a
+zone); timestamps without an offset coming in are taken as UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from modelyard.core.tracking.errors import invalid
+from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRead
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def json_object(field: str, text: str | None) -> dict[str, Any] | None:
+    """A form field holding a JSON object (the framework's ``JSONB``)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise invalid(field, f"is not valid JSON: {exc.msg}") from exc
+    if not isinstance(value, dict):
+        raise invalid(field, "must be a JSON object")
+    return value
+
+
+def record_create(
+    *,
+    timestamp: datetime,
+    model_data: str,
+    collection_date: date | None,
+    dataset_name: str | None,
+    experiment_name: str | None,
+    season_name: str | None,
+    site_name: str | None,
+    record_info: str | None,
+) -> RecordCreate:
+    data = json_object("model_data", model_data)
+    assert data is not None
+    return RecordCreate(
+        timestamp=as_utc(timestamp),
+        model_data=data,
+        collection_date=collection_date,
+        dataset_name=dataset_name,
+        experiment_name=experiment_name,
+        season_name=season_name,
+        site_name=site_name,
+        record_info=json_object("record_info", record_info),
+    )
+
+
+def search_query(
+    *,
+    collection_date: date | None,
+    dataset_name: str | None,
+    experiment_name: str | None,
+    season_name: str | None,
+    site_name: str | None,
+) -> RecordQuery:
+    return RecordQuery(
+        collection_date=collection_date,
+        dataset_names=[dataset_name] if dataset_name else [],
+        experiment_names=[experiment_name] if experiment_name else [],
+        season_names=[season_name] if season_name else [],
+        site_names=[site_name] if site_name else [],
+    )
+
+
+def filter_query(
+    *,
+    start_timestamp: datetime | None,
+    end_timestamp: datetime | None,
+    dataset_names: list[str] | None,
+    experiment_names: list[str] | None,
+    season_names: list[str] | None,
+    site_names: list[str] | None,
+) -> RecordQuery:
+    return RecordQuery(
+        start_timestamp=as_utc(start_timestamp),
+        end_timestamp=as_utc(end_timestamp),
+        dataset_names=dataset_names or [],
+        experiment_names=experiment_names or [],
+        season_names=season_names or [],
+        site_names=site_names or [],
+    )
+
+
+def _id(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def record(read: RecordRead) -> dict[str, Any]:
+    """Every field, nulls included (single records, as the framework returns them)."""
+    return {
+        "id": str(read.id),
+        "timestamp": read.timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(),
+        "collection_date": read.collection_date.isoformat(),
+        "dataset_id": _id(read.dataset_id),
+        "dataset_name": read.dataset_name,
+        "model_id": _id(read.model_id),
+        "model_name": read.model_name,
+        "model_data": read.model_data,
+        "experiment_id": _id(read.experiment_id),
+        "experiment_name": read.experiment_name,
+        "season_id": _id(read.season_id),
+        "season_name": read.season_name,
+        "site_id": _id(read.site_id),
+        "site_name": read.site_name,
+        "record_file": read.record_file,
+        "record_info": read.record_info,
+    }
+
+
+def ndjson(batches: Iterator[list[RecordRead]]) -> Iterator[bytes]:
+    """One JSON object per line, nulls omitted, one chunk per batch read from the database."""
+    for batch in batches:
+        lines = []
+        for read in batch:
+            shaped = {k: v for k, v in record(read).items() if v is not None}
+            lines.append(_encode(shaped))
+        lines.append("")
+        yield "\n".join(lines).encode("utf-8")

@@ -1,0 +1,1 @@
+"""Tracking: registered models, their experiments, runs, datasets and records (the registry)."""

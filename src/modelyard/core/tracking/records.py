@@ -1,0 +1,263 @@
+"""Records of a registered model: added one at a time (with an optional file in the artifact
+store), read, changed, deleted, and streamed in batches for search and filter.
+
+A record names its dataset (by default "{model} Dataset {collection date}", the framework's
+default) and at least one of experiment, season and site; named things that do not exist yet
+are created on the spot. A record is unique per model by timestamp, collection date, dataset,
+experiment, season and site. Files are downloaded through a signed, expiring link, so the
+download itself needs no token (the link is the credential, as a presigned S3 URL is).
+Services flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import uuid
+from collections.abc import Iterator
+from datetime import UTC
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.secrets import load_key
+from modelyard.core.tracking import errors, rules
+from modelyard.core.tracking import record_repository as records_repo
+from modelyard.core.tracking import repository as repo
+from modelyard.core.tracking.schemas import (
+    FileDownload,
+    RecordCreate,
+    RecordQuery,
+    RecordRead,
+    RecordUpdate,
+    UploadedFile,
+)
+from modelyard.core.tracking.service import experiment_named, model_of
+from modelyard.db.tables.tracking import (
+    RecordRow,
+    SeasonRow,
+    SiteRow,
+    TrackedDatasetRow,
+    TrackedModelRow,
+)
+from modelyard.settings import Settings
+from modelyard.storage import ArtifactStore, StoreNotFound
+from modelyard.storage.base import stream_object
+
+FILENAME_MAX = 256
+GENERIC_TYPES = {"", "application/octet-stream"}
+
+
+def add_record(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    model_id: str,
+    data: RecordCreate,
+    upload: UploadedFile | None = None,
+) -> RecordRead:
+    model = model_of(session, project, model_id)
+    if not (data.experiment_name or data.season_name or data.site_name):
+        raise errors.invalid(
+            "experiment_name", "give at least one of experiment_name, season_name or site_name"
+        )
+    row = _record_row(session, project, model, data)
+    if records_repo.has_natural_key(session, model.id, row.natural_key):
+        raise errors.duplicate_record()
+    if upload is not None:
+        _store_file(store, project, row, upload)
+    repo.add(session, row)
+    return _read(session, row.id)
+
+
+def _record_row(
+    session: Session, project: ProjectRef, model: TrackedModelRow, data: RecordCreate
+) -> RecordRow:
+    """The record's row with its named things resolved (and created, and linked to the model)."""
+    collection_date = data.collection_date or data.timestamp.date()
+    dataset_name = data.dataset_name or rules.default_dataset_name(
+        model.model_name, collection_date
+    )
+    dataset = _dataset_named(session, project, dataset_name, collection_date)
+    repo.link_dataset(session, model.id, dataset.id)
+    experiment_id = None
+    if data.experiment_name:
+        experiment_id = experiment_named(session, project, data.experiment_name).id
+        repo.link_experiment(session, model.id, experiment_id)
+    season_id = _season_id(session, project, data.season_name)
+    site_id = _site_id(session, project, data.site_name)
+    timestamp = data.timestamp.astimezone(UTC)
+    key = rules.natural_key(
+        timestamp=timestamp,
+        collection_date=collection_date,
+        dataset_id=dataset.id,
+        experiment_id=experiment_id,
+        season_id=season_id,
+        site_id=site_id,
+    )
+    return RecordRow(
+        id=uuid.uuid4(),
+        model_id=model.id,
+        dataset_id=dataset.id,
+        experiment_id=experiment_id,
+        season_id=season_id,
+        site_id=site_id,
+        timestamp=timestamp,
+        collection_date=collection_date,
+        model_data=data.model_data,
+        record_info=data.record_info if data.record_info is not None else {},
+        natural_key=key,
+    )
+
+
+def _dataset_named(
+    session: Session, project: ProjectRef, name: str, collection_date: object
+) -> TrackedDatasetRow:
+    row = repo.find_named(session, TrackedDatasetRow, project.id, name)
+    if row is None:
+        row = TrackedDatasetRow(
+            project_id=project.id,
+            dataset_name=name,
+            dataset_info={},
+            collection_date=collection_date,
+        )
+        repo.add(session, row)
+    return row
+
+
+def _season_id(session: Session, project: ProjectRef, name: str | None) -> uuid.UUID | None:
+    if not name:
+        return None
+    row = repo.find_named(session, SeasonRow, project.id, name)
+    if row is None:
+        row = SeasonRow(project_id=project.id, season_name=name)
+        repo.add(session, row)
+    return row.id
+
+
+def _site_id(session: Session, project: ProjectRef, name: str | None) -> uuid.UUID | None:
+    if not name:
+        return None
+    row = repo.find_named(session, SiteRow, project.id, name)
+    if row is None:
+        row = SiteRow(project_id=project.id, site_name=name)
+        repo.add(session, row)
+    return row.id
+
+
+def _store_file(
+    store: ArtifactStore, project: ProjectRef, row: RecordRow, upload: UploadedFile
+) -> None:
+    """The file goes to the store before the row is written: a row never points at a half."""
+    name = clean_filename(upload.filename)
+    key = f"tracking/{project.id.hex}/records/{row.id.hex}/{name}"
+    store.put(key, upload.stream)
+    row.record_file, row.file_name = key, name
+    row.file_type = content_type_of(name, upload.content_type)
+
+
+def clean_filename(name: str | None) -> str:
+    """The uploaded file's own name, without directories a client put before it."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", "..") or "\x00" in base:
+        raise errors.invalid("record_file", "the file needs a name")
+    if len(base) > FILENAME_MAX:
+        raise errors.invalid("record_file", f"the file name may be at most {FILENAME_MAX} long")
+    return base
+
+
+def content_type_of(filename: str, declared: str | None) -> str:
+    """The type the client declared, else one guessed from the name, else octet-stream."""
+    if declared and declared.split(";")[0].strip().lower() not in GENERIC_TYPES:
+        return declared
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def get_record(session: Session, project: ProjectRef, record_id: str) -> RecordRead:
+    return _read(session, _record_of(session, project, record_id).id)
+
+
+def update_record(
+    session: Session, project: ProjectRef, record_id: str, data: RecordUpdate
+) -> RecordRead:
+    row = _record_of(session, project, record_id)
+    if data.model_data is None and data.record_info is None:
+        raise errors.invalid("body", "give at least one of model_data, record_info")
+    if data.model_data is not None:
+        row.model_data = data.model_data
+    if data.record_info is not None:
+        row.record_info = data.record_info
+    session.flush()
+    return _read(session, row.id)
+
+
+def delete_record(
+    session: Session, store: ArtifactStore, project: ProjectRef, record_id: str
+) -> None:
+    row = _record_of(session, project, record_id)
+    key = row.record_file
+    session.delete(row)
+    session.flush()
+    if key:
+        store.delete(key)
+
+
+def open_stream(
+    session: Session, engine: Engine, project: ProjectRef, model_id: str, query: RecordQuery
+) -> Iterator[list[RecordRead]]:
+    """The matching records in batches. The model is checked now (NotFound before any byte is
+    sent); the rows are read later, on a connection of the stream's own."""
+    model = model_of(session, project, model_id)
+    return records_repo.stream(engine, model.id, query)
+
+
+def file_link(
+    session: Session, project: ProjectRef, record_id: str, *, key: bytes, now: int
+) -> str:
+    """A token for the record's file, valid for ``LINK_LIFETIME_SECONDS``."""
+    row = _record_of(session, project, record_id)
+    if not row.record_file:
+        raise errors.no_record_file(record_id)
+    return rules.sign_link(key, row.id, now + rules.LINK_LIFETIME_SECONDS)
+
+
+def open_file(
+    session: Session, store: ArtifactStore, token: str, *, key: bytes, now: int
+) -> FileDownload:
+    """The file a valid link names, streamed from the store."""
+    record_id = rules.read_link(key, token, now)
+    row = None if record_id is None else session.get(RecordRow, record_id)
+    if row is None or not row.record_file or not row.file_name:
+        raise errors.link_expired()
+    try:
+        size = store.size(row.record_file)
+    except StoreNotFound as exc:
+        raise errors.link_expired() from exc
+    return FileDownload(
+        filename=row.file_name,
+        content_type=row.file_type or "application/octet-stream",
+        size=size,
+        chunks=stream_object(store, row.record_file),
+    )
+
+
+def _record_of(session: Session, project: ProjectRef, record_id: str) -> RecordRow:
+    parsed = rules.parse_id(record_id)
+    row = None if parsed is None else records_repo.get_record_row(session, project.id, parsed)
+    if row is None:
+        raise errors.record_not_found(record_id)
+    return row
+
+
+def _read(session: Session, record_id: uuid.UUID) -> RecordRead:
+    found = records_repo.read_record(session, record_id)
+    if found is None:  # written or checked in this transaction
+        raise RuntimeError(f"record {record_id} vanished")
+    return found
+
+
+def signing_key(settings: Settings) -> bytes:
+    """The key download links are signed with, derived from the server's secret key, so every
+    server of a cluster accepts the links of the others."""
+    return hashlib.sha256(b"modelyard-registry-download:" + load_key(settings).encode()).digest()

@@ -1,0 +1,143 @@
+"""All SQL of the tracking domain's models, experiments, runs and datasets (records have
+``record_repository.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from modelyard.db.tables.tracking import (
+    ExperimentRow,
+    ModelDatasetRow,
+    ModelExperimentRow,
+    RecordRow,
+    RunRow,
+    SeasonRow,
+    SiteRow,
+    TrackedDatasetRow,
+    TrackedModelRow,
+)
+
+Named = TypeVar("Named", ExperimentRow, SeasonRow, SiteRow, TrackedDatasetRow)
+NAME_COLUMN = {
+    ExperimentRow: "experiment_name",
+    SeasonRow: "season_name",
+    SiteRow: "site_name",
+    TrackedDatasetRow: "dataset_name",
+}
+
+
+def get_model(
+    session: Session, project_id: uuid.UUID, model_id: uuid.UUID
+) -> TrackedModelRow | None:
+    row = session.get(TrackedModelRow, model_id)
+    return row if row is not None and row.project_id == project_id else None
+
+
+def find_model(
+    session: Session, project_id: uuid.UUID, name: str, url: str
+) -> TrackedModelRow | None:
+    return session.scalars(
+        select(TrackedModelRow).where(
+            TrackedModelRow.project_id == project_id,
+            TrackedModelRow.model_name == name,
+            TrackedModelRow.model_url == url,
+        )
+    ).first()
+
+
+def list_models(
+    session: Session,
+    project_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    url: str | None = None,
+    experiment_name: str | None = None,
+) -> Sequence[TrackedModelRow]:
+    query = select(TrackedModelRow).where(TrackedModelRow.project_id == project_id)
+    if name is not None:
+        query = query.where(TrackedModelRow.model_name == name)
+    if url is not None:
+        query = query.where(TrackedModelRow.model_url == url)
+    if experiment_name is not None:
+        query = (
+            query.join(ModelExperimentRow, ModelExperimentRow.model_id == TrackedModelRow.id)
+            .join(ExperimentRow, ExperimentRow.id == ModelExperimentRow.experiment_id)
+            .where(ExperimentRow.experiment_name == experiment_name)
+        )
+    return session.scalars(query.order_by(TrackedModelRow.created_at, TrackedModelRow.id)).all()
+
+
+def find_named(
+    session: Session, row_type: type[Named], project_id: uuid.UUID, name: str
+) -> Named | None:
+    column = getattr(row_type, NAME_COLUMN[row_type])
+    return session.scalars(
+        select(row_type).where(row_type.project_id == project_id, column == name)
+    ).first()
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+def link_experiment(session: Session, model_id: uuid.UUID, experiment_id: uuid.UUID) -> None:
+    if session.get(ModelExperimentRow, (model_id, experiment_id)) is None:
+        add(session, ModelExperimentRow(model_id=model_id, experiment_id=experiment_id))
+
+
+def link_dataset(session: Session, model_id: uuid.UUID, dataset_id: uuid.UUID) -> None:
+    if session.get(ModelDatasetRow, (model_id, dataset_id)) is None:
+        add(session, ModelDatasetRow(model_id=model_id, dataset_id=dataset_id))
+
+
+def experiments_of(session: Session, model_id: uuid.UUID) -> Sequence[ExperimentRow]:
+    return session.scalars(
+        select(ExperimentRow)
+        .join(ModelExperimentRow, ModelExperimentRow.experiment_id == ExperimentRow.id)
+        .where(ModelExperimentRow.model_id == model_id)
+        .order_by(ExperimentRow.experiment_name)
+    ).all()
+
+
+def datasets_of(session: Session, model_id: uuid.UUID) -> Sequence[TrackedDatasetRow]:
+    return session.scalars(
+        select(TrackedDatasetRow)
+        .join(ModelDatasetRow, ModelDatasetRow.dataset_id == TrackedDatasetRow.id)
+        .where(ModelDatasetRow.model_id == model_id)
+        .order_by(TrackedDatasetRow.dataset_name)
+    ).all()
+
+
+def runs_of(session: Session, model_id: uuid.UUID) -> Sequence[RunRow]:
+    return session.scalars(
+        select(RunRow).where(RunRow.model_id == model_id).order_by(RunRow.created_at, RunRow.id)
+    ).all()
+
+
+def find_run(session: Session, model_id: uuid.UUID, info_key: str) -> RunRow | None:
+    return session.scalars(
+        select(RunRow).where(RunRow.model_id == model_id, RunRow.info_key == info_key)
+    ).first()
+
+
+def record_files_of_model(session: Session, model_id: uuid.UUID) -> Sequence[str]:
+    return session.scalars(
+        select(RecordRow.record_file).where(
+            RecordRow.model_id == model_id, RecordRow.record_file.is_not(None)
+        )
+    ).all()  # type: ignore[return-value]
+
+
+def delete_model(session: Session, model: TrackedModelRow) -> None:
+    """The model and everything that hangs off it (runs, links, records), in set statements:
+    a model may hold millions of records, too many to load as objects."""
+    for table in (RecordRow, RunRow, ModelExperimentRow, ModelDatasetRow):
+        session.execute(delete(table).where(table.model_id == model.id))
+    session.delete(model)
+    session.flush()
