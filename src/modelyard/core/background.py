@@ -14,6 +14,8 @@ from functools import partial
 
 from modelyard.core.data import service as blobs
 from modelyard.core.data.connectors.verify import Verifier
+from modelyard.core.data.datasets.jobs import Collator
+from modelyard.core.data.datasets.service import COLLATE_KIND
 from modelyard.core.documents.runner import DocumentRunner
 from modelyard.core.jobs.callbacks import CallbackDeliverer
 from modelyard.core.jobs.worker import Worker
@@ -24,6 +26,8 @@ from modelyard.core.serving.batch import KIND as BATCH_KIND
 from modelyard.core.serving.deployer import Serving, create_serving
 from modelyard.core.serving.scheduler import Scheduler
 from modelyard.core.serving.schedules import KIND as SCHEDULE_KIND
+from modelyard.core.tabular.service import TRAIN_KIND
+from modelyard.core.tabular.training import Trainer
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
@@ -102,6 +106,8 @@ def create_background(
             SCHEDULE_KIND: serving.run_batch,
             **Verifier(sessions, secret_box(settings)).handlers(),
             pipeline_batch.KIND: partial(pipeline_batch.run_job, PipelineRunner(sessions, serving)),
+            COLLATE_KIND: Collator(sessions, store).run,
+            TRAIN_KIND: Trainer(sessions, store).run,
             **documents.handlers(),
         },
         concurrency=settings.job_concurrency,

@@ -34,6 +34,8 @@ from modelyard.settings import Settings
 PROJECT_CHECKS = (ProjectPermission, BriefProjectPermission, CoreChecked)
 OPEN_ROUTES: set[str] = {
     # Alchemite (issue 8): /v0/version, the OAuth2 token endpoint
+    "/v0/version",
+    "/v0/auth/realms/master/protocol/openid-connect/token",
     # Leia (issue 9): the login endpoints
     "/api/models/files/{token}",  # registry (issue 10): signed, expiring file links
     "/leia/1.0.0/login",

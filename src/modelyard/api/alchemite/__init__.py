@@ -1,9 +1,12 @@
-"""The Alchemite dialect, mounted at ``/v0`` (issue 8)."""
+"""The Alchemite dialect, mounted at ``/v0`` (issue 8): tabular datasets uploaded whole or in
+chunks, and the models trained on them, for the unmodified ``alchemite-apiclient`` 0.65.0."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from modelyard.api.alchemite.errors import install_error_handlers
+from modelyard.api.alchemite.routes import dataset, models, token, version
 from modelyard.api.context import AppContext
 
 
@@ -11,4 +14,7 @@ def create_alchemite_app(context: AppContext) -> FastAPI:
     """The Alchemite sub-application: its routes and its error envelope."""
     app = FastAPI(title="modelyard: Alchemite", docs_url="/docs", redoc_url=None)
     app.state.context = context
+    install_error_handlers(app)
+    for module in (version, token, models, dataset):
+        app.include_router(module.router)
     return app

@@ -32,6 +32,7 @@ from modelyard.db.tables.organizations import OrganizationSubscriptionRow
 from modelyard.db.tables.pipelines import PipelineAttachmentRow, PipelineObjectRow, PipelineRow
 from modelyard.db.tables.schedules import ScheduleRow
 from modelyard.db.tables.serving import BuildRow, ModelRow, ModelVersionRow
+from modelyard.db.tables.tabular import TabularChunkRow, TabularDatasetRow, TabularModelRow
 from modelyard.db.tables.tracking import (
     ExperimentRow,
     ModelDatasetRow,
@@ -85,6 +86,9 @@ __all__ = [
     "ServiceUserRow",
     "SiteRow",
     "SubscriptionRow",
+    "TabularChunkRow",
+    "TabularDatasetRow",
+    "TabularModelRow",
     "TrackedDatasetRow",
     "TrackedModelRow",
     "UserRow",

@@ -1,0 +1,68 @@
+"""Alchemite's error envelope ``{status, title, detail, type}`` (the client's ``Error``), and
+OAuth2's ``{error, error_description}`` for the token endpoint."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from modelyard.api.errors import status_for
+from modelyard.errors import DomainError
+
+
+class OAuthError(Exception):
+    """A refused token request, rendered as OAuth2 wants it (RFC 6749 §5.2)."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
+
+
+def envelope(status: int, detail: str) -> JSONResponse:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = {"status": status, "title": title, "detail": detail, "type": "about:blank"}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return envelope(status_for(exc), exc.message)
+
+
+def _where(location: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    if first.get("type") == "json_invalid":
+        return envelope(400, f"The request body is not valid JSON: {reason}")
+    return envelope(400, f"{_where(first.get('loc', ()))}: {reason}")
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return envelope(exc.status_code, str(exc.detail))
+
+
+async def _oauth(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OAuthError)
+    body = {"error": exc.error, "error_description": exc.description}
+    headers = {"WWW-Authenticate": "Basic"} if exc.status == 401 else None
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error of this dialect in its envelope."""
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(OAuthError, _oauth)

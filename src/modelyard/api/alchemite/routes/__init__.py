@@ -1,0 +1,1 @@
+"""Routes of the Alchemite dialect, one module per resource."""

@@ -1,0 +1,1 @@
+"""Tabular datasets: uploaded whole or in chunks, validated, collated and kept as Parquet."""

@@ -1,0 +1,155 @@
+"""Collating a chunked upload: the conflict checks, then one typed Parquet file.
+
+``find_conflicts`` is cheap enough to run while the user waits (it reads only the row-header
+column of each chunk, plus the rows whose header appears more than once), so a conflict is
+refused with 409 before anything changes. ``write_collated`` does the heavy part in the
+background: a column whose every value parses as a number becomes float64, the rest stay
+text; a row repeated identically in two chunks is kept once. Each chunk is read on its own, so
+memory is bounded by the largest chunk, not the dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from modelyard.core.data.datasets.csvfiles import ROW
+from modelyard.errors import Conflict
+
+Opener = Callable[[str], BinaryIO]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    number: int
+    key: str
+    column_headers: list[str]
+    row_count: int
+
+
+def _read(open_key: Opener, key: str, columns: list[str] | None = None) -> pa.Table:
+    with open_key(key) as stream:
+        return pq.read_table(stream, columns=columns)
+
+
+def check_headers(chunks: Sequence[StoredChunk], declared: list[str]) -> None:
+    """Every chunk has the declared column headers, in order."""
+    for chunk in chunks:
+        if chunk.column_headers != declared:
+            raise Conflict(
+                f"chunk {chunk.number} has the column headers {chunk.column_headers}, but the "
+                f"dataset's columnHeaders are {declared}",
+                field="columnHeaders",
+            )
+
+
+def _repeated(open_key: Opener, chunks: Sequence[StoredChunk]) -> tuple[pa.Array, int]:
+    """Row headers seen more than once across the chunks, and how many extra copies there are."""
+    parts = [_read(open_key, c.key, [ROW]).column(0) for c in chunks]
+    if not parts:
+        return pa.array([], pa.string()), 0
+    headers = pa.chunked_array([p for part in parts for p in part.chunks], pa.string())
+    counts = pa.table({ROW: headers}).group_by(ROW).aggregate([([], "count_all")])
+    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+    extra = pc.sum(repeated.column("count_all")).as_py() or 0
+    return repeated.column(ROW).combine_chunks(), extra - repeated.num_rows
+
+
+def _compare_repeats(open_key: Opener, chunks: Sequence[StoredChunk], repeated: pa.Array) -> None:
+    seen: dict[str, tuple[int, dict[str, Any]]] = {}
+    for chunk in chunks:
+        table = _read(open_key, chunk.key)
+        rows = table.filter(pc.is_in(table.column(ROW), value_set=repeated)).to_pylist()
+        for row in rows:
+            header = row.pop(ROW)
+            if header not in seen:
+                seen[header] = (chunk.number, row)
+                continue
+            first_chunk, first = seen[header]
+            for column, value in row.items():
+                if first.get(column) != value:
+                    raise Conflict(
+                        f"row '{header}' has different values in chunks {first_chunk} and "
+                        f"{chunk.number} (column '{column}': {_cell(first.get(column))} vs "
+                        f"{_cell(value)})",
+                        field="chunks",
+                    )
+
+
+def _cell(value: object) -> str:
+    return "an empty cell" if value is None else f"'{value}'"
+
+
+def find_conflicts(
+    open_key: Opener, chunks: Sequence[StoredChunk], *, declared: list[str], row_count: int
+) -> None:
+    """Refuse (Conflict) chunks that disagree on headers or on a row, or whose distinct rows
+    are not the ``rowCount`` the upload declared."""
+    if not chunks:
+        raise Conflict("no chunks have been uploaded", field="chunks")
+    check_headers(chunks, declared)
+    repeated, extra = _repeated(open_key, chunks)
+    if len(repeated):
+        _compare_repeats(open_key, chunks, repeated)
+    distinct = sum(c.row_count for c in chunks) - extra
+    if distinct != row_count:
+        raise Conflict(
+            f"the chunks hold {distinct} distinct rows, but the dataset's rowCount is {row_count}",
+            field="rowCount",
+        )
+
+
+def _numeric_columns(
+    open_key: Opener, chunks: Sequence[StoredChunk], columns: list[str]
+) -> set[str]:
+    numeric = set(columns)
+    for chunk in chunks:
+        table = _read(open_key, chunk.key, sorted(numeric))
+        for name in list(numeric):
+            try:
+                pc.cast(table.column(name), pa.float64())
+            except pa.ArrowInvalid:
+                numeric.discard(name)
+        if not numeric:
+            break
+    return numeric
+
+
+def write_collated(
+    open_key: Opener, chunks: Sequence[StoredChunk], columns: list[str], target: Path
+) -> None:
+    """One Parquet file of every chunk in order, typed, each repeated row kept once."""
+    numeric = _numeric_columns(open_key, chunks, columns)
+    schema = pa.schema(
+        [(ROW, pa.string())]
+        + [(name, pa.float64() if name in numeric else pa.string()) for name in columns]
+    )
+    repeated, _ = _repeated(open_key, chunks)
+    written: set[str] = set()
+    with pq.ParquetWriter(target, schema) as writer:
+        for chunk in chunks:
+            table = _read(open_key, chunk.key).cast(schema)
+            if len(repeated):
+                table = _drop_written(table, repeated, written)
+            writer.write_table(table)
+
+
+def _drop_written(table: pa.Table, repeated: pa.Array, written: set[str]) -> pa.Table:
+    """Rows whose header is repeated are kept only the first time they are written."""
+    mask = pc.is_in(table.column(ROW), value_set=repeated)
+    if not pc.any(mask).as_py():
+        return table
+    headers = table.column(ROW).to_pylist()
+    is_repeated = mask.to_pylist()
+    keep = []
+    for header, repeat in zip(headers, is_repeated, strict=True):
+        keep.append(not repeat or header not in written)
+        if repeat:
+            written.add(header)
+    return table.filter(pa.array(keep))

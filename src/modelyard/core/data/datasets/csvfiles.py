@@ -1,0 +1,145 @@
+"""CSV in and out of Parquet, streamed, so memory stays flat however large a dataset is.
+
+A dataset CSV has a header row whose first cell (the row-header column) is empty, then one row
+per sample, its first cell naming the row. A chunk is parsed with pyarrow's streaming reader
+into Parquet with every cell kept as text (exactly as uploaded; empty cells as nulls); typing
+happens once, when the chunks are collated. pyarrow reports a malformed row without its line
+number, so on failure the file is read once more with the ``csv`` module to name the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from modelyard.errors import InvalidInput
+
+ROW = ""
+"""The row-header column: its header cell is empty in the vendor's CSV, and so in Parquet."""
+BLOCK = 4 * 1024 * 1024
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class ChunkShape:
+    """What a parsed chunk holds: its data column headers (row headers excluded) and rows."""
+
+    column_headers: list[str]
+    row_count: int
+
+
+def _invalid(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, field=field)
+
+
+def read_header(source: Path, *, field: str) -> list[str]:
+    """The header row, checked: a row-header cell first, then unique, non-empty names."""
+    with source.open(newline="", encoding="utf-8", errors="strict") as text:
+        try:
+            header = next(csv.reader(text, strict=True), None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _invalid(f"line 1: the header row cannot be read ({exc})", field) from exc
+    if not header:
+        raise _invalid("the CSV is empty: it needs a header row of column names", field)
+    columns = header[1:]
+    if not columns:
+        raise _invalid("line 1: the header names no columns after the row-header cell", field)
+    seen: set[str] = set()
+    for name in columns:
+        if not name.strip():
+            raise _invalid("line 1: a column header is empty", field)
+        if name in seen:
+            raise _invalid(f"line 1: the column header '{name}' appears twice", field)
+        seen.add(name)
+    return columns
+
+
+def locate_problem(source: Path, expected: int) -> str | None:
+    """The first malformed record, as a message naming its line: a row with the wrong number
+    of cells, an unterminated quoted value or text that is not UTF-8."""
+    line = 1
+    try:
+        with source.open(newline="", encoding="utf-8", errors="strict") as text:
+            reader = csv.reader(text, strict=True)
+            for record in reader:
+                if record and len(record) != expected:
+                    return f"line {line}: expected {expected} cells, found {len(record)}"
+                line = reader.line_num + 1
+    except csv.Error as exc:
+        return f"line {line}: malformed CSV ({exc}; is a quoted value left unterminated?)"
+    except UnicodeDecodeError:
+        return f"line {line}: the text is not UTF-8"
+    return None
+
+
+def _reader(source: Path, columns: list[str]) -> pacsv.CSVStreamingReader:
+    names = [ROW, *columns]
+    return pacsv.open_csv(
+        source,
+        read_options=pacsv.ReadOptions(block_size=BLOCK, column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=True
+        ),
+    )
+
+
+def parse_to_parquet(source: Path, target: Path, *, field: str = "body") -> ChunkShape:
+    """Validate the CSV at ``source`` and write it to ``target`` as text-valued Parquet."""
+    columns = read_header(source, field=field)
+    rows = 0
+    try:
+        reader = _reader(source, columns)
+        with pq.ParquetWriter(target, reader.schema) as writer:
+            for batch in reader:
+                _check_row_headers(batch, first_line=rows + 2, field=field)
+                writer.write_batch(batch)
+                rows += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        problem = locate_problem(source, len(columns) + 1)
+        raise _invalid(problem or f"malformed CSV: {exc}", field) from exc
+    return ChunkShape(column_headers=columns, row_count=rows)
+
+
+def _check_row_headers(batch: pa.RecordBatch, *, first_line: int, field: str) -> None:
+    headers = batch.column(0)
+    if headers.null_count:
+        index = next(i for i, value in enumerate(headers.is_null().to_pylist()) if value)
+        raise _invalid(f"line {first_line + index}: the row has no row header", field)
+
+
+def text_to_file(data: str, target: Path) -> None:
+    """A CSV given inline (the ``data`` field) written out, so one parser serves both paths."""
+    target.write_text(data, encoding="utf-8", newline="")
+
+
+def copy_stream(source: IO[bytes], target: Path) -> None:
+    with target.open("wb") as out:
+        while block := source.read(BLOCK):
+            out.write(block)
+
+
+def stream_csv(source: BinaryIO) -> Iterator[bytes]:
+    """A stored Parquet dataset as CSV bytes, a batch at a time (missing values: empty cells)."""
+    try:
+        parquet = pq.ParquetFile(source)
+        first = True
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            out = io.BytesIO()
+            pacsv.write_csv(batch, out, pacsv.WriteOptions(include_header=first))
+            first = False
+            yield out.getvalue()
+        if first:
+            out = io.BytesIO()
+            pacsv.write_csv(parquet.schema_arrow.empty_table(), out)
+            yield out.getvalue()
+    finally:
+        source.close()

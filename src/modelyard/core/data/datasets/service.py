@@ -1,0 +1,320 @@
+"""Tabular datasets: create (whole, or to be uploaded in chunks), chunks, collation, download.
+
+Objects live in the artifact store under ``datasets/<project>/<dataset>/``: each chunk as
+text-valued Parquet (a new key per upload, so replacing a chunk never overwrites what the
+committed row points at), the collated dataset as typed Parquet. A whole upload is parsed and
+collated in the request. A chunked upload is checked for conflicts when the user calls
+``finish_upload`` (409 and nothing changes), then collated by a ``dataset.collate`` job:
+uploading → processing → uploaded, or back to uploading with the reason in ``detail`` should
+the job fail. Services flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from modelyard.core.data.datasets import collate, csvfiles
+from modelyard.core.data.datasets import repository as repo
+from modelyard.core.data.datasets.errors import (
+    chunk_not_found,
+    dataset_not_found,
+    invalid,
+    not_ready,
+    not_uploading,
+)
+from modelyard.core.data.datasets.schemas import (
+    PROCESSING,
+    UPLOADED,
+    UPLOADING,
+    ChunkRead,
+    DatasetCreate,
+    DatasetRead,
+)
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.jobs import service as jobs
+from modelyard.db.tables.tabular import TabularChunkRow, TabularDatasetRow
+from modelyard.storage import ArtifactStore
+
+COLLATE_KIND = "dataset.collate"
+NAME_MAX = 256
+
+
+def parse_id(value: str | uuid.UUID, field: str) -> uuid.UUID:
+    """A UUID from the path or body; anything else is a 400 naming the field."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise invalid(field, f"'{value}' is not a valid id (a UUID)") from None
+
+
+def _flags(field: str, values: list[int] | None, width: int) -> None:
+    if values is None:
+        return
+    if len(values) != width:
+        raise invalid(field, f"has {len(values)} entries, but there are {width} column headers")
+    if any(v not in (0, 1) for v in values):
+        raise invalid(field, "entries must be 0 or 1")
+
+
+def check_create(data: DatasetCreate) -> None:
+    """The metadata alone is consistent (before any rows are read)."""
+    if not data.name.strip() or len(data.name) > NAME_MAX:
+        raise invalid("name", f"must be 1 to {NAME_MAX} characters")
+    if data.row_count < 0:
+        raise invalid("rowCount", "must not be negative")
+    if not data.column_headers:
+        raise invalid("columnHeaders", "must name at least one column")
+    if len(set(data.column_headers)) != len(data.column_headers):
+        raise invalid("columnHeaders", "must not repeat a column header")
+    width = len(data.column_headers)
+    _flags("descriptorColumns", data.descriptor_columns, width)
+    _flags("completeColumns", data.complete_columns, width)
+
+
+def _row(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> TabularDatasetRow:
+    row = repo.get_dataset(session, project.id, dataset_id)
+    if row is None:
+        raise dataset_not_found(dataset_id)
+    return row
+
+
+def _uploading(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> TabularDatasetRow:
+    row = _row(session, project, dataset_id)
+    if row.status != UPLOADING:
+        raise not_uploading(dataset_id)
+    return row
+
+
+def _prefix(row: TabularDatasetRow) -> str:
+    return f"datasets/{row.project_id}/{row.id}"
+
+
+def get(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> DatasetRead:
+    return DatasetRead.model_validate(_row(session, project, dataset_id))
+
+
+def create(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    data: DatasetCreate,
+    *,
+    model_id: uuid.UUID | None,
+) -> DatasetRead:
+    """A dataset, collated at once when ``data`` holds the CSV, else awaiting chunks."""
+    check_create(data)
+    row = TabularDatasetRow(
+        id=uuid.uuid4(),
+        project_id=project.id,
+        model_id=model_id,
+        name=data.name,
+        tags=data.tags,
+        notes=data.notes,
+        status=UPLOADING,
+        row_count=data.row_count,
+        column_headers=data.column_headers,
+        descriptor_columns=data.descriptor_columns,
+        complete_columns=data.complete_columns,
+        extras=data.extras,
+    )
+    if data.data is not None:
+        row.storage_key = _ingest_whole(store, row, data.data)
+        row.status = UPLOADED
+    session.add(row)
+    try:
+        session.flush()
+    except BaseException:
+        if row.storage_key:
+            store.delete(row.storage_key)
+        raise
+    return DatasetRead.model_validate(row)
+
+
+def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> str:
+    """Parse, check and collate an inline CSV; returns the key of the stored dataset."""
+    with tempfile.TemporaryDirectory(prefix="modelyard-dataset-") as scratch:
+        source, parsed = Path(scratch, "data.csv"), Path(scratch, "data.parquet")
+        csvfiles.text_to_file(text, source)
+        shape = csvfiles.parse_to_parquet(source, parsed, field="data")
+        chunk = collate.StoredChunk(0, str(parsed), shape.column_headers, shape.row_count)
+
+        def local(key: str) -> BinaryIO:
+            return Path(key).open("rb")
+
+        collate.find_conflicts(local, [chunk], declared=row.column_headers, row_count=row.row_count)
+        target = Path(scratch, "dataset.parquet")
+        collate.write_collated(local, [chunk], row.column_headers, target)
+        key = f"{_prefix(row)}/data-{uuid.uuid4().hex}.parquet"
+        with target.open("rb") as stream:
+            store.put(key, stream)
+        return key
+
+
+def put_chunk(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    dataset_id: uuid.UUID,
+    number: int,
+    source: IO[bytes],
+) -> ChunkRead:
+    """Validate and store one chunk; the same number replaces the chunk uploaded before."""
+    if number < 0:
+        raise invalid("chunk_number", "must be 0 or more")
+    row = _uploading(session, project, dataset_id)
+    key = f"{_prefix(row)}/chunks/{number}-{uuid.uuid4().hex}.parquet"
+    with tempfile.TemporaryDirectory(prefix="modelyard-chunk-") as scratch:
+        raw, parsed = Path(scratch, "chunk.csv"), Path(scratch, "chunk.parquet")
+        csvfiles.copy_stream(source, raw)
+        shape = csvfiles.parse_to_parquet(raw, parsed)
+        with parsed.open("rb") as stream:
+            store.put(key, stream)
+    old = repo.get_chunk(session, row.id, number)
+    old_key = old.storage_key if old is not None else None
+    chunk = old or TabularChunkRow(id=uuid.uuid4(), dataset_id=row.id, chunk_number=number)
+    chunk.row_count, chunk.column_headers, chunk.storage_key = (
+        shape.row_count,
+        shape.column_headers,
+        key,
+    )
+    session.add(chunk)
+    try:
+        session.flush()
+    except BaseException:
+        store.delete(key)
+        raise
+    if old_key:
+        store.delete(old_key)
+    return ChunkRead.model_validate(chunk)
+
+
+def list_chunks(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> list[ChunkRead]:
+    row = _uploading(session, project, dataset_id)
+    return [ChunkRead.model_validate(c) for c in repo.list_chunks(session, row.id)]
+
+
+def get_chunk(
+    session: Session, project: ProjectRef, dataset_id: uuid.UUID, number: int
+) -> ChunkRead:
+    row = _uploading(session, project, dataset_id)
+    chunk = repo.get_chunk(session, row.id, number)
+    if chunk is None:
+        raise chunk_not_found(number)
+    return ChunkRead.model_validate(chunk)
+
+
+def delete_chunk(
+    session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID, number: int
+) -> None:
+    row = _uploading(session, project, dataset_id)
+    chunk = repo.get_chunk(session, row.id, number)
+    if chunk is None:
+        raise chunk_not_found(number)
+    _drop_chunks(session, store, [chunk])
+
+
+def restart(
+    session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
+) -> None:
+    """Delete every chunk of the upload, to start again."""
+    row = _uploading(session, project, dataset_id)
+    _drop_chunks(session, store, repo.list_chunks(session, row.id))
+
+
+def _drop_chunks(session: Session, store: ArtifactStore, chunks: Sequence[TabularChunkRow]) -> None:
+    keys = []
+    for chunk in chunks:
+        keys.append(chunk.storage_key)
+        session.delete(chunk)
+    session.flush()
+    for key in keys:
+        store.delete(key)
+
+
+def stored_chunks(chunks: Sequence[TabularChunkRow]) -> list[collate.StoredChunk]:
+    return [
+        collate.StoredChunk(c.chunk_number, c.storage_key, list(c.column_headers), c.row_count)
+        for c in chunks
+    ]
+
+
+def finish_upload(
+    session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
+) -> DatasetRead:
+    """Refuse conflicting chunks (409, the upload stays as it was), else queue the collation."""
+    row = _uploading(session, project, dataset_id)
+    chunks = stored_chunks(repo.list_chunks(session, row.id))
+    collate.find_conflicts(
+        store.open, chunks, declared=list(row.column_headers), row_count=row.row_count
+    )
+    row.status, row.detail = PROCESSING, None
+    session.flush()
+    jobs.enqueue(
+        session,
+        kind=COLLATE_KIND,
+        project_id=row.project_id,
+        subject_id=row.id,
+        payloads=[{"dataset_id": str(row.id)}],
+    )
+    return DatasetRead.model_validate(row)
+
+
+def delete(
+    session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
+) -> None:
+    """The dataset, its chunks and its stored objects."""
+    row = _row(session, project, dataset_id)
+    keys = [c.storage_key for c in repo.list_chunks(session, row.id)]
+    if row.storage_key:
+        keys.append(row.storage_key)
+    session.delete(row)
+    session.flush()
+    for key in keys:
+        store.delete(key)
+
+
+def ready(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> DatasetRead:
+    """The dataset, if it is uploaded (else 409: it cannot be read yet)."""
+    return ready_in(session, project.id, dataset_id)
+
+
+def ready_in(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID) -> DatasetRead:
+    """``ready`` for a job, which knows the project by id."""
+    row = repo.get_dataset(session, project_id, dataset_id)
+    if row is None:
+        raise dataset_not_found(dataset_id)
+    if row.status != UPLOADED or not row.storage_key:
+        raise not_ready(dataset_id, row.status)
+    return DatasetRead.model_validate(row)
+
+
+def download(
+    session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
+) -> Iterator[bytes]:
+    """The uploaded dataset as CSV bytes, streamed from its Parquet object."""
+    dataset = ready(session, project, dataset_id)
+    assert dataset.storage_key is not None
+    return csvfiles.stream_csv(store.open(dataset.storage_key))
+
+
+def load_table(store: ArtifactStore, dataset: DatasetRead) -> pa.Table:
+    """The whole dataset in memory, for training and prediction on it."""
+    if dataset.storage_key is None:
+        raise not_ready(dataset.id, dataset.status)
+    with store.open(dataset.storage_key) as stream:
+        return pq.read_table(stream)
+
+
+def owned_by(session: Session, model_id: uuid.UUID) -> list[DatasetRead]:
+    """The datasets uploaded through a model."""
+    return [DatasetRead.model_validate(r) for r in repo.datasets_of_model(session, model_id)]
