@@ -28,6 +28,7 @@ from modelyard.core.tabular.errors import invalid, model_not_found, not_trained
 from modelyard.core.tabular.schemas import FAILED, STALE, TRAINED, RowsInput
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.types import utcnow
+from modelyard.errors import DomainError
 from modelyard.storage import ArtifactStore
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,11 @@ class Trainer:
             if row is None or row.revision != revision:
                 return JobOutcome(success=True, result={"skipped": True})
             row.training_start_time = utcnow()
-            dataset = datasets.ready_in(session, job.project_id, dataset_id)
+            try:
+                dataset = datasets.ready_in(session, job.project_id, dataset_id)
+            except DomainError as exc:
+                row.status, row.detail = FAILED, exc.message
+                return JobOutcome(success=False, error=exc.message)
         key = f"tabular/{job.project_id}/{job.subject_id}/{uuid.uuid4().hex}.joblib"
         try:
             fitted = estimator.fit(
