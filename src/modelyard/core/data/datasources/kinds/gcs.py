@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from gcsfs import GCSFileSystem
+from gcsfs.core import GCSFileSystem  # the plain one: the gRPC-probing default stalls
 
 from modelyard.core.data.datasources.errors import invalid_config
 from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param

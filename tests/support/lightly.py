@@ -1,0 +1,119 @@
+"""Real object stores on loopback for the Lightly datasource tests, each a subprocess: moto
+(S3, from ``tests/storage/s3server.py``), gcp-storage-emulator (GCS) and Azurite (Azure Blob,
+installed by ``make test`` into ``.venv/node``), plus the real ``lightly==1.2.2`` client."""
+
+from __future__ import annotations
+
+import builtins
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.server import free_port
+
+AZURITE = Path(sys.prefix) / "node" / "node_modules" / ".bin" / "azurite-blob"
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+"""Azurite's well-known development account (public, in Microsoft's documentation)."""
+
+
+def unique_bucket() -> str:
+    return f"modelyard-{uuid.uuid4().hex[:12]}"
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} at {url} did not come up")
+
+
+@contextmanager
+def _running(command: list[str], url: str, what: str) -> Iterator[str]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(url, process, what)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gcs_emulator() -> Iterator[str]:
+    """``gcp-storage-emulator`` in memory on a free port; yields its endpoint URL."""
+    port = free_port()
+    executable = str(Path(sys.executable).parent / "gcp-storage-emulator")
+    command = [executable, "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
+    with _running(command, f"http://127.0.0.1:{port}", "gcp-storage-emulator") as url:
+        yield url
+
+
+@contextmanager
+def azurite(workdir: Path) -> Iterator[str]:
+    """Azurite's blob service on a free port; yields the endpoint template with ``{account}``."""
+    if not AZURITE.exists():
+        raise RuntimeError(f"{AZURITE} is missing: run `make test` (it installs Azurite)")
+    port = free_port()
+    command = [
+        str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port),
+        "--location", str(workdir), "--skipApiVersionCheck", "--loose",
+    ]  # fmt: skip
+    with _running(command, f"http://127.0.0.1:{port}", "azurite"):
+        yield f"http://127.0.0.1:{port}/{{account}}"
+
+
+def gcs_fs(endpoint: str) -> Any:
+    from gcsfs.core import GCSFileSystem
+
+    return GCSFileSystem(
+        project="test", token="anon", endpoint_url=endpoint, skip_instance_cache=True
+    )
+
+
+def azure_fs(endpoint: str) -> Any:
+    import adlfs
+
+    url = endpoint.replace("{account}", AZURITE_ACCOUNT)
+    connection = (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+        f"AccountKey={AZURITE_KEY};BlobEndpoint={url};"
+    )
+    return adlfs.AzureBlobFileSystem(connection_string=connection, skip_instance_cache=True)
+
+
+def lightly_api(url: str, token: str) -> tuple[Any, Any]:
+    """The ``DatasetsApi`` and ``DatasourcesApi`` of ``lightly==1.2.2`` for this server (the
+    setup flag keeps ``lightly/__init__`` from importing torch)."""
+    builtins.__LIGHTLY_SETUP__ = True  # type: ignore[attr-defined]
+    from lightly.openapi_generated.swagger_client import (
+        ApiClient,
+        Configuration,
+        DatasetsApi,
+        DatasourcesApi,
+    )
+
+    configuration = Configuration()
+    configuration.host = url
+    configuration.api_key["token"] = token
+    client = ApiClient(configuration)
+    return DatasetsApi(client), DatasourcesApi(client)
