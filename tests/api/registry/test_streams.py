@@ -1,0 +1,139 @@
+"""Search and filter stream ndjson: one object per line, nulls omitted, no Content-Length,
+an empty 200 when nothing matches, the time window inclusive and only with both ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support.registry import BASE, add_record, create_model, lines, record_form
+
+H = dict[str, str]
+SITES = ["north", "south"]
+
+
+@pytest.fixture
+def model(client: TestClient, headers: H) -> dict[str, Any]:
+    """A model with 12 records: hours 00..11 of 2024-05-01, sites alternating, the first six
+    in experiment E1 (dataset A), the rest in E2 (dataset B), season 2024 on even hours."""
+    created = create_model(client, headers, model_name="Streamed")
+    for hour in range(12):
+        fields: dict[str, Any] = {
+            "site_name": SITES[hour % 2],
+            "experiment_name": "E1" if hour < 6 else "E2",
+            "dataset_name": "A" if hour < 6 else "B",
+        }
+        if hour % 2 == 0:
+            fields["season_name"] = "2024"
+        form = record_form(f"2024-05-01T{hour:02d}:00:00", {"hour": hour}, **fields)
+        assert add_record(client, headers, created["id"], form).status_code == 201
+    return created
+
+
+def hours(client: TestClient, headers: H, path: str, params: Any = None) -> list[int]:
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return [r["model_data"]["hour"] for r in lines(response)]
+
+
+class TestSearch:
+    def test_streams_every_record_in_time_order(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        response = client.get(f"{BASE}/id/{model['id']}/records", headers=headers)
+        assert response.headers["content-type"] == "application/ndjson"
+        assert "content-length" not in response.headers
+        assert response.text.endswith("\n")
+        records = lines(response)
+        assert [r["model_data"]["hour"] for r in records] == list(range(12))
+        odd = records[1]
+        assert "season_name" not in odd
+        assert "season_id" not in odd
+        assert "record_file" not in odd
+        assert null_free(records)
+
+    def test_filters_by_names_and_collection_date(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        path = f"{BASE}/id/{model['id']}/records/"
+        assert hours(client, headers, path, {"site_name": "north"}) == [0, 2, 4, 6, 8, 10]
+        assert hours(client, headers, path, {"experiment_name": "E2", "site_name": "south"}) == [
+            7,
+            9,
+            11,
+        ]
+        assert hours(client, headers, path, {"season_name": "2024", "experiment_name": "E1"}) == [
+            0,
+            2,
+            4,
+        ]
+        assert hours(client, headers, path, {"collection_date": "2024-05-01"}) == list(range(12))
+        assert hours(client, headers, path, {"collection_date": "2024-05-02"}) == []
+
+    def test_an_empty_result_is_an_empty_200(self, client: TestClient, headers: H) -> None:
+        empty = create_model(client, headers)
+        response = client.get(f"{BASE}/id/{empty['id']}/records", headers=headers)
+        assert (response.status_code, response.content) == (200, b"")
+        filtered = client.get(f"{BASE}/id/{empty['id']}/records/filter", headers=headers)
+        assert (filtered.status_code, filtered.content) == (200, b"")
+
+
+class TestFilter:
+    def test_the_window_is_inclusive(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        window = {"start_timestamp": "2024-05-01T03:00:00", "end_timestamp": "2024-05-01T07:00:00"}
+        assert hours(client, headers, f"{BASE}/id/{model['id']}/records/filter", window) == [
+            3,
+            4,
+            5,
+            6,
+            7,
+        ]
+
+    def test_the_window_takes_offsets(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        window = {
+            "start_timestamp": "2024-05-01T02:00:00+02:00",
+            "end_timestamp": "2024-05-01T01:00:00Z",
+        }
+        assert hours(client, headers, f"{BASE}/id/{model['id']}/records/filter", window) == [0, 1]
+
+    def test_one_end_alone_is_ignored(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        path = f"{BASE}/id/{model['id']}/records/filter"
+        assert hours(client, headers, path, {"start_timestamp": "2024-05-01T10:00:00"}) == list(
+            range(12)
+        )
+        assert hours(client, headers, path, {"end_timestamp": "2024-05-01T01:00:00"}) == list(
+            range(12)
+        )
+
+    def test_lists_repeat_the_key(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        path = f"{BASE}/id/{model['id']}/records/filter/"
+        params = [("dataset_names", "A"), ("dataset_names", "B"), ("site_names", "south")]
+        assert hours(client, headers, path, params) == [1, 3, 5, 7, 9, 11]
+        params = [("experiment_names", "E1"), ("season_names", "2024"), ("season_names", "x")]
+        assert hours(client, headers, path, params) == [0, 2, 4]
+        assert hours(client, headers, path, [("site_names", "nowhere")]) == []
+
+    def test_a_malformed_timestamp_is_400(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        response = client.get(
+            f"{BASE}/id/{model['id']}/records/filter",
+            params={"start_timestamp": "soon", "end_timestamp": "2024-05-01T00:00:00"},
+            headers=headers,
+        )
+        assert response.status_code == 400
+        assert [e["key"] for e in response.json()["extra"]] == ["start_timestamp"]
+
+
+def null_free(records: list[dict[str, Any]]) -> bool:
+    return all(value is not None for record in records for value in record.values())
