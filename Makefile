@@ -20,6 +20,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# the Lightly client without its training stack (torch, hydra): only its API client is used
 	$(BIN)/python -m pip install --quiet --no-deps lightly==1.2.2
+	# Azurite, the Azure Blob emulator the Lightly datasource tests start (needs node and npm)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node azurite@3
 	touch $(VENV)/.installed $@
 
 serve: $(VENV)/.installed
