@@ -1,0 +1,178 @@
+"""The tracking core on a real database: models, runs, datasets, records and their streams."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from modelyard.core.identity import home, service
+from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.tracking import record_repository, records, rules
+from modelyard.core.tracking import service as tracking
+from modelyard.core.tracking.schemas import (
+    ModelCreate,
+    ModelSearch,
+    ModelUpdate,
+    RecordCreate,
+    RecordQuery,
+    RunCreate,
+    UploadedFile,
+)
+from modelyard.errors import Conflict, InvalidInput, NotFound
+from modelyard.storage import open_store
+from modelyard.storage.base import ArtifactStore
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def project(session: Session) -> ProjectRef:
+    issued = service.bootstrap(session, admin_email="admin@modelyard.local")
+    assert issued is not None
+    return home.home_project(session, service.authenticate(session, issued.token))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    return open_store(str(tmp_path / "artifacts"))
+
+
+def record(when: datetime, **fields: object) -> RecordCreate:
+    return RecordCreate.model_validate(
+        {"timestamp": when, "model_data": {"t": when.isoformat()}, "site_name": "s", **fields}
+    )
+
+
+class TestModels:
+    def test_create_is_idempotent_per_name_and_url(
+        self, session: Session, project: ProjectRef
+    ) -> None:
+        first = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        again = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        other = tracking.create_model(session, project, ModelCreate(model_name="m", model_url="u"))
+        assert again.id == first.id
+        assert other.id != first.id
+
+    def test_rename_onto_a_taken_pair_conflicts(
+        self, session: Session, project: ProjectRef
+    ) -> None:
+        tracking.create_model(session, project, ModelCreate(model_name="a"))
+        b = tracking.create_model(session, project, ModelCreate(model_name="b"))
+        with pytest.raises(Conflict):
+            tracking.update_model(session, project, str(b.id), ModelUpdate(model_name="a"))
+
+    def test_search_by_info_containment(self, session: Session, project: ProjectRef) -> None:
+        info = {"task": "yield", "tags": ["a", "b"]}
+        made = tracking.create_model(session, project, ModelCreate(model_name="m", model_info=info))
+        found = tracking.search_models(session, project, ModelSearch(model_info={"tags": ["b"]}))
+        assert [m.id for m in found] == [made.id]
+        with pytest.raises(NotFound):
+            tracking.search_models(session, project, ModelSearch(model_info={"tags": "b"}))
+
+    def test_runs_are_unique_by_info(self, session: Session, project: ProjectRef) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        one = tracking.create_run(
+            session, project, str(model.id), RunCreate(model_run_info={"a": [1, {"b": 2}]})
+        )
+        two = tracking.create_run(
+            session, project, str(model.id), RunCreate(model_run_info={"a": [1, {"b": 2}]})
+        )
+        assert one.id == two.id
+        empty = tracking.create_run(session, project, str(model.id), RunCreate())
+        assert (
+            tracking.create_run(session, project, str(model.id), RunCreate(model_run_info={})).id
+            == empty.id
+        )
+
+
+class TestRecords:
+    def test_defaults_and_uniqueness(
+        self, session: Session, project: ProjectRef, store: ArtifactStore
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="Yield"))
+        added = records.add_record(session, store, project, str(model.id), record(T0))
+        assert added.dataset_name == "Yield Dataset 2024-05-01"
+        assert added.collection_date == date(2024, 5, 1)
+        with pytest.raises(Conflict):
+            records.add_record(session, store, project, str(model.id), record(T0))
+        with pytest.raises(InvalidInput):
+            records.add_record(session, store, project, str(model.id), record(T0, site_name=None))
+
+    def test_a_file_goes_to_the_store_and_leaves_with_the_model(
+        self, session: Session, project: ProjectRef, store: ArtifactStore
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        upload = UploadedFile("../../etc/x.bin", None, io.BytesIO(b"\x00\x01"))
+        added = records.add_record(session, store, project, str(model.id), record(T0), upload)
+        assert added.record_file is not None
+        assert added.record_file.endswith("/x.bin")
+        assert store.size(added.record_file) == 2
+        tracking.delete_model(session, store, project, str(model.id))
+        with pytest.raises(KeyError):
+            store.size(added.record_file)
+
+
+class TestStreams:
+    @pytest.mark.parametrize("batch", [1, 7, 50])
+    def test_batches_cover_every_record_once_even_with_equal_timestamps(
+        self,
+        session: Session,
+        project: ProjectRef,
+        store: ArtifactStore,
+        engine: Engine,
+        batch: int,
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        for i in range(30):
+            when = T0 + timedelta(seconds=i // 4)  # runs of four equal timestamps
+            records.add_record(
+                session, store, project, str(model.id), record(when, season_name=str(i))
+            )
+        session.commit()
+        batches = list(record_repository.stream(engine, model.id, RecordQuery(), batch=batch))
+        assert all(len(b) <= batch for b in batches)
+        streamed = [r for b in batches for r in b]
+        assert len({r.id for r in streamed}) == 30
+        assert [r.timestamp for r in streamed] == sorted(r.timestamp for r in streamed)
+
+    def test_the_window_is_inclusive_and_needs_both_ends(
+        self, session: Session, project: ProjectRef, store: ArtifactStore, engine: Engine
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        for i in range(10):
+            records.add_record(
+                session, store, project, str(model.id), record(T0 + timedelta(minutes=i))
+            )
+        session.commit()
+
+        def minutes(query: RecordQuery) -> list[int]:
+            found = record_repository.stream(engine, model.id, query, batch=3)
+            return [int((r.timestamp - T0).total_seconds() // 60) for b in found for r in b]
+
+        window = RecordQuery(
+            start_timestamp=T0 + timedelta(minutes=2), end_timestamp=T0 + timedelta(minutes=5)
+        )
+        assert minutes(window) == [2, 3, 4, 5]
+        assert minutes(RecordQuery(start_timestamp=T0 + timedelta(minutes=8))) == list(range(10))
+
+    def test_an_unknown_model_fails_before_streaming(
+        self, session: Session, project: ProjectRef, engine: Engine
+    ) -> None:
+        with pytest.raises(NotFound):
+            records.open_stream(session, engine, project, str(uuid.uuid4()), RecordQuery())
+
+
+class TestLinks:
+    def test_a_link_names_its_record_until_it_expires(self) -> None:
+        key, record_id = b"k" * 32, uuid.uuid4()
+        token = rules.sign_link(key, record_id, 1000)
+        assert rules.read_link(key, token, 999) == record_id
+        assert rules.read_link(key, token, 1001) is None
+        assert rules.read_link(b"other" * 8, token, 999) is None
+        assert rules.read_link(key, token.replace(".1000.", ".2000."), 999) is None
