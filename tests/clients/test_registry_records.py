@@ -88,7 +88,7 @@ class TestTwoThousandRecords:
         self, http: httpx.Client, added: tuple[str, list[dict[str, Any]]]
     ) -> None:
         model_id, _ = added
-        params: list[tuple[str, str]] = [
+        params: list[tuple[str, str | int | float | bool | None]] = [
             ("start_timestamp", at(10)),
             ("end_timestamp", at(40)),
             ("site_names", "Davis"),
