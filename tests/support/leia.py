@@ -60,10 +60,17 @@ def model_zip(
 ) -> bytes:
     """A Leia model file: ``leia_model.json`` at the root and the module beside it."""
     buffer = io.BytesIO()
-    document = manifest if manifest is not None else {
-        "model_module": module, "model_clazz": clazz, "model_type": "classification",
-        "input_types": ["text"], "documentation": "counts words",
-    }
+    document = (
+        manifest
+        if manifest is not None
+        else {
+            "model_module": module,
+            "model_clazz": clazz,
+            "model_type": "classification",
+            "input_types": ["text"],
+            "documentation": "counts words",
+        }
+    )
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("leia_model.json", json.dumps(document))
         archive.writestr(f"{module}.py", source)
@@ -98,7 +105,12 @@ def login(url: str, api_key: str) -> Session:
 
 
 def wait_for_job(
-    api: leia.ApiClient, token: str, job_id: str, *, until: tuple[str, ...] = FINAL, timeout: float = 240
+    api: leia.ApiClient,
+    token: str,
+    job_id: str,
+    *,
+    until: tuple[str, ...] = FINAL,
+    timeout: float = 240,
 ) -> Any:
     deadline = time.monotonic() + timeout
     jobs = leia.JobApi(api)
@@ -129,7 +141,7 @@ def listening(port: int = 0, *, refuse: int = 0) -> Iterator[Listener]:
     state: dict[str, Listener] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             listener = state["listener"]
             if listener.refuse > 0:

@@ -78,7 +78,7 @@ def _prerequisite(
 ) -> DocumentJobRow | None:
     if options.execute_after_id is None:
         return None
-    row = repo.get_job(session, options.execute_after_id)
+    row = repo.get_job(session, options.execute_after_id, lock=True)
     if row is None or row.project_id != project.id:
         raise NotFound(f"No job '{options.execute_after_id}'", field="execute_after_id")
     return row
@@ -188,8 +188,17 @@ def _result_type(spec: dict[str, Any]) -> str:
 
 
 def _advance(session: Session, row: DocumentJobRow) -> None:
-    """An unheld job: queue it, wait for its prerequisite, or fail with it."""
-    before = repo.get_job(session, str(row.execute_after_id)) if row.execute_after_id else None
+    """An unheld job: queue it, wait for its prerequisite, or fail with it.
+
+    The prerequisite is read again, locked, after this job's row is written: the end of the
+    prerequisite either committed before (seen here) or waits for this transaction and then
+    finds this job among its dependents, so no chained job is left waiting forever."""
+    session.flush()
+    before = (
+        repo.get_job(session, str(row.execute_after_id), lock=True)
+        if row.execute_after_id
+        else None
+    )
     if before is None or before.status == "PROCESSED":
         row.status = "READY"
         queued = queue.enqueue(
@@ -260,6 +269,7 @@ def start(session: Session, project: ProjectRef, owner: uuid.UUID, job_id: str) 
     """Release a held job; any other job is left as it is."""
     row = _own(session, project, owner, job_id)
     if row.status == "BLOCKED":
+        row.status = "WAITING"
         _advance(session, row)
     return read(row)
 

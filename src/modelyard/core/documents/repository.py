@@ -72,7 +72,7 @@ def get_job(session: Session, job_id: str, *, lock: bool = False) -> DocumentJob
         return None
     if lock:
         query = select(DocumentJobRow).where(DocumentJobRow.id == key).with_for_update()
-        return session.scalars(query).first()
+        return session.scalars(query.execution_options(populate_existing=True)).first()
     return session.get(DocumentJobRow, key)
 
 
