@@ -7,16 +7,18 @@ from __future__ import annotations
 import builtins
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support.server import free_port
+from tests.support.server import free_port, start_process, wait_until_up
 
 AZURITE = Path(sys.prefix) / "node" / "node_modules" / ".bin" / "azurite-blob"
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -117,3 +119,51 @@ def lightly_api(url: str, token: str) -> tuple[Any, Any]:
     configuration.api_key["token"] = token
     client = ApiClient(configuration)
     return DatasetsApi(client), DatasourcesApi(client)
+
+
+@dataclass
+class LoggedServer:
+    """A running ``modelyard serve`` whose whole output is kept (to search it for secrets)."""
+
+    url: str
+    token: str
+    output: list[str] = field(default_factory=list)
+
+    def log(self) -> str:
+        return "".join(self.output)
+
+
+@contextmanager
+def logged_server(database_url: str, data_dir: Path, env: dict[str, str]) -> Iterator[LoggedServer]:
+    """Like ``running_server``, but a thread drains and keeps the output (a full pipe would
+    stall a server that logs every request)."""
+    port = free_port()
+    process = start_process(database_url, data_dir, port, env=env)
+    assert process.stdout is not None
+    stream = process.stdout
+    token_line = threading.Event()
+    server = LoggedServer(f"http://127.0.0.1:{port}", "")
+
+    def drain() -> None:
+        for line in stream:
+            server.output.append(line)
+            if line.startswith("Token ") and not server.token:
+                server.token = line.split()[1]
+                token_line.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        if not token_line.wait(60):
+            raise RuntimeError(f"server printed no token: {server.log()}")
+        wait_until_up(server.url, time.monotonic() + 60)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(timeout=10)
+        stream.close()
