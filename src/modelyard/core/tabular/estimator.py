@@ -5,24 +5,23 @@ Each numeric column is modelled from the others, which is what Alchemite's model
 sparse data: *impute* fills the missing cells of rows and keeps the given ones; *predict*
 blanks the target columns (those not flagged in ``descriptorColumns``) and predicts them from
 the descriptors. Text columns (any column with a value that is not a number) are left out of
-the estimator: impute hands them back unchanged and predict does not return them.
+the estimator: impute and predict return the numeric columns only. scikit-learn is imported
+when first needed, so a server that never trains does not carry it in memory.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import joblib  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer
 
 from modelyard.core.data.datasets.csvfiles import ROW
 from modelyard.errors import InvalidInput
@@ -40,13 +39,27 @@ class Fitted:
     imputer: Any
 
     def dump(self, out: BinaryIO) -> None:
+        import joblib  # type: ignore[import-untyped]
+
         joblib.dump(self, out)
 
     @staticmethod
     def load(source: BinaryIO) -> Fitted:
+        import joblib
+
         fitted = joblib.load(source)
         assert isinstance(fitted, Fitted)
         return fitted
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """IterativeImputer warns when it stops at ``max_iter``; that is expected here."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def _matrix(table: pa.Table, columns: list[str]) -> np.ndarray[Any, Any]:
@@ -64,9 +77,11 @@ def fit(table: pa.Table, descriptor_flags: list[int]) -> Fitted:
         raise InvalidInput("the dataset has no numeric columns to train on", field="columnHeaders")
     flags = dict(zip(columns, descriptor_flags, strict=False))
     targets = [c for c in numeric if not flags.get(c, 0)]
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
     imputer = IterativeImputer(max_iter=MAX_ITER, random_state=0, keep_empty_features=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with _quiet():
         imputer.fit(_matrix(table, numeric))
     return Fitted(columns=columns, numeric=numeric, targets=targets, imputer=imputer)
 
@@ -92,8 +107,7 @@ def rows_of(fitted: Fitted, table: pa.Table) -> pa.Table:
 
 
 def _transform(fitted: Fitted, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with _quiet():
         result: np.ndarray[Any, Any] = fitted.imputer.transform(values)
     return result
 

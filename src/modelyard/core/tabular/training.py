@@ -123,7 +123,7 @@ def _fitted(
         raise model_not_found(model_id)
     if row.status not in (TRAINED, STALE) or row.estimator_key is None:
         raise not_trained(model_id, row.status)
-    with store.open(row.estimator_key) as source:
+    with datasets.open_seekable(store, row.estimator_key) as source:
         return estimator.Fitted.load(source)
 
 

@@ -10,11 +10,13 @@ memory is bounded by the largest chunk, not the dataset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -33,9 +35,19 @@ class StoredChunk:
     row_count: int
 
 
+BATCH_ROWS = 65_536
+
+
 def _read(open_key: Opener, key: str, columns: list[str] | None = None) -> pa.Table:
     with open_key(key) as stream:
         return pq.read_table(stream, columns=columns)
+
+
+def _batches(open_key: Opener, key: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """A stored chunk a slice at a time, so collating holds one slice, not one chunk."""
+    with open_key(key) as stream:
+        for batch in pq.ParquetFile(stream).iter_batches(BATCH_ROWS, columns=columns):
+            yield pa.Table.from_batches([batch])
 
 
 def check_headers(chunks: Sequence[StoredChunk], declared: list[str]) -> None:
@@ -49,16 +61,52 @@ def check_headers(chunks: Sequence[StoredChunk], declared: list[str]) -> None:
             )
 
 
+PRIME = 0x100000001B3
+INVERSE = pow(PRIME, -1, 2**64)
+
+
+def _powers(base: int, count: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """``base**0 … base**(count-1)`` modulo 2**64 (numpy's unsigned arithmetic wraps)."""
+    powers = np.full(count, base, dtype=np.uint64)
+    powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)
+
+
+def row_hashes(headers: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """A 64-bit polynomial hash of each row header, computed on Arrow's buffers in numpy.
+
+    Finding repeated row headers by hash needs 8 bytes a row, where a hash table of the
+    strings themselves needs many times that; candidates are then compared as strings."""
+    array = headers.combine_chunks() if isinstance(headers, pa.ChunkedArray) else headers
+    array = pc.cast(array, pa.string())
+    if len(array) == 0:
+        return np.empty(0, dtype=np.uint64)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    starts = (offsets[:-1] - offsets[0]).astype(np.int64)
+    weighted = (data.astype(np.uint64) + np.uint64(1)) * _powers(PRIME, len(data))
+    sums: np.ndarray[Any, np.dtype[np.uint64]] = np.add.reduceat(weighted, starts)
+    hashes: np.ndarray[Any, np.dtype[np.uint64]] = sums * _powers(INVERSE, len(data))[starts]
+    return hashes
+
+
 def _repeated(open_key: Opener, chunks: Sequence[StoredChunk]) -> tuple[pa.Array, int]:
     """Row headers seen more than once across the chunks, and how many extra copies there are."""
-    parts = [_read(open_key, c.key, [ROW]).column(0) for c in chunks]
-    if not parts:
-        return pa.array([], pa.string()), 0
-    headers = pa.chunked_array([p for part in parts for p in part.chunks], pa.string())
-    counts = pa.table({ROW: headers}).group_by(ROW).aggregate([([], "count_all")])
-    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
-    extra = pc.sum(repeated.column("count_all")).as_py() or 0
-    return repeated.column(ROW).combine_chunks(), extra - repeated.num_rows
+    hashes = [row_hashes(_read(open_key, c.key, [ROW]).column(0)) for c in chunks]
+    ordered = np.sort(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint64)
+    suspects = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    counts: Counter[str] = Counter()
+    if len(suspects):
+        for chunk, chunk_hashes in zip(chunks, hashes, strict=True):
+            mask = pa.array(np.isin(chunk_hashes, suspects))
+            headers = _read(open_key, chunk.key, [ROW]).column(0).filter(mask)
+            counts.update(headers.to_pylist())
+    repeated = sorted(header for header, n in counts.items() if n > 1)
+    extra = sum(counts[header] - 1 for header in repeated)
+    return pa.array(repeated, pa.string()), extra
 
 
 def _compare_repeats(open_key: Opener, chunks: Sequence[StoredChunk], repeated: pa.Array) -> None:
@@ -110,14 +158,14 @@ def _numeric_columns(
 ) -> set[str]:
     numeric = set(columns)
     for chunk in chunks:
-        table = _read(open_key, chunk.key, sorted(numeric))
-        for name in list(numeric):
-            try:
-                pc.cast(table.column(name), pa.float64())
-            except pa.ArrowInvalid:
-                numeric.discard(name)
-        if not numeric:
-            break
+        for table in _batches(open_key, chunk.key, sorted(numeric)):
+            for name in list(numeric):
+                try:
+                    pc.cast(table.column(name), pa.float64())
+                except pa.ArrowInvalid:
+                    numeric.discard(name)
+            if not numeric:
+                return numeric
     return numeric
 
 
@@ -134,10 +182,12 @@ def write_collated(
     written: set[str] = set()
     with pq.ParquetWriter(target, schema) as writer:
         for chunk in chunks:
-            table = _read(open_key, chunk.key).cast(schema)
-            if len(repeated):
-                table = _drop_written(table, repeated, written)
-            writer.write_table(table)
+            for part in _batches(open_key, chunk.key):
+                table = part.cast(schema)
+                if len(repeated):
+                    table = _drop_written(table, repeated, written)
+                writer.write_table(table)
+    pa.default_memory_pool().release_unused()
 
 
 def _drop_written(table: pa.Table, repeated: pa.Array, written: set[str]) -> pa.Table:

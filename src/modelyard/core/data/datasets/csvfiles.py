@@ -106,6 +106,8 @@ def parse_to_parquet(source: Path, target: Path, *, field: str = "body") -> Chun
     except pa.ArrowInvalid as exc:
         problem = locate_problem(source, len(columns) + 1)
         raise _invalid(problem or f"malformed CSV: {exc}", field) from exc
+    finally:
+        pa.default_memory_pool().release_unused()
     return ChunkShape(column_headers=columns, row_count=rows)
 
 

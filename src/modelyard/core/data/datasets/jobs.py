@@ -16,7 +16,7 @@ from pathlib import Path
 from modelyard.core.data.datasets import collate
 from modelyard.core.data.datasets import repository as repo
 from modelyard.core.data.datasets.schemas import PROCESSING, UPLOADED, UPLOADING
-from modelyard.core.data.datasets.service import stored_chunks
+from modelyard.core.data.datasets.service import seekable_opener, stored_chunks
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.storage import ArtifactStore
@@ -50,7 +50,7 @@ class Collator:
     def _write(self, chunks: list[collate.StoredChunk], columns: list[str], key: str) -> None:
         with tempfile.TemporaryDirectory(prefix="modelyard-collate-") as scratch:
             target = Path(scratch, "dataset.parquet")
-            collate.write_collated(self.store.open, chunks, columns, target)
+            collate.write_collated(seekable_opener(self.store), chunks, columns, target)
             with target.open("rb") as stream:
                 self.store.put(key, stream)
 

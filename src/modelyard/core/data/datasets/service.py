@@ -14,8 +14,9 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -45,6 +46,24 @@ from modelyard.storage import ArtifactStore
 
 COLLATE_KIND = "dataset.collate"
 NAME_MAX = 256
+
+
+def open_seekable(store: ArtifactStore, key: str) -> BinaryIO:
+    """The object as a seekable stream, which Parquet needs (its footer is at the end): the
+    store's own stream when it can seek (a local file), else a temporary local copy (S3)."""
+    stream = store.open(key)
+    if stream.seekable():
+        return stream
+    copy = tempfile.TemporaryFile(prefix="modelyard-object-")  # noqa: SIM115
+    with stream:
+        while block := stream.read(csvfiles.BLOCK):
+            copy.write(block)
+    copy.seek(0)
+    return cast(BinaryIO, copy)
+
+
+def seekable_opener(store: ArtifactStore) -> collate.Opener:
+    return partial(open_seekable, store)
 
 
 def parse_id(value: str | uuid.UUID, field: str) -> uuid.UUID:
@@ -255,7 +274,7 @@ def finish_upload(
     row = _uploading(session, project, dataset_id)
     chunks = stored_chunks(repo.list_chunks(session, row.id))
     collate.find_conflicts(
-        store.open, chunks, declared=list(row.column_headers), row_count=row.row_count
+        seekable_opener(store), chunks, declared=list(row.column_headers), row_count=row.row_count
     )
     row.status, row.detail = PROCESSING, None
     session.flush()
@@ -304,14 +323,14 @@ def download(
     """The uploaded dataset as CSV bytes, streamed from its Parquet object."""
     dataset = ready(session, project, dataset_id)
     assert dataset.storage_key is not None
-    return csvfiles.stream_csv(store.open(dataset.storage_key))
+    return csvfiles.stream_csv(open_seekable(store, dataset.storage_key))
 
 
 def load_table(store: ArtifactStore, dataset: DatasetRead) -> pa.Table:
     """The whole dataset in memory, for training and prediction on it."""
     if dataset.storage_key is None:
         raise not_ready(dataset.id, dataset.status)
-    with store.open(dataset.storage_key) as stream:
+    with open_seekable(store, dataset.storage_key) as stream:
         return pq.read_table(stream)
 
 
