@@ -5,6 +5,7 @@ train a new model and apply it, and delete everything. One built model serves th
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import leiaapi.generated as leia
@@ -23,6 +24,8 @@ from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.slow
 SLOW = {"sleep": 3}
+TAG = f"words-{uuid.uuid4().hex[:8]}"
+"""The tag of this module's models: the server (and its project) is shared by modules."""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def model(admin: Session) -> Any:
         "counter",
         admin.application_id,
         description="counts words",
-        tags=["words"],
+        tags=[TAG],
         ttl=-1,
     )
     return created
@@ -91,14 +94,19 @@ class TestModels:
     def test_list_filter_sort_page_get_download_edit_tag(self, admin: Session, model: Any) -> None:
         api = leia.ModelAdminApi(admin.api)
         other = api.admin_create_model(
-            model_zip(), admin.token, "another", admin.application_id, short_name="another"
+            model_zip(),
+            admin.token,
+            "another",
+            admin.application_id,
+            short_name="another",
+            tags=[TAG],
         )
         listed, status, headers = api.admin_get_models_with_http_info(
-            admin.token, sort="-name", limit=1
+            admin.token, sort="-name", limit=1, tags=[TAG]
         )
         assert (status, [m.name for m in listed]) == (200, ["counter"])
         assert headers["Content-Range"] == "0-0/2"
-        by_tag = api.admin_get_models(admin.token, tags=["words"], input_types=["text"])
+        by_tag = api.admin_get_models(admin.token, tags=[TAG], input_types=["text"], name="counter")
         assert [m.id for m in by_tag] == [model.id]
         assert api.admin_get_models(admin.token, description="nothing like it") == []
         assert api.admin_get_model(admin.token, admin.application_id, "another").id == other.id
@@ -110,7 +118,7 @@ class TestModels:
         assert edited.description == "d"
         assert "x" in api.admin_tag_model(admin.token, admin.application_id, other.id, "x").tags
         api.admin_untag_model(admin.token, admin.application_id, other.id, "x")
-        assert api.admin_get_model(admin.token, admin.application_id, other.id).tags == []
+        assert api.admin_get_model(admin.token, admin.application_id, other.id).tags == [TAG]
         api.admin_delete_model(admin.token, admin.application_id, other.id)
         with pytest.raises(ApiException) as caught:
             api.admin_get_model(admin.token, admin.application_id, other.id)

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from modelyard.api.leia.protocol import ApplyBody
+from modelyard.api.leia.protocol import ApplyBody, TrainBody
 from modelyard.core.documents import rules
-from modelyard.core.documents.schemas import ApplyRequest, Page
+from modelyard.core.documents.schemas import ApplyRequest, ModelFields, Page, TrainRequest
 
 
 def listed(page: Page) -> JSONResponse:
@@ -56,4 +56,34 @@ def apply_request(
         callback_headers=body.callback_headers,
         model_params=params,
         block_processing=bool(first(query.get("block_processing"), body.block_processing, False)),
+    )
+
+
+def train_request(
+    model_module: str, documents_tag: str, body: TrainBody | None, *, query: dict[str, Any]
+) -> TrainRequest:
+    """The train job's request: query parameters win over the body, as for apply."""
+    body = body or TrainBody()
+    params = (
+        rules.parse_model_params(query["model_params"], literal=True)
+        if query.get("model_params") is not None
+        else body.model_params
+    )
+    fields = ModelFields(
+        name=first(query.get("model_name"), body.model_name) or "",
+        short_name=query.get("short_name"),
+        description=query.get("description"),
+        ttl=query.get("ttl"),
+        tags=query.get("tags") or [],
+        allowed_application_ids=query.get("allowed_application_ids") or [],
+        allow_all_applications=bool(query.get("allow_all_applications")),
+    )
+    return TrainRequest(
+        model_module=model_module,
+        documents_tag=documents_tag,
+        model=fields,
+        execute_after_id=first(query.get("execute_after_id"), body.execute_after_id),
+        callback_url=first(query.get("callback_url"), body.callback_url),
+        callback_headers=body.callback_headers,
+        model_params=params,
     )

@@ -169,3 +169,8 @@ def contents(
     """The document and the store key to stream its bytes from."""
     row = owned(session, project, application_id, document_id)
     return read(row), row.storage_key
+
+
+def tags_of(session: Session, application_id: uuid.UUID) -> list[str]:
+    """Every tag on the application's documents, each once, sorted."""
+    return sorted({tag for row in repo.list_documents(session, application_id) for tag in row.tags})

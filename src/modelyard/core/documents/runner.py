@@ -267,13 +267,22 @@ class DocumentRunner:
             maximum_idle_time=ttl if ttl >= 0 else 10.0**9,
         )
 
-    def forget(self, model_id: uuid.UUID) -> None:
-        """A deleted model: stop its instances and remove its unpacked files."""
-        key = f"leia-{model_id}"
+    def retire_deleted(self) -> None:
+        """A periodic chore: stop the instances of deleted models, remove their files."""
         with self._lock:
-            if self._deployed.pop(key, None) is not None:
-                self.executor.undeploy(key)
-        shutil.rmtree(self.root / "models" / str(model_id), ignore_errors=True)
+            deployed = [uuid.UUID(key.removeprefix("leia-")) for key in self._deployed]
+        if not deployed:
+            return
+        with transaction(self.sessions) as session:
+            gone = [
+                model_id for model_id in deployed if not session.get(DocumentModelRow, model_id)
+            ]
+        for model_id in gone:
+            key = f"leia-{model_id}"
+            with self._lock:
+                if self._deployed.pop(key, None) is not None:
+                    self.executor.undeploy(key)
+            shutil.rmtree(self.root / "models" / str(model_id), ignore_errors=True)
 
     # -- train --------------------------------------------------------------------------
 

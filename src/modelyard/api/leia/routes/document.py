@@ -71,6 +71,13 @@ def list_documents(
     return listed(documents.listing(session, scope.principal.user_id, query))
 
 
+@router.get("/document/tag")
+def get_documents_tags(
+    session: SessionDep, scope: Annotated[Scope, _scope("documents.list")]
+) -> list[str]:
+    return documents.tags_of(session, scope.principal.user_id)
+
+
 @router.get("/document/{document_id}")
 def get_document(
     session: SessionDep, scope: Annotated[Scope, _scope("documents.get")], document_id: str

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import Permission, utc
 from modelyard.api.leia.protocol import ApplyBody, TrainBody
-from modelyard.api.leia.translate import apply_request, first, ids, listed
+from modelyard.api.leia.translate import apply_request, ids, listed, train_request
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
-from modelyard.core.documents import jobs, rules
-from modelyard.core.documents.schemas import JobQuery, JobRead, ModelFields, TrainRequest
+from modelyard.core.documents import jobs
+from modelyard.core.documents.schemas import JobQuery, JobRead
 from modelyard.core.identity import applications
 
 router = APIRouter()
@@ -84,16 +84,7 @@ def apply_model_async(
     )
 
 
-@router.post("/admin/{application_id}/model/{model_module}/train/{documents_tag}")
-def admin_train_model_async(
-    session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
-    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
-    application_id: str,
-    model_module: str,
-    documents_tag: str,
-    body: Annotated[TrainBody | None, Body()] = None,
+def _train_query(
     model_name: str | None = None,
     short_name: str | None = None,
     description: str | None = None,
@@ -104,34 +95,57 @@ def admin_train_model_async(
     execute_after_id: str | None = None,
     callback_url: str | None = None,
     model_params: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "model_name": model_name,
+        "short_name": short_name,
+        "description": description,
+        "ttl": ttl,
+        "allowed_application_ids": allowed_application_ids,
+        "allow_all_applications": allow_all_applications,
+        "tags": tags,
+        "execute_after_id": execute_after_id,
+        "callback_url": callback_url,
+        "model_params": model_params,
+    }
+
+
+TrainQuery = Annotated[dict[str, Any], Depends(_train_query)]
+OptionalTrainBody = Annotated[TrainBody | None, Body()]
+
+
+@router.post("/admin/{application_id}/model/{model_module}/train/{documents_tag}")
+def admin_train_model_async(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
+    application_id: str,
+    model_module: str,
+    documents_tag: str,
+    query: TrainQuery,
+    body: OptionalTrainBody = None,
 ) -> JobRead:
     after.add_task(context.worker.wake)
-    body = body or TrainBody()
     owner = applications.owner_in(session, scope.project, scope.principal, application_id)
-    params = (
-        rules.parse_model_params(model_params, literal=True)
-        if model_params is not None
-        else body.model_params
-    )
-    fields = ModelFields(
-        name=first(model_name, body.model_name) or "",
-        short_name=short_name,
-        description=description,
-        ttl=ttl,
-        tags=tags,
-        allowed_application_ids=allowed_application_ids,
-        allow_all_applications=allow_all_applications,
-    )
-    data = TrainRequest(
-        model_module=model_module,
-        documents_tag=documents_tag,
-        model=fields,
-        execute_after_id=first(execute_after_id, body.execute_after_id),
-        callback_url=first(callback_url, body.callback_url),
-        callback_headers=body.callback_headers,
-        model_params=params,
-    )
+    data = train_request(model_module, documents_tag, body, query=query)
     return jobs.submit_train(session, scope.project, owner, data)
+
+
+@router.post("/model/{model_module}/train/{documents_tag}")
+def train_model_async(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
+    model_module: str,
+    documents_tag: str,
+    query: TrainQuery,
+    body: OptionalTrainBody = None,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    data = train_request(model_module, documents_tag, body, query=query)
+    return jobs.submit_train(session, scope.project, scope.principal.user_id, data)
 
 
 @router.get("/job")

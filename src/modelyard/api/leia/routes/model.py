@@ -217,3 +217,24 @@ def get_model(
     model_id: str,
 ) -> ModelRead:
     return catalog.get(session, scope.project, model_id, user=scope.principal.user_id)
+
+
+@router.post("/model/{model_id}/tag/{tag}")
+def tag_model(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    model_id: str,
+    tag: str,
+) -> ModelRead:
+    return catalog.tag(session, scope.project, model_id, tag, user=scope.principal.user_id)
+
+
+@router.delete("/model/{model_id}/tag/{tag}")
+def untag_model(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    model_id: str,
+    tag: str,
+) -> Response:
+    catalog.untag(session, scope.project, model_id, tag, user=scope.principal.user_id)
+    return no_content()
