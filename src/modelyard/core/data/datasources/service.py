@@ -21,9 +21,10 @@ from modelyard.core.data.datasources.errors import (
     dataset_unknown,
     invalid,
     no_store,
+    unreachable,
 )
 from modelyard.core.data.datasources.kinds import find_kind
-from modelyard.core.data.datasources.kinds.base import Endpoints, Location
+from modelyard.core.data.datasources.kinds.base import DatasourceKind, Endpoints, Location
 from modelyard.core.data.datasources.links import LINK_LIFETIME, open_link, seal_link
 from modelyard.core.data.datasources.listing import (
     Window,
@@ -32,6 +33,7 @@ from modelyard.core.data.datasources.listing import (
     files,
     page,
 )
+from modelyard.core.data.datasources.reasons import describe
 from modelyard.core.data.datasources.schemas import (
     DATASET_TYPES,
     IMAGE_TYPES,
@@ -48,7 +50,10 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
 from modelyard.db.tables import DatasourceRow, SampleDatasetRow
 from modelyard.db.types import utcnow
-from modelyard.errors import NotFound
+from modelyard.errors import DomainError, NotFound
+
+MAX_TIMESTAMP = 2**53
+"""The largest processedUntilTimestamp: an integer every JSON reader keeps exactly."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ def list_raw_samples(
     kind = find_kind(row.type)
     data = []
     for name in names:
-        url = kind.read_url(location, name, LINK_LIFETIME)
+        url = _read_url(kind, location, name)
         if url is None:
             url = link_base + seal_link(stores.box, dataset_id, name)
         data.append(RawSample(file_name=name, read_url=url))
@@ -165,8 +170,8 @@ def processed_until(session: Session, project: ProjectRef, dataset_id: str) -> i
 
 
 def set_processed_until(session: Session, project: ProjectRef, dataset_id: str, value: int) -> None:
-    if value < 0:
-        raise invalid("processedUntilTimestamp", "must be a Unix timestamp, 0 or more")
+    if not 0 <= value <= MAX_TIMESTAMP:
+        raise invalid("processedUntilTimestamp", f"must be Unix seconds from 0 to {MAX_TIMESTAMP}")
     _datasource(session, project, dataset_id).processed_until = value
     session.flush()
 
@@ -208,7 +213,21 @@ def _touch(session: Session, project: ProjectRef, dataset_id: str) -> None:
 
 
 def _open(row: DatasourceRow, stores: Stores) -> Location:
+    """The store of a datasource; a 400 naming the reason when it cannot even be opened (a
+    changed secret key, credentials the store's library refuses)."""
     values = dict(row.settings)
-    if row.sealed:
-        values.update(json.loads(stores.box.open(row.sealed)))
-    return find_kind(row.type).open(row.full_path, values, stores.endpoints)
+    try:
+        if row.sealed:
+            values.update(json.loads(stores.box.open(row.sealed)))
+        return find_kind(row.type).open(row.full_path, values, stores.endpoints)
+    except DomainError:
+        raise
+    except Exception as exc:  # a store that cannot be opened is the user's to fix, not a 500
+        raise unreachable(describe(exc, tuple(values.values()))) from None
+
+
+def _read_url(kind: DatasourceKind, location: Location, name: str) -> str | None:
+    try:
+        return kind.read_url(location, name, LINK_LIFETIME)
+    except Exception as exc:  # signing needs what the credentials may lack
+        raise unreachable(describe(exc, location.secrets)) from None

@@ -47,7 +47,9 @@ class GCSKind:
             retries=1,
         )
         root = split_bucket_path(full_path, ("gs", "gcs"))
-        return Location(fs, root, root.split("/", 1)[0], (values["credentials"],))
+        parsed = json.loads(values["credentials"])
+        secrets = (values["credentials"], str(parsed.get("private_key", "")))
+        return Location(fs, root, root.split("/", 1)[0], secrets)
 
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         path = location.path_of(file_name)
