@@ -8,6 +8,8 @@ never reads the body, so nothing sent in one reaches the audit log.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.core.identity.rules import parse_authorization
@@ -15,13 +17,17 @@ from modelyard.core.observe.audit import MUTATING, AuditRecorder
 
 
 def _token(scope: Scope) -> str | None:
-    """The caller's token, from ``Authorization`` or a ``token`` header (Leia)."""
+    """The caller's token, from ``Authorization``, a ``token`` header (Leia) or ``?token=``."""
     headers = dict(scope.get("headers", []))
     authorization = headers.get(b"authorization")
     if authorization:
         return parse_authorization(authorization.decode("latin-1"))
     token = headers.get(b"token")
-    return token.decode("latin-1") if token else None
+    if token:
+        return token.decode("latin-1")
+    raw: bytes = scope.get("query_string", b"")
+    query = parse_qs(raw.decode("latin-1"))
+    return query["token"][0] if query.get("token") else None  # Lightly's ?token=
 
 
 class AuditMiddleware:

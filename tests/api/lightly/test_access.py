@@ -3,14 +3,17 @@ member without a role reads but may not change or verify; other projects' datase
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from modelyard.core.identity import repository as identity_repository
 from modelyard.core.identity import service
 from modelyard.core.identity.schemas import TokenIssued, UserCreate
 from modelyard.db.engine import SessionFactory, transaction
-from modelyard.db.tables import OrganizationMemberRow
+from modelyard.db.tables import AuditLogRow, OrganizationMemberRow
 from tests.api.lightly.test_datasets import create
 
 
@@ -68,3 +71,20 @@ class TestOtherProjects:
         assert response.status_code == 404
         assert response.json()["code"] == "DATASET_UNKNOWN"
         assert client.get("/v1/datasets", params={"token": stranger}).json() == []
+
+
+class TestAudit:
+    def test_a_change_made_with_a_query_token_names_its_author(
+        self, client: TestClient, sessions: SessionFactory, admin_token: TokenIssued
+    ) -> None:
+        create(client, admin_token.token)
+        deadline = time.monotonic() + 20
+        rows: list[AuditLogRow] = []
+        while not rows and time.monotonic() < deadline:
+            with transaction(sessions) as unit:
+                query = select(AuditLogRow).where(AuditLogRow.path == "/v1/datasets")
+                rows = list(unit.scalars(query))
+                found = [(row.method, row.actor_email, row.status) for row in rows]
+            time.sleep(0.2)
+        assert found == [("POST", "admin@modelyard.local", 201)]
+        assert all(admin_token.token not in row.path for row in rows)
