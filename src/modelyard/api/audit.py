@@ -23,11 +23,14 @@ def _token(scope: Scope) -> str | None:
     if authorization:
         return parse_authorization(authorization.decode("latin-1"))
     token = headers.get(b"token")
-    if token:
-        return token.decode("latin-1")
+    return token.decode("latin-1") if token else _query_token(scope)
+
+
+def _query_token(scope: Scope) -> str | None:
+    """Lightly's ``?token=``."""
     raw: bytes = scope.get("query_string", b"")
-    query = parse_qs(raw.decode("latin-1"))
-    return query["token"][0] if query.get("token") else None  # Lightly's ?token=
+    values = parse_qs(raw.decode("latin-1")).get("token")
+    return values[0] if values else None
 
 
 class AuditMiddleware:
