@@ -118,3 +118,66 @@ class TestProcessedUntil:
         response = client.get(f"{base('0' * 24)}/processedUntilTimestamp", params={"token": token})
         assert response.status_code == 404
         assert response.json()["code"] == "DATASET_UNKNOWN"
+
+
+class TestConfigurationErrors:
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"type": "S3", "fullPath": "s3://bucket/x"}, "s3Region"),
+            ({"type": "S3", "fullPath": "s3://bucket/x", "s3Region": "moon-1"}, "s3Region"),
+            ({"type": "GCS", "fullPath": "gs://bucket/x", "gcsProjectId": "p"}, "gcsCredentials"),
+            ({"type": "AZURE", "fullPath": "azure://box/x", "accountName": "a"}, "accountKey"),
+            ({"type": "FTP", "fullPath": "ftp://host/x"}, "type"),
+            ({"fullPath": "/data"}, "type"),
+        ],
+    )
+    def test_bad_configurations_are_400_naming_the_field_and_change_nothing(
+        self, client: TestClient, token: str, body: dict[str, object], field: str
+    ) -> None:
+        dataset_id = create(client, token)
+        response = client.put(base(dataset_id), params={"token": token}, json=body)
+        assert response.status_code == 400, response.text
+        assert field in response.json()["message"]
+        assert client.get(base(dataset_id), params={"token": token}).json() == {
+            "type": "LIGHTLY",
+            "fullPath": "",
+        }
+
+    def test_a_body_that_is_not_json_is_400(self, client: TestClient, token: str) -> None:
+        dataset_id = create(client, token)
+        response = client.put(
+            base(dataset_id),
+            params={"token": token},
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "MALFORMED_REQUEST"
+
+
+class TestListingErrors:
+    def test_a_dataset_without_a_datasource_has_nothing_to_list(
+        self, client: TestClient, token: str
+    ) -> None:
+        dataset_id = create(client, token)
+        response = client.get(f"{base(dataset_id)}/list", params={"token": token})
+        assert response.status_code == 400
+        assert response.json()["code"] == "DATASET_DATASOURCE_ILLEGAL_ACTION"
+
+    @pytest.mark.parametrize(
+        "params", [{"cursor": "forged"}, {"from": "yesterday"}, {"from": 20, "to": 10}]
+    )
+    def test_bad_cursors_and_windows_are_400(
+        self, client: TestClient, token: str, directory: Path, params: dict[str, object]
+    ) -> None:
+        dataset_id = create(client, token)
+        configure(client, token, dataset_id, {"type": "LOCAL", "fullPath": str(directory)})
+        response = client.get(f"{base(dataset_id)}/list", params={"token": token, **params})
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "BAD_REQUEST"
+
+    def test_a_forged_link_is_refused(self, client: TestClient, token: str) -> None:
+        response = client.get("/v1/datasources/files/gAAAAABforged")
+        assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
