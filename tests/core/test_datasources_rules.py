@@ -20,6 +20,7 @@ from modelyard.core.data.datasources.listing import (
 from modelyard.core.data.datasources.reasons import describe
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 from modelyard.errors import InvalidInput
+from modelyard.settings import Settings
 
 S3_VALUES = {"region": "eu-west-1", "access_key_id": "AKID", "secret_access_key": "s3cr3t"}
 
@@ -106,3 +107,14 @@ class TestReasons:
         reason = describe(PermissionError("key s3cr3t was refused"), ("s3cr3t",))
         assert "s3cr3t" not in reason
         assert reason.startswith("PermissionError: key")
+
+
+class TestEndpointSettings:
+    def test_the_s3_endpoint_comes_from_either_variable(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("MODELYARD_S3_ENDPOINT_URL", raising=False)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000")
+        assert Settings().s3_endpoint_url == "http://127.0.0.1:9000"
+        monkeypatch.setenv("MODELYARD_S3_ENDPOINT_URL", "http://127.0.0.1:9001")
+        assert Settings().s3_endpoint_url == "http://127.0.0.1:9001"
