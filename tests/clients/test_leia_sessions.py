@@ -42,6 +42,9 @@ class TestSessionHelper:
         from leiaapi.generated import api_client
         from leiaapi.helpers import session as helper
 
+        # the helper patches every ApiClient when first imported; patch again (and undo after)
+        patched = getattr(helper, "__call_api_with_auto_login")
+        api_client.ApiClient._ApiClient__call_api = patched
         manager = helper.SessionManager(server.token, client(server.url), auto_update_token=False)
         try:
             manager.set_as_default().login()
@@ -53,7 +56,6 @@ class TestSessionHelper:
             assert manager.token != old
             assert applications.who_am_i(manager.token).email == manager.application.email
         finally:
-            # the helper patches every ApiClient on import: undo it for the other tests
             api_client.ApiClient._ApiClient__call_api = helper.old__call_api
             helper.SessionManager.DEFAULT_SESSION = None
 

@@ -41,11 +41,6 @@ class Permission(RoutePermission):
         return Scope(principal, require_home(session, principal, self.permission))
 
 
-def allowed(permission: str) -> Scope:
-    """``scope: Annotated[Scope, Depends(Permission(...))]``, shortened for signatures."""
-    return Depends(Permission(permission))  # type: ignore[no-any-return]
-
-
 def utc(value: datetime | None) -> datetime | None:
     """Query datetimes come as ``isoformat()`` with an offset, or as the seed's naive
     ``yyyy-MM-ddThh:mm:ss`` in UTC: accept both."""

@@ -10,6 +10,7 @@ import hashlib
 import io
 import tempfile
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.core.documents import repository as repo
 from modelyard.core.documents import rules
-from modelyard.core.documents.manifest import read_manifest
+from modelyard.core.documents.manifest import Manifest, read_manifest
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate, Page
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.db.tables import DocumentModelRow
@@ -76,16 +77,12 @@ def create(
     fields: ModelFields,
     content: bytes,
 ) -> ModelRead:
-    """A model from its zip: the manifest is checked before anything is stored."""
+    """A model from its zip: the fields and the manifest are checked before anything is
+    stored, so a refused model leaves nothing behind."""
     rules.check_name(fields.name)
     _check_short_name(session, project, fields.short_name, None)
     ttl = rules.check_ttl(fields.ttl)
-    if not content:
-        raise InvalidInput("body: the model file is empty; send the zip as the body", field="body")
-    with tempfile.TemporaryDirectory(prefix="modelyard-model-") as scratch:
-        path = Path(scratch) / "model.zip"
-        path.write_bytes(content)
-        manifest = read_manifest(path)
+    manifest = _manifest_of(content)
     model_id = uuid.uuid4()
     key = f"document-models/{project.id}/{model_id}.zip"
     store.put(key, io.BytesIO(content))
@@ -100,19 +97,23 @@ def create(
         tags=list(dict.fromkeys(fields.tags)),
         allowed_application_ids=list(dict.fromkeys(fields.allowed_application_ids)),
         allow_all_applications=fields.allow_all_applications,
-        model_type=manifest.model_type,
-        model_module=manifest.model_module,
-        model_clazz=manifest.model_clazz,
-        input_types=manifest.input_types,
-        output_format=manifest.output_format,
-        documentation=manifest.documentation,
         size=len(content),
         md5sum=hashlib.md5(content, usedforsecurity=False).hexdigest(),
         storage_key=key,
+        **asdict(manifest),
     )
     session.add(row)
     session.flush()
     return read(row)
+
+
+def _manifest_of(content: bytes) -> Manifest:
+    if not content:
+        raise InvalidInput("body: the model file is empty; send the zip as the body", field="body")
+    with tempfile.TemporaryDirectory(prefix="modelyard-model-") as scratch:
+        path = Path(scratch) / "model.zip"
+        path.write_bytes(content)
+        return read_manifest(path)
 
 
 def may_use(row: DocumentModelRow, application_id: uuid.UUID) -> bool:

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.leia.auth import Permission, PrincipalDep
-from modelyard.api.leia.protocol import ApplicationBody, LoginBody
-from modelyard.api.leia.translate import listed
+from modelyard.api.leia.protocol.bodies import ApplicationBody, LoginBody
+from modelyard.api.leia.translate.lists import listed
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import rules

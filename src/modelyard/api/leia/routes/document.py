@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import Permission, utc
 from modelyard.api.leia.routes._shared import RawBody
-from modelyard.api.leia.translate import listed
+from modelyard.api.leia.translate.lists import listed
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import documents

@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import Permission, utc
-from modelyard.api.leia.protocol import ApplyBody, TrainBody
-from modelyard.api.leia.translate import apply_request, ids, listed, train_request
+from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
+from modelyard.api.leia.translate.lists import listed
+from modelyard.api.leia.translate.requests import apply_request, ids, train_request
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import jobs

@@ -1,26 +1,13 @@
-"""Pure translation between the wire and the core: lists with ``Content-Range``, query
-parameters and bodies merged into the core's requests."""
+"""Query parameters and bodies merged into the core's requests: the query wins over the body;
+``model_params`` in the query is a Python literal, in a body JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-
-from modelyard.api.leia.protocol import ApplyBody, TrainBody
+from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.core.documents import rules
-from modelyard.core.documents.schemas import ApplyRequest, ModelFields, Page, TrainRequest
-
-
-def listed(page: Page) -> JSONResponse:
-    """A page with ``Content-Range: first-last/total`` (``*/total`` when empty), which the SDK's
-    pagers read to know when they have everything."""
-    count = len(page.items)
-    span = f"{page.offset}-{page.offset + count - 1}" if count else "*"
-    return JSONResponse(
-        jsonable_encoder(page.items), headers={"Content-Range": f"{span}/{page.total}"}
-    )
+from modelyard.core.documents.schemas import ApplyRequest, ModelFields, TrainRequest
 
 
 def ids(path_value: str) -> list[str]:
