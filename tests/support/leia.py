@@ -17,6 +17,8 @@ from typing import Any
 import leiaapi.generated as leia
 
 FINAL = ("PROCESSED", "FAILED", "CANCELED")
+STAMP = (2024, 1, 1, 0, 0, 0)
+"""A fixed time for zip entries, so the same model zip is the same bytes."""
 
 COUNTER = '''
 import json, os, time
@@ -72,11 +74,12 @@ def model_zip(
             "documentation": "counts words",
         }
     )
+    files = {"leia_model.json": json.dumps(document), f"{module}.py": source}
+    if requirements is not None:
+        files["requirements.txt"] = requirements
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("leia_model.json", json.dumps(document))
-        archive.writestr(f"{module}.py", source)
-        if requirements is not None:
-            archive.writestr("requirements.txt", requirements)
+        for name, text in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=STAMP), text)
     return buffer.getvalue()
 
 

@@ -24,9 +24,7 @@ def headers(token: str) -> dict[str, str]:
     return {"token": token}
 
 
-def create_model(
-    client: TestClient, token: str, app_id: str, **params: Any
-) -> dict[str, object]:
+def create_model(client: TestClient, token: str, app_id: str, **params: Any) -> dict[str, object]:
     response = client.post(
         f"{BASE}/admin/{app_id}/model",
         params={"name": "counter", **params},

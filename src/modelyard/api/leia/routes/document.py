@@ -12,6 +12,7 @@ from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import Permission, utc
 from modelyard.api.leia.routes._shared import RawBody
 from modelyard.api.leia.translate.lists import listed
+from modelyard.api.leia.translate.requests import document_bytes
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import documents
@@ -32,10 +33,12 @@ def create_document(
     body: RawBody,
     filename: Annotated[str, Query()],
     tags: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    b64: bool = False,
 ) -> DocumentRead:
     data = DocumentCreate(filename=filename, tags=tags)
+    content = document_bytes(body, b64=b64)
     return documents.create(
-        session, context.store, scope.project, scope.principal.user_id, data, body
+        session, context.store, scope.project, scope.principal.user_id, data, content
     )
 
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.core.documents import rules
 from modelyard.core.documents.schemas import ApplyRequest, ModelFields, TrainRequest
+from modelyard.errors import InvalidInput
 
 
 def ids(path_value: str) -> list[str]:
@@ -74,3 +77,13 @@ def train_request(
         callback_headers=body.callback_headers,
         model_params=params,
     )
+
+
+def document_bytes(body: bytes, *, b64: bool) -> bytes:
+    """The document's bytes: the raw body, or the body as base64 when ``b64`` is set."""
+    if not b64:
+        return body
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("body: b64 is set but the body is not base64", field="body") from None

@@ -1,0 +1,94 @@
+"""Jobs as an admin sees them (``/admin/job``, ``/admin/{submitter_id}/job/...``): the jobs of
+any application of the project."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi.responses import JSONResponse, Response
+
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.translate.lists import listed
+from modelyard.api.leia.translate.requests import ids
+from modelyard.api.permissions import Scope
+from modelyard.api.responses import no_content
+from modelyard.core.documents import jobs
+from modelyard.core.documents.schemas import JobQuery, JobRead
+from modelyard.core.identity import applications
+
+router = APIRouter()
+Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
+
+
+@router.get("/admin/job")
+def admin_get_jobs(
+    session: SessionDep,
+    scope: Admin,
+    submitter_id: str | None = None,
+    job_id: str | None = None,
+    job_type: str | None = None,
+    model_id: str | None = None,
+    document_id: str | None = None,
+    execute_after_id: str | None = None,
+    status: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JSONResponse:
+    owner = applications.owner_in(
+        session, scope.project, scope.principal, submitter_id or str(scope.principal.user_id)
+    )
+    query = JobQuery(
+        job_id=job_id,
+        job_type=job_type,
+        model_id=model_id,
+        document_id=document_id,
+        execute_after_id=execute_after_id,
+        status=status,
+        created_after=utc(created_after),
+        created_before=utc(created_before),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    return listed(jobs.listing(session, owner, query))
+
+
+@router.get("/admin/{submitter_id}/job/{job_id}")
+def admin_get_job(session: SessionDep, scope: Admin, submitter_id: str, job_id: str) -> JobRead:
+    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+    return jobs.get(session, scope.project, owner, job_id)
+
+
+@router.get("/admin/{submitter_id}/job/{job_ids}/status")
+def admin_get_job_statuses(
+    session: SessionDep, scope: Admin, submitter_id: str, job_ids: str
+) -> dict[str, str]:
+    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+    return jobs.statuses(session, scope.project, owner, ids(job_ids))
+
+
+@router.post("/admin/{submitter_id}/job/{job_id}/start")
+def admin_start_job(
+    session: SessionDep,
+    context: ContextDep,
+    after: BackgroundTasks,
+    scope: Admin,
+    submitter_id: str,
+    job_id: str,
+) -> JobRead:
+    after.add_task(context.worker.wake)
+    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+    return jobs.start(session, scope.project, owner, job_id)
+
+
+@router.delete("/admin/{submitter_id}/job/{job_id}")
+def admin_cancel_job(session: SessionDep, scope: Admin, submitter_id: str, job_id: str) -> Response:
+    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+    jobs.cancel(session, scope.project, owner, job_id)
+    return no_content()
