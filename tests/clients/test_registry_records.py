@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -165,3 +166,44 @@ class TestEveryEndpoint:
         assert http.delete(one).status_code == 204
         assert http.delete(base).status_code == 204
         assert http.get(base).status_code == 404
+
+
+class TestConcurrentAdds:
+    def test_new_names_from_parallel_requests_are_created_once(self, server: RunningServer) -> None:
+        with httpx.Client(base_url=server.url, headers=bearer(server.token), timeout=120) as http:
+            model = create_model(http, {})
+        site = unique("site")
+
+        def send(minute: int) -> int:
+            with httpx.Client(
+                base_url=server.url, headers=bearer(server.token), timeout=120
+            ) as client:
+                form = record_form(at(minute), {"m": minute}, site_name=site, season_name=site)
+                status: int = add_record(client, {}, model["id"], form).status_code
+                return status
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(send, range(16)))
+        assert statuses == [201] * 16
+        with httpx.Client(base_url=server.url, headers=bearer(server.token), timeout=120) as http:
+            found = lines(http.get(f"{BASE}/id/{model['id']}/records"))
+            datasets = http.get(f"{BASE}/id/{model['id']}/datasets").json()
+        assert len(found) == 16
+        assert len({r["site_id"] for r in found}) == 1
+        assert len(datasets) == 1
+
+    def test_the_same_record_sent_in_parallel_is_added_once(self, server: RunningServer) -> None:
+        with httpx.Client(base_url=server.url, headers=bearer(server.token), timeout=120) as http:
+            model = create_model(http, {})
+
+        def send(_: int) -> int:
+            with httpx.Client(
+                base_url=server.url, headers=bearer(server.token), timeout=120
+            ) as client:
+                form = record_form(at(0), {"same": True}, site_name="fixed")
+                status: int = add_record(client, {}, model["id"], form).status_code
+                return status
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = sorted(pool.map(send, range(8)))
+        assert statuses == [201] + [409] * 7

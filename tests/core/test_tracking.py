@@ -153,7 +153,10 @@ class TestStreams:
 
         def minutes(query: RecordQuery) -> list[int]:
             found = record_repository.stream(engine, model.id, query, batch=3)
-            return [int((r.timestamp - T0).total_seconds() // 60) for b in found for r in b]
+            moments = [
+                datetime.fromisoformat(r.timestamp).replace(tzinfo=UTC) for b in found for r in b
+            ]
+            return [int((m - T0).total_seconds() // 60) for m in moments]
 
         window = RecordQuery(
             start_timestamp=T0 + timedelta(minutes=2), end_timestamp=T0 + timedelta(minutes=5)

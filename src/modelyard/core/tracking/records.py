@@ -15,7 +15,7 @@ import hashlib
 import mimetypes
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from modelyard.core.tracking import repository as repo
 from modelyard.core.tracking.schemas import (
     FileDownload,
     RecordCreate,
+    RecordLine,
     RecordQuery,
     RecordRead,
     RecordUpdate,
@@ -67,7 +68,10 @@ def add_record(
         raise errors.duplicate_record()
     if upload is not None:
         _store_file(store, project, row, upload)
-    repo.add(session, row)
+    if not repo.add_unique(session, row):  # the same record, added concurrently
+        if row.record_file:
+            store.delete(row.record_file)
+        raise errors.duplicate_record()
     return _read(session, row.id)
 
 
@@ -112,38 +116,24 @@ def _record_row(
 
 
 def _dataset_named(
-    session: Session, project: ProjectRef, name: str, collection_date: object
+    session: Session, project: ProjectRef, name: str, collection_date: date
 ) -> TrackedDatasetRow:
-    row = repo.find_named(session, TrackedDatasetRow, project.id, name)
-    if row is None:
-        row = TrackedDatasetRow(
-            project_id=project.id,
-            dataset_name=name,
-            dataset_info={},
-            collection_date=collection_date,
-        )
-        repo.add(session, row)
-    return row
+    new = TrackedDatasetRow(
+        project_id=project.id, dataset_name=name, dataset_info={}, collection_date=collection_date
+    )
+    return repo.named(session, new)
 
 
 def _season_id(session: Session, project: ProjectRef, name: str | None) -> uuid.UUID | None:
     if not name:
         return None
-    row = repo.find_named(session, SeasonRow, project.id, name)
-    if row is None:
-        row = SeasonRow(project_id=project.id, season_name=name)
-        repo.add(session, row)
-    return row.id
+    return repo.named(session, SeasonRow(project_id=project.id, season_name=name)).id
 
 
 def _site_id(session: Session, project: ProjectRef, name: str | None) -> uuid.UUID | None:
     if not name:
         return None
-    row = repo.find_named(session, SiteRow, project.id, name)
-    if row is None:
-        row = SiteRow(project_id=project.id, site_name=name)
-        repo.add(session, row)
-    return row.id
+    return repo.named(session, SiteRow(project_id=project.id, site_name=name)).id
 
 
 def _store_file(
@@ -205,7 +195,7 @@ def delete_record(
 
 def open_stream(
     session: Session, engine: Engine, project: ProjectRef, model_id: str, query: RecordQuery
-) -> Iterator[list[RecordRead]]:
+) -> Iterator[list[RecordLine]]:
     """The matching records in batches. The model is checked now (NotFound before any byte is
     sent); the rows are read later, on a connection of the stream's own."""
     model = model_of(session, project, model_id)

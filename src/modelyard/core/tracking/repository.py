@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modelyard.db.tables.tracking import (
@@ -22,6 +23,7 @@ from modelyard.db.tables.tracking import (
     TrackedModelRow,
 )
 
+Found = TypeVar("Found")
 Named = TypeVar("Named", ExperimentRow, SeasonRow, SiteRow, TrackedDatasetRow)
 NAME_COLUMN = {
     ExperimentRow: "experiment_name",
@@ -81,19 +83,53 @@ def find_named(
     ).first()
 
 
+def named(session: Session, row: Named) -> Named:
+    """The project's row of ``row``'s name, ``row`` itself inserted when there is none."""
+    name = getattr(row, NAME_COLUMN[type(row)])
+    return find_or_add(session, row, lambda: find_named(session, type(row), row.project_id, name))
+
+
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
 
 
+def add_unique(session: Session, row: object) -> bool:
+    """Insert ``row`` in a savepoint; False when a unique key is taken (by a concurrent
+    request, say), leaving the transaction usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def find_or_add(session: Session, row: Found, find: Callable[[], Found | None]) -> Found:
+    """The existing row ``find`` returns, else ``row`` inserted; a concurrent insert of the
+    same key between the two is found again instead of failing the request."""
+    existing = find()
+    if existing is not None:
+        return existing
+    if add_unique(session, row):
+        return row
+    existing = find()
+    if existing is None:
+        raise RuntimeError(f"{type(row).__name__} was neither inserted nor found")
+    return existing
+
+
 def link_experiment(session: Session, model_id: uuid.UUID, experiment_id: uuid.UUID) -> None:
-    if session.get(ModelExperimentRow, (model_id, experiment_id)) is None:
-        add(session, ModelExperimentRow(model_id=model_id, experiment_id=experiment_id))
+    key = (model_id, experiment_id)
+    link = ModelExperimentRow(model_id=model_id, experiment_id=experiment_id)
+    find_or_add(session, link, lambda: session.get(ModelExperimentRow, key))
 
 
 def link_dataset(session: Session, model_id: uuid.UUID, dataset_id: uuid.UUID) -> None:
-    if session.get(ModelDatasetRow, (model_id, dataset_id)) is None:
-        add(session, ModelDatasetRow(model_id=model_id, dataset_id=dataset_id))
+    key = (model_id, dataset_id)
+    link = ModelDatasetRow(model_id=model_id, dataset_id=dataset_id)
+    find_or_add(session, link, lambda: session.get(ModelDatasetRow, key))
 
 
 def experiments_of(session: Session, model_id: uuid.UUID) -> Sequence[ExperimentRow]:

@@ -59,15 +59,15 @@ def model_of(session: Session, project: ProjectRef, model_id: str) -> TrackedMod
 
 def create_model(session: Session, project: ProjectRef, data: ModelCreate) -> ModelRead:
     url = data.model_url or ""
-    row = repo.find_model(session, project.id, data.model_name, url)
-    if row is None:
-        row = TrackedModelRow(
-            project_id=project.id,
-            model_name=data.model_name,
-            model_url=url,
-            model_info=data.model_info if data.model_info is not None else {},
-        )
-        repo.add(session, row)
+    new = TrackedModelRow(
+        project_id=project.id,
+        model_name=data.model_name,
+        model_url=url,
+        model_info=data.model_info if data.model_info is not None else {},
+    )
+    row = repo.find_or_add(
+        session, new, lambda: repo.find_model(session, project.id, data.model_name, url)
+    )
     if data.experiment_name:
         experiment = experiment_named(session, project, data.experiment_name)
         repo.link_experiment(session, row.id, experiment.id)
@@ -145,10 +145,8 @@ def create_run(session: Session, project: ProjectRef, model_id: str, data: RunCr
     """A run of the model; the same run info again gives the existing run back."""
     model = model_of(session, project, model_id)
     key = rules.info_key(data.model_run_info)
-    row = repo.find_run(session, model.id, key)
-    if row is None:
-        row = RunRow(model_id=model.id, model_run_info=data.model_run_info or {}, info_key=key)
-        repo.add(session, row)
+    new = RunRow(model_id=model.id, model_run_info=data.model_run_info or {}, info_key=key)
+    row = repo.find_or_add(session, new, lambda: repo.find_run(session, model.id, key))
     return _run(row, model)
 
 
@@ -157,15 +155,13 @@ def create_dataset(
 ) -> DatasetRead:
     """A dataset of the model (datasets are named per project: an existing one is linked)."""
     model = model_of(session, project, model_id)
-    row = repo.find_named(session, TrackedDatasetRow, project.id, data.dataset_name)
-    if row is None:
-        row = TrackedDatasetRow(
-            project_id=project.id,
-            dataset_name=data.dataset_name,
-            dataset_info=data.dataset_info if data.dataset_info is not None else {},
-            collection_date=data.collection_date,
-        )
-        repo.add(session, row)
+    new = TrackedDatasetRow(
+        project_id=project.id,
+        dataset_name=data.dataset_name,
+        dataset_info=data.dataset_info if data.dataset_info is not None else {},
+        collection_date=data.collection_date,
+    )
+    row = repo.named(session, new)
     repo.link_dataset(session, model.id, row.id)
     if data.experiment_name:
         experiment = experiment_named(session, project, data.experiment_name)
@@ -175,11 +171,8 @@ def create_dataset(
 
 def experiment_named(session: Session, project: ProjectRef, name: str) -> ExperimentRow:
     """The project's experiment of this name, created when it is new."""
-    row = repo.find_named(session, ExperimentRow, project.id, name)
-    if row is None:
-        row = ExperimentRow(project_id=project.id, experiment_name=name, experiment_info={})
-        repo.add(session, row)
-    return row
+    new = ExperimentRow(project_id=project.id, experiment_name=name, experiment_info={})
+    return repo.named(session, new)
 
 
 def _run(row: RunRow, model: TrackedModelRow) -> RunRead:

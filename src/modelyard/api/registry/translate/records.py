@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring as _string
 from typing import Any
 
 from modelyard.core.tracking.errors import invalid
-from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRead
-
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+from modelyard.core.tracking.schemas import RecordCreate, RecordLine, RecordQuery, RecordRead
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -123,12 +122,32 @@ def record(read: RecordRead) -> dict[str, Any]:
     }
 
 
-def ndjson(batches: Iterator[list[RecordRead]]) -> Iterator[bytes]:
+_TEXT = frozenset(
+    {"dataset_name", "model_name", "experiment_name", "season_name", "site_name", "record_file"}
+)
+_JSON = frozenset({"model_data", "record_info"})
+_KINDS = tuple(
+    (name, "text" if name in _TEXT else "json" if name in _JSON else "plain")
+    for name in RecordLine._fields
+)
+
+
+def line(record: RecordLine) -> str:
+    """One record as one JSON object, nulls omitted; stored JSON passes through as it is."""
+    parts = []
+    for (name, kind), value in zip(_KINDS, record, strict=True):
+        if value is None:
+            continue
+        if kind == "plain":  # ids, timestamps and dates: nothing to escape
+            parts.append(f'"{name}":"{value}"')
+        elif kind == "text":
+            parts.append(f'"{name}":{_string(value)}')
+        elif value != "null":
+            parts.append(f'"{name}":{value}')
+    return "{" + ",".join(parts) + "}"
+
+
+def ndjson(batches: Iterator[list[RecordLine]]) -> Iterator[bytes]:
     """One JSON object per line, nulls omitted, one chunk per batch read from the database."""
     for batch in batches:
-        lines = []
-        for read in batch:
-            shaped = {k: v for k, v in record(read).items() if v is not None}
-            lines.append(_encode(shaped))
-        lines.append("")
-        yield "\n".join(lines).encode("utf-8")
+        yield ("\n".join(line(record) for record in batch) + "\n").encode("utf-8")
