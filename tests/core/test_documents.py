@@ -195,3 +195,23 @@ class TestJobs:
         with pytest.raises(InvalidInput) as tagged:
             _apply(session, home, model_id, ids, tag="x")
         assert tagged.value.field == "tag"
+
+
+class TestReconcile:
+    def test_a_job_whose_queue_row_gave_up_fails_with_its_reason(
+        self, session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]
+    ) -> None:
+        model_id, ids = _setup(session, store, home)
+        lost = _apply(session, home, model_id, ids)
+        alive = _apply(session, home, model_id, ids)
+        row = repo.get_job(session, lost)
+        assert row is not None
+        assert row.queue_job_id is not None
+        queued = session.get(JobRow, row.queue_job_id)
+        assert queued is not None
+        queued.status, queued.error = "failed", "gave up after 3 attempts"
+        session.flush()
+        assert jobs.reconcile(session) == 1
+        failed = jobs.get(session, home[0], home[1], lost)
+        assert (failed.status, failed.reason) == ("FAILED", "gave up after 3 attempts")
+        assert jobs.get(session, home[0], home[1], alive).status == "READY"

@@ -119,5 +119,5 @@ def create_background(
             blobs.purge_expired(session, store)
 
     scheduler = Scheduler(sessions, on_fired=worker.wake)
-    chores = Chores([(60.0, purge_expired_blobs), (60.0, documents.retire_deleted)])
+    chores = Chores([(60.0, purge_expired_blobs), (60.0, documents.tidy)])
     return Background(serving, worker, chores, scheduler, callbacks=callbacks)

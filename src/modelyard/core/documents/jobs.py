@@ -36,7 +36,7 @@ from modelyard.core.documents.schemas import (
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import callbacks
 from modelyard.core.jobs import service as queue
-from modelyard.db.tables import DocumentJobRow
+from modelyard.db.tables import DocumentJobRow, JobRow
 from modelyard.db.types import utcnow
 from modelyard.errors import InvalidInput, NotFound
 
@@ -310,3 +310,16 @@ def listing(session: Session, owner: uuid.UUID, query: JobQuery) -> Page:
 
 def is_pending(status: str) -> bool:
     return status in PENDING
+
+
+def reconcile(session: Session) -> int:
+    """End the queued or running jobs whose queue row is gone or ended for good (its last
+    attempt's lease expired): FAILED, with the queue's reason. Returns how many ended."""
+    count = 0
+    for row in repo.stranded(session):
+        queued = session.get(JobRow, row.queue_job_id) if row.queue_job_id else None
+        if queued is not None and queued.status not in ("failed", "cancelled", "succeeded"):
+            continue
+        reason = (queued.error if queued is not None else None) or "the job's run was lost"
+        count += int(end(session, row, "FAILED", reason=reason))
+    return count

@@ -101,3 +101,11 @@ def claim_status(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def stranded(session: Session) -> Sequence[DocumentJobRow]:
+    """Jobs that were queued or started: candidates to check against their queue row."""
+    query = select(DocumentJobRow).where(
+        DocumentJobRow.status.in_(("READY", "STARTING", "LOADING_MODEL", "PROCESSING"))
+    )
+    return session.scalars(query.with_for_update()).all()

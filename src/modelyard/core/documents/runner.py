@@ -126,11 +126,26 @@ class DocumentRunner:
                 self._finish(plan, "PROCESSED", result=self._apply(plan))
         except ModelFailure as failure:
             self._finish(plan, "FAILED", reason=str(failure))
-        except RuntimeFailure as failure:
+        except Exception as error:
+            # a lost instance (RuntimeFailure) or the store or database failing: try again
+            # while attempts remain, and never leave the Leia job unfinished after the last
+            reason = (
+                str(error) if isinstance(error, RuntimeFailure) else f"internal error: {error!r}"
+            )
             if job.attempts < job.max_attempts:
-                return JobOutcome(False, error=str(failure), retryable=True)
-            self._finish(plan, "FAILED", reason=str(failure))
+                logger.warning("job %s failed (%s); it will be retried", plan.job_id, reason)
+                return JobOutcome(False, error=reason, retryable=True)
+            self._finish(plan, "FAILED", reason=reason)
         return JobOutcome(True)
+
+    def tidy(self) -> None:
+        """A periodic chore: end the Leia jobs whose queue row ended without them (a lease
+        expired on the last attempt), and retire the instances of deleted models."""
+        with transaction(self.sessions) as session:
+            ended = jobs.reconcile(session)
+        if ended:
+            self.on_end()
+        self.retire_deleted()
 
     def _begin(self, job_id: str) -> Plan | None:
         with transaction(self.sessions) as session:
