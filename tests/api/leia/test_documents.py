@@ -42,6 +42,9 @@ class TestDocuments:
         listed = client.get(f"{BASE}/document", params={"tags": ["a"]}, headers=headers(token))
         assert [d["id"] for d in listed.json()] == [raw["id"]]
         assert listed.headers["Content-Range"] == "0-0/1"
+        tags = client.get(f"{BASE}/document/tag", headers=headers(token))
+        assert tags.json() == ["a", "b"]
+        assert tags.headers["Content-Range"] == "0-1/2"
         blank = client.post(
             f"{BASE}/document", params={"filename": " "}, content=b"x", headers=headers(token)
         )

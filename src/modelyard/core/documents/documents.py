@@ -171,6 +171,9 @@ def contents(
     return read(row), row.storage_key
 
 
-def tags_of(session: Session, application_id: uuid.UUID) -> list[str]:
+def tags_of(session: Session, application_id: uuid.UUID) -> Page:
     """Every tag on the application's documents, each once, sorted."""
-    return sorted({tag for row in repo.list_documents(session, application_id) for tag in row.tags})
+    found = sorted(
+        {tag for row in repo.list_documents(session, application_id) for tag in row.tags}
+    )
+    return Page(items=found, offset=0, total=len(found))

@@ -77,8 +77,8 @@ def list_documents(
 @router.get("/document/tag")
 def get_documents_tags(
     session: SessionDep, scope: Annotated[Scope, _scope("documents.list")]
-) -> list[str]:
-    return documents.tags_of(session, scope.principal.user_id)
+) -> JSONResponse:
+    return listed(documents.tags_of(session, scope.principal.user_id))
 
 
 @router.get("/document/{document_id}")
