@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import alchemite_apiclient as client
 import pytest
+import ubiops
 from alchemite_apiclient.model.dataset import Dataset
 from alchemite_apiclient.model.impute_request import ImputeRequest
 from alchemite_apiclient.model.model import Model
@@ -22,7 +24,7 @@ from oauthlib.oauth2.rfc6749.errors import InvalidClientError
 
 from tests.support.alchemite import Apis, apis_for, error_of, write_credentials
 from tests.support.server import RunningServer
-from tests.support.ubiops import unique
+from tests.support.ubiops import client_for, unique
 
 pytestmark = pytest.mark.slow
 
@@ -287,3 +289,31 @@ class TestChunkedUpload:
         assert caught.value.status == 409, caught.value.body
         assert words in str(error_of(caught.value)["detail"])
         assert apis.datasets.models_id_dataset_get(model_id).status == "uploading"
+
+
+class TestPasswordGrant:
+    def test_a_user_signs_in_with_email_and_password_and_works_in_their_home_project(
+        self, server: RunningServer, tmp_path: Path, apis: Apis
+    ) -> None:
+        email = f"{unique('user')}@example.com"
+        output = server.cli("users", "create", email).stdout
+        token = next(line.split()[1] for line in output.splitlines() if line.startswith("Token "))
+        with client_for(server.url, token) as core:
+            core.user_update(ubiops.UserUpdate(email=email, password="Alchemite-pass-1"))
+        credentials = tmp_path / "password.json"
+        credentials.write_text(
+            json.dumps(
+                {
+                    "host": f"{server.url}/v0",
+                    "client_id": "modelyard",
+                    "grant_type": "password",
+                    "username": email,
+                    "password": "Alchemite-pass-1",
+                    "insecure": True,
+                }
+            )
+        )
+        with apis_for(credentials) as mine:
+            created = mine.models.models_post(Model(name="own", training_method="alchemite"))
+            assert [m.id for m in mine.models.models_get()] == [created]
+        assert created not in [m.id for m in apis.models.models_get()]

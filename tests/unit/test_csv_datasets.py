@@ -21,7 +21,20 @@ def parse(tmp_path: Path, text: str, name: str = "c") -> Path:
 
 def stored(path: Path, number: int = 0) -> collate.StoredChunk:
     table = pq.read_table(path)
-    return collate.StoredChunk(number, str(path), table.column_names[1:], table.num_rows)
+    text = [
+        name
+        for name in table.column_names[1:]
+        if any(v is not None and not _number(v) for v in table.column(name).to_pylist())
+    ]
+    return collate.StoredChunk(number, str(path), table.column_names[1:], table.num_rows, text)
+
+
+def _number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def opener(key: str) -> io.BufferedReader:
@@ -33,6 +46,13 @@ class TestParse:
         table = pq.read_table(parse(tmp_path, ',a,b\nr1,0.10,\nr2,"x,y",3\n'))
         assert table.column_names == ["", "a", "b"]
         assert table.to_pydict() == {"": ["r1", "r2"], "a": ["0.10", "x,y"], "b": [None, "3"]}
+
+    def test_finds_the_columns_that_are_not_numbers(self, tmp_path: Path) -> None:
+        source = tmp_path / "t.csv"
+        source.write_text(",a,b,c\nr1,1e3,x,\nr2,-2.5,1,\n")
+        shape = csvfiles.parse_to_parquet(source, tmp_path / "t.parquet")
+        assert shape.text_columns == ["b"]
+        assert shape.row_count == 2
 
     @pytest.mark.parametrize(
         ("text", "line"),

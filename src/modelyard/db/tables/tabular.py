@@ -71,5 +71,6 @@ class TabularChunkRow(Base):
     chunk_number: Mapped[int] = mapped_column(Integer)
     row_count: Mapped[int] = mapped_column(BigInteger)
     column_headers: Mapped[list[str]] = mapped_column(JSON)
+    text_columns: Mapped[list[str]] = mapped_column(JSON)
     storage_key: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

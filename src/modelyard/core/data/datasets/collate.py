@@ -3,9 +3,10 @@
 ``find_conflicts`` is cheap enough to run while the user waits (it reads only the row-header
 column of each chunk, plus the rows whose header appears more than once), so a conflict is
 refused with 409 before anything changes. ``write_collated`` does the heavy part in the
-background: a column whose every value parses as a number becomes float64, the rest stay
-text; a row repeated identically in two chunks is kept once. Each chunk is read on its own, so
-memory is bounded by the largest chunk, not the dataset.
+background: a column whose every value parses as a number (as found when each chunk was
+parsed) becomes float64, the rest stay text; a row repeated identically in two chunks is kept
+once. Chunks are read a slice at a time, and repeated row headers are found by hash, so memory
+stays bounded however large the dataset.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class StoredChunk:
     key: str
     column_headers: list[str]
     row_count: int
+    text_columns: list[str]
 
 
 BATCH_ROWS = 65_536
@@ -92,16 +94,30 @@ def row_hashes(headers: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[
     return hashes
 
 
+def _chunk_hashes(open_key: Opener, chunk: StoredChunk) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    return row_hashes(_read(open_key, chunk.key, [ROW]).column(0))
+
+
+def _suspects(open_key: Opener, chunks: Sequence[StoredChunk]) -> np.ndarray[Any, Any]:
+    """Hashes seen more than once: one array of every row's hash, sorted in place."""
+    hashes = np.empty(sum(c.row_count for c in chunks), dtype=np.uint64)
+    at = 0
+    for chunk in chunks:
+        part = _chunk_hashes(open_key, chunk)
+        hashes[at : at + len(part)] = part
+        at += len(part)
+    hashes = hashes[:at]
+    hashes.sort()
+    return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+
+
 def _repeated(open_key: Opener, chunks: Sequence[StoredChunk]) -> tuple[pa.Array, int]:
     """Row headers seen more than once across the chunks, and how many extra copies there are."""
-    hashes = [row_hashes(_read(open_key, c.key, [ROW]).column(0)) for c in chunks]
-    ordered = np.sort(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint64)
-    suspects = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    del ordered
+    suspects = _suspects(open_key, chunks)
     counts: Counter[str] = Counter()
     if len(suspects):
-        for chunk, chunk_hashes in zip(chunks, hashes, strict=True):
-            mask = pa.array(np.isin(chunk_hashes, suspects))
+        for chunk in chunks:
+            mask = pa.array(np.isin(_chunk_hashes(open_key, chunk), suspects))
             headers = _read(open_key, chunk.key, [ROW]).column(0).filter(mask)
             counts.update(headers.to_pylist())
     repeated = sorted(header for header, n in counts.items() if n > 1)
@@ -145,6 +161,7 @@ def find_conflicts(
     repeated, extra = _repeated(open_key, chunks)
     if len(repeated):
         _compare_repeats(open_key, chunks, repeated)
+    pa.default_memory_pool().release_unused()
     distinct = sum(c.row_count for c in chunks) - extra
     if distinct != row_count:
         raise Conflict(
@@ -153,30 +170,14 @@ def find_conflicts(
         )
 
 
-def _numeric_columns(
-    open_key: Opener, chunks: Sequence[StoredChunk], columns: list[str]
-) -> set[str]:
-    numeric = set(columns)
-    for chunk in chunks:
-        for table in _batches(open_key, chunk.key, sorted(numeric)):
-            for name in list(numeric):
-                try:
-                    pc.cast(table.column(name), pa.float64())
-                except pa.ArrowInvalid:
-                    numeric.discard(name)
-            if not numeric:
-                return numeric
-    return numeric
-
-
 def write_collated(
     open_key: Opener, chunks: Sequence[StoredChunk], columns: list[str], target: Path
 ) -> None:
     """One Parquet file of every chunk in order, typed, each repeated row kept once."""
-    numeric = _numeric_columns(open_key, chunks, columns)
+    text = {name for chunk in chunks for name in chunk.text_columns}
     schema = pa.schema(
         [(ROW, pa.string())]
-        + [(name, pa.float64() if name in numeric else pa.string()) for name in columns]
+        + [(name, pa.string() if name in text else pa.float64()) for name in columns]
     )
     repeated, _ = _repeated(open_key, chunks)
     written: set[str] = set()

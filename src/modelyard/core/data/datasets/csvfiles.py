@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -34,6 +35,8 @@ class ChunkShape:
 
     column_headers: list[str]
     row_count: int
+    text_columns: list[str]
+    """Columns holding a value that is not a number (the rest become float64 at collation)."""
 
 
 def _invalid(message: str, field: str) -> InvalidInput:
@@ -95,12 +98,13 @@ def _reader(source: Path, columns: list[str]) -> pacsv.CSVStreamingReader:
 def parse_to_parquet(source: Path, target: Path, *, field: str = "body") -> ChunkShape:
     """Validate the CSV at ``source`` and write it to ``target`` as text-valued Parquet."""
     columns = read_header(source, field=field)
-    rows = 0
+    rows, text = 0, set[str]()
     try:
         reader = _reader(source, columns)
         with pq.ParquetWriter(target, reader.schema) as writer:
             for batch in reader:
                 _check_row_headers(batch, first_line=rows + 2, field=field)
+                text |= _text_columns(batch, skip=text)
                 writer.write_batch(batch)
                 rows += batch.num_rows
     except pa.ArrowInvalid as exc:
@@ -108,7 +112,22 @@ def parse_to_parquet(source: Path, target: Path, *, field: str = "body") -> Chun
         raise _invalid(problem or f"malformed CSV: {exc}", field) from exc
     finally:
         pa.default_memory_pool().release_unused()
-    return ChunkShape(column_headers=columns, row_count=rows)
+    return ChunkShape(
+        column_headers=columns, row_count=rows, text_columns=[c for c in columns if c in text]
+    )
+
+
+def _text_columns(batch: pa.RecordBatch, *, skip: set[str]) -> set[str]:
+    """The columns of ``batch`` (beyond ``skip``) with a cell that does not parse as a number."""
+    found = set()
+    for name in batch.schema.names[1:]:
+        if name in skip:
+            continue
+        try:
+            pc.cast(batch.column(name), pa.float64())
+        except pa.ArrowInvalid:
+            found.add(name)
+    return found
 
 
 def _check_row_headers(batch: pa.RecordBatch, *, first_line: int, field: str) -> None:

@@ -165,7 +165,9 @@ def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> st
         source, parsed = Path(scratch, "data.csv"), Path(scratch, "data.parquet")
         csvfiles.text_to_file(text, source)
         shape = csvfiles.parse_to_parquet(source, parsed, field="data")
-        chunk = collate.StoredChunk(0, str(parsed), shape.column_headers, shape.row_count)
+        chunk = collate.StoredChunk(
+            0, str(parsed), shape.column_headers, shape.row_count, shape.text_columns
+        )
 
         def local(key: str) -> BinaryIO:
             return Path(key).open("rb")
@@ -206,6 +208,7 @@ def put_chunk(
         shape.column_headers,
         key,
     )
+    chunk.text_columns = shape.text_columns
     session.add(chunk)
     try:
         session.flush()
@@ -262,7 +265,9 @@ def _drop_chunks(session: Session, store: ArtifactStore, chunks: Sequence[Tabula
 
 def stored_chunks(chunks: Sequence[TabularChunkRow]) -> list[collate.StoredChunk]:
     return [
-        collate.StoredChunk(c.chunk_number, c.storage_key, list(c.column_headers), c.row_count)
+        collate.StoredChunk(
+            c.chunk_number, c.storage_key, list(c.column_headers), c.row_count, c.text_columns
+        )
         for c in chunks
     ]
 

@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("chunk_number", sa.Integer(), nullable=False),
         sa.Column("row_count", sa.BigInteger(), nullable=False),
         sa.Column("column_headers", sa.JSON(), nullable=False),
+        sa.Column("text_columns", sa.JSON(), nullable=False),
         sa.Column("storage_key", sa.String(length=512), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
