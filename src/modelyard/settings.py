@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         description="Azure Blob endpoint for AZURE datasources, {account} filled in "
         "(https://{account}.blob.core.windows.net when unset)",
     )
+    local_datasource_root: Path | None = Field(
+        default=None,
+        description="LOCAL datasources must lie under this directory "
+        "(anywhere but the data directory when unset)",
+    )
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(
         default=False, description="let anyone create a user with POST /user (else admins only)"

@@ -122,7 +122,7 @@ class TestDatasets:
     ) -> None:
         dataset_id = new_dataset(session, project)
         local = DatasourceSettings(type="LOCAL", full_path=str(directory))
-        service.configure(session, project, dataset_id, local, box=box)
+        service.configure(session, project, dataset_id, local, stores=stores(box))
         service.delete_dataset(session, project, dataset_id)
         assert session.get(DatasourceRow, dataset_id) is None
         assert len(list(directory.iterdir())) == 300
@@ -137,7 +137,7 @@ class TestLocalListing:
     ) -> str:
         dataset_id = new_dataset(session, project)
         local = DatasourceSettings(type="LOCAL", full_path=str(directory))
-        service.configure(session, project, dataset_id, local, box=box)
+        service.configure(session, project, dataset_id, local, stores=stores(box))
         return dataset_id
 
     def test_every_file_exactly_once_in_pages(
@@ -177,15 +177,15 @@ class TestLocalListing:
         page = every_page(session, project, dataset, stores(box))[0]
         name, url = page[0]
         link = url.removeprefix("http://x/v1/f/")
-        assert service.linked_file(session, link, box=box) == directory / name
+        assert service.linked_file(session, link, stores=stores(box)) == directory / name
         expired = seal_link(box, dataset, name, now=time.time() - 7200)
         with pytest.raises(PermissionDenied):
-            service.linked_file(session, expired, box=box)
+            service.linked_file(session, expired, stores=stores(box))
         with pytest.raises(NotFound):
-            service.linked_file(session, link[:-4] + "AAAA", box=box)
+            service.linked_file(session, link[:-4] + "AAAA", stores=stores(box))
         escape = seal_link(box, dataset, "../data-other/stray.jpg")
         with pytest.raises(NotFound):
-            service.linked_file(session, escape, box=box)
+            service.linked_file(session, escape, stores=stores(box))
         assert open_link(box, seal_link(box, dataset, "a b+#%ü.jpg")) == (dataset, "a b+#%ü.jpg")
 
     def test_a_foreign_cursor_is_invalid_input(
@@ -213,7 +213,7 @@ class TestS3:
     ) -> None:
         dataset_id = new_dataset(session, project)
         settings = s3_settings(f"s3://{bucket}/data")
-        service.configure(session, project, dataset_id, settings, box=box)
+        service.configure(session, project, dataset_id, settings, stores=stores(box))
         read = service.get_datasource(session, project, dataset_id)
         assert read.values == {
             "region": "us-east-1",
@@ -240,7 +240,7 @@ class TestS3:
     ) -> None:
         dataset_id = new_dataset(session, project)
         service.configure(
-            session, project, dataset_id, s3_settings("s3://no-such-bucket/x"), box=box
+            session, project, dataset_id, s3_settings("s3://no-such-bucket/x"), stores=stores(box)
         )
         verified = service.verify(session, project, dataset_id, stores=stores(box, s3))
         assert (verified.can_list, verified.can_read, verified.can_write) == (False, False, False)
@@ -259,5 +259,31 @@ class TestS3:
         settings = s3_settings("s3://bucket/x")
         settings.values["region"] = "mars-north-1"
         with pytest.raises(DatasourceInvalid, match="s3Region"):
-            service.configure(session, project, dataset_id, settings, box=box)
+            service.configure(session, project, dataset_id, settings, stores=stores(box))
         assert service.get_datasource(session, project, dataset_id).type == "LIGHTLY"
+
+
+class TestLocalPlaces:
+    def test_the_servers_data_directory_is_refused(
+        self, session: Session, project: ProjectRef, box: SecretBox, tmp_path: Path
+    ) -> None:
+        data = tmp_path / "server-data"
+        data.mkdir()
+        access = Stores(box, Endpoints(), private=(data,))
+        dataset_id = new_dataset(session, project)
+        for path in (data, data / "sub", tmp_path):
+            local = DatasourceSettings(type="LOCAL", full_path=str(path))
+            with pytest.raises(DatasourceInvalid, match="data directory"):
+                service.configure(session, project, dataset_id, local, stores=access)
+
+    def test_a_root_confines_local_datasources(
+        self, session: Session, project: ProjectRef, box: SecretBox, tmp_path: Path
+    ) -> None:
+        access = Stores(box, Endpoints(), local_root=tmp_path / "allowed")
+        dataset_id = new_dataset(session, project)
+        inside = DatasourceSettings(type="LOCAL", full_path=str(tmp_path / "allowed" / "x"))
+        service.configure(session, project, dataset_id, inside, stores=access)
+        outside = DatasourceSettings(type="LOCAL", full_path=str(tmp_path / "elsewhere"))
+        with pytest.raises(DatasourceInvalid, match="must lie under"):
+            service.configure(session, project, dataset_id, outside, stores=access)
+        assert service.get_datasource(session, project, dataset_id).full_path == inside.full_path

@@ -71,7 +71,7 @@ def check_round_trip(
     stores: Stores,
 ) -> None:  # fmt: skip
     dataset_id = service.create_dataset(session, project, SampleDatasetCreate(name="d"))
-    service.configure(session, project, dataset_id, settings, box=box)
+    service.configure(session, project, dataset_id, settings, stores=stores)
     verified = service.verify(session, project, dataset_id, stores=stores)
     assert verified.errors == {}
     checks = (verified.can_list, verified.can_read, verified.can_write, verified.can_overwrite)
@@ -110,7 +110,9 @@ class TestGCS:
             type="GCS", full_path="gs://bucket/x", values={"project_id": "p", "credentials": "{"}
         )
         with pytest.raises(Exception, match="gcsCredentials"):
-            service.configure(session, project, dataset_id, settings, box=box)
+            service.configure(
+                session, project, dataset_id, settings, stores=Stores(box, Endpoints())
+            )
 
 
 class TestAzure:
@@ -133,10 +135,9 @@ class TestAzure:
             type="AZURE", full_path="azure://no-such-container/data",
             values={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY},
         )  # fmt: skip
-        service.configure(session, project, dataset_id, settings, box=box)
-        verified = service.verify(
-            session, project, dataset_id, stores=Stores(box, Endpoints(azure=azure))
-        )
+        access = Stores(box, Endpoints(azure=azure))
+        service.configure(session, project, dataset_id, settings, stores=access)
+        verified = service.verify(session, project, dataset_id, stores=access)
         assert (verified.can_list, verified.can_write, verified.can_read) == (False, False, False)
         assert "no-such-container" in verified.errors["canList"]
         assert all(AZURITE_KEY not in reason for reason in verified.errors.values())

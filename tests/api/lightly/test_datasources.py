@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelyard.core.identity.schemas import TokenIssued
+from modelyard.settings import Settings
 from tests.api.lightly.test_datasets import create
 
 NAMES = ["a.jpg", "with space.jpg", "plus+sign.png", "hash#tag.jpg", "per%cent.jpg", "ünï.jpg"]
@@ -181,3 +182,12 @@ class TestListingErrors:
         response = client.get("/v1/datasources/files/gAAAAABforged")
         assert response.status_code == 404
         assert response.json()["code"] == "NOT_FOUND"
+
+    def test_the_servers_own_data_directory_is_refused(
+        self, client: TestClient, token: str, settings: Settings
+    ) -> None:
+        dataset_id = create(client, token)
+        body = {"type": "LOCAL", "fullPath": str(settings.data_dir.resolve())}
+        response = client.put(base(dataset_id), params={"token": token}, json=body)
+        assert response.status_code == 400
+        assert "data directory" in response.json()["message"]

@@ -21,7 +21,12 @@ def get_stores(context: ContextDep) -> Stores:
         gcs=settings.gcs_endpoint_url,
         azure=settings.azure_endpoint_url,
     )
-    return Stores(box=context.box, endpoints=endpoints)
+    return Stores(
+        box=context.box,
+        endpoints=endpoints,
+        local_root=settings.local_datasource_root,
+        private=(settings.data_dir,),
+    )
 
 
 def get_link_base(request: Request) -> str:

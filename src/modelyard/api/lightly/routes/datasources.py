@@ -39,7 +39,7 @@ def update_datasource_by_dataset_id(
     scope: Annotated[Scope, allowed("datasources.update")],
 ) -> None:
     settings = translate.datasource_settings(body)
-    service.configure(session, scope.project, dataset_id, settings, box=stores.box)
+    service.configure(session, scope.project, dataset_id, settings, stores=stores)
 
 
 @router.get(f"{BASE}/verify", response_model=DatasourceConfigVerifyData)

@@ -20,6 +20,6 @@ router = APIRouter()
 
 @router.get(f"/{LINK_PATH}{{link}}", dependencies=[signed_link()])
 def read_local_file(link: str, session: SessionDep, stores: StoresDep) -> FileResponse:
-    path = service.linked_file(session, link, box=stores.box)
+    path = service.linked_file(session, link, stores=stores)
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type)

@@ -20,6 +20,7 @@ from modelyard.core.data.datasources.errors import (
     dataset_name_taken,
     dataset_unknown,
     invalid,
+    invalid_config,
     no_store,
     unreachable,
 )
@@ -58,10 +59,24 @@ MAX_TIMESTAMP = 2**53
 
 @dataclass(frozen=True)
 class Stores:
-    """What opening a datasource needs besides its row: the secret box and the endpoints."""
+    """What opening a datasource needs besides its row: the secret box, the endpoints, and
+    where LOCAL datasources may point (under ``local_root`` if set; never into ``private``,
+    the server's own data: its database and secret key)."""
 
     box: SecretBox
     endpoints: Endpoints
+    local_root: Path | None = None
+    private: tuple[Path, ...] = ()
+
+    def check_local(self, full_path: str) -> Path:
+        """The directory of a LOCAL datasource, once it may be served; else a 400."""
+        path = Path(full_path).resolve()
+        inside = [p.resolve() for p in self.private]
+        if any(path.is_relative_to(p) or p.is_relative_to(path) for p in inside):
+            raise invalid_config("fullPath", "must not hold or lie in the server's data directory")
+        if self.local_root is not None and not path.is_relative_to(self.local_root.resolve()):
+            raise invalid_config("fullPath", f"must lie under {self.local_root}")
+        return path
 
 
 # -- datasets -------------------------------------------------------------------------------
@@ -116,12 +131,15 @@ def get_datasource(session: Session, project: ProjectRef, dataset_id: str) -> Da
 
 def configure(
     session: Session, project: ProjectRef, dataset_id: str, settings: DatasourceSettings,
-    *, box: SecretBox,
+    *, stores: Stores,
 ) -> None:  # fmt: skip
     """Replace the datasource; stored even if its path does not exist (verify says so)."""
     row = _datasource(session, project, dataset_id)
     kind = find_kind(settings.type)
     checked = kind.check(settings)
+    if kind.type == "LOCAL":
+        stores.check_local(checked.full_path)
+    box = stores.box
     hidden = {p.name for p in kind.params if p.secret}
     shown = {k: v for k, v in checked.values.items() if k not in hidden}
     sealed = {k: v for k, v in checked.values.items() if k in hidden}
@@ -176,14 +194,14 @@ def set_processed_until(session: Session, project: ProjectRef, dataset_id: str, 
     session.flush()
 
 
-def linked_file(session: Session, link: str, *, box: SecretBox) -> Path:
+def linked_file(session: Session, link: str, *, stores: Stores) -> Path:
     """The file a signed link of a LOCAL datasource names, if it is still inside the directory
     the dataset's datasource points at."""
-    dataset_id, file_name = open_link(box, link)
+    dataset_id, file_name = open_link(stores.box, link)
     row = repo.get_datasource(session, dataset_id)
     if row is None or row.type != "LOCAL":
         raise NotFound("The file of this link is no longer available", field="link")
-    root = Path(row.full_path).resolve()
+    root = stores.check_local(row.full_path)
     path = (root / file_name).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise NotFound(f"File '{file_name}' was not found in the datasource", field="link")
@@ -216,6 +234,8 @@ def _open(row: DatasourceRow, stores: Stores) -> Location:
     """The store of a datasource; a 400 naming the reason when it cannot even be opened (a
     changed secret key, credentials the store's library refuses)."""
     values = dict(row.settings)
+    if row.type == "LOCAL":
+        stores.check_local(row.full_path)
     try:
         if row.sealed:
             values.update(json.loads(stores.box.open(row.sealed)))
