@@ -1,0 +1,217 @@
+"""A large CSV uploaded in chunks through the unmodified ``alchemite-apiclient`` 0.65.0.
+
+Generates a CSV of ``--size-mb`` MB (default 1000: 1 GB) split into ``--chunks`` files (default
+100), each with the header row and a row-header column, 20 float columns with some empty cells.
+Then, on a fresh ``modelyard serve`` (SQLite, local artifact store):
+
+1. the baseline: the same chunk files copied to another file on the same disk (write + fsync);
+2. the upload: ``models_id_dataset_chunks_chunk_number_put`` for every chunk, in order;
+3. the collation: ``models_id_dataset_uploaded_post`` (the synchronous conflict checks), then
+   polling ``models_id_dataset_get`` until the status is ``uploaded`` (the background job);
+
+and reports throughput (MB/s of CSV) for 1 and 2, the time of 3, and the server's resident
+memory: sampled every 0.2 s (the peak while uploading, the peak while collating) and its
+lifetime peak (VmHWM). Results go to ``results.json`` and a Markdown table on stdout.
+
+    PYTHONPATH=src:. python bench/dataset_upload/run.py                 # 1 GB in 100 chunks
+    PYTHONPATH=src:. python bench/dataset_upload/run.py --size-mb 50    # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from processes import free_port, start_server, stop_server, wait_for_line, wait_until_listening
+from tests.support.alchemite import apis_for, write_credentials
+
+COLUMNS = 20
+MB = 1_000_000
+
+
+def make_chunks(directory: Path, size_mb: int, chunks: int) -> list[Path]:
+    """``chunks`` CSV files adding up to at least ``size_mb`` MB, rows numbered across them."""
+    rng = np.random.default_rng(0)
+    paths, first_row, per_chunk = [], 0, size_mb * MB // chunks
+    names = ["", *(f"c{i}" for i in range(COLUMNS))]
+    for number in range(chunks):
+        path, written = directory / f"chunk-{number:03d}.csv", 0
+        with path.open("wb") as out:
+            header = True
+            while written < per_chunk:
+                rows = 4_000
+                values = rng.normal(size=(rows, COLUMNS)).round(6)
+                values[rng.random(size=values.shape) < 0.05] = np.nan
+                arrays = [pa.array([f"r{first_row + i}" for i in range(rows)])]
+                arrays += [pa.array(values[:, i], from_pandas=True) for i in range(COLUMNS)]
+                block = pa.BufferOutputStream()
+                options = pacsv.WriteOptions(include_header=header, quoting_style="none")
+                pacsv.write_csv(pa.table(arrays, names=names), block, options)
+                data = block.getvalue().to_pybytes()
+                out.write(data)
+                written += len(data)
+                first_row += rows
+                header = False
+        paths.append(path)
+    return paths
+
+
+def disk_baseline(paths: list[Path], directory: Path) -> float:
+    """Seconds to write the same bytes to local disk (read, write, fsync per file)."""
+    started = time.perf_counter()
+    for path in paths:
+        target = directory / path.name
+        with path.open("rb") as source, target.open("wb") as out:
+            while block := source.read(4 * 1024 * 1024):
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        target.unlink()
+    return time.perf_counter() - started
+
+
+class RssSampler:
+    """The server's resident memory, sampled every 0.2 s; ``peak`` since the last ``reset``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def field(self, name: str) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(name):
+                return int(line.split()[1]) // 1024
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, self.field("VmRSS:"))
+
+    def reset(self) -> None:
+        self.peak = self.field("VmRSS:")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def upload(
+    url: str, token: str, paths: list[Path], rows: int, workdir: Path, rss: RssSampler
+) -> dict[str, Any]:
+    from alchemite_apiclient.model.dataset import Dataset
+    from alchemite_apiclient.model.model import Model
+
+    credentials = write_credentials(workdir / "credentials.json", url, token)
+    with apis_for(credentials) as apis:
+        model = apis.models.models_post(Model(name="bench", training_method="alchemite"))
+        headers = [f"c{i}" for i in range(COLUMNS)]
+        meta = Dataset(
+            name="big", row_count=rows, column_headers=headers, descriptor_columns=[0] * COLUMNS
+        )
+        apis.datasets.models_id_dataset_post(model, dataset=meta)
+        rss.reset()
+        started = time.perf_counter()
+        for number, path in enumerate(paths):
+            with path.open("rb") as body:
+                apis.datasets.models_id_dataset_chunks_chunk_number_put(model, number, body=body)
+        upload_s, upload_peak = time.perf_counter() - started, rss.peak
+        rss.reset()
+        started = time.perf_counter()
+        apis.datasets.models_id_dataset_uploaded_post(model)
+        check_s = time.perf_counter() - started
+        while apis.datasets.models_id_dataset_get(model).status != "uploaded":
+            time.sleep(0.5)
+        collate_s, collate_peak = time.perf_counter() - started, rss.peak
+    return {
+        "upload_s": upload_s,
+        "upload_peak_rss_mb": upload_peak,
+        "check_s": check_s,
+        "collate_s": collate_s,
+        "collate_peak_rss_mb": collate_peak,
+    }
+
+
+def count_rows(paths: list[Path]) -> int:
+    return sum(sum(1 for _ in path.open("rb")) - 1 for path in paths)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mb", type=int, default=1000)
+    parser.add_argument("--chunks", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="modelyard-bench-upload-") as scratch:
+        workdir = Path(scratch)
+        (workdir / "csv").mkdir()
+        paths = make_chunks(workdir / "csv", args.size_mb, args.chunks)
+        size = sum(p.stat().st_size for p in paths)
+        rows = count_rows(paths)
+        disk_s = disk_baseline(paths, workdir)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+        command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port)]
+        command += ["--data-dir", str(workdir / "data")]
+        server = start_server(
+            "modelyard", command, port=port, log_path=workdir / "server.log", env=env
+        )
+        try:
+            token = wait_for_line(server, "Token ", timeout=60).split()[1]
+            wait_until_listening(server, "/v0/version", timeout=60)
+            rss = RssSampler(server.pid)
+            idle = rss.field("VmRSS:")
+            measured = upload(server.url, token, paths, rows, workdir, rss)
+            lifetime_peak = rss.field("VmHWM:")
+            rss.stop()
+        finally:
+            stop_server(server)
+    results = {
+        "csv_bytes": size,
+        "chunks": args.chunks,
+        "rows": rows,
+        "disk_s": disk_s,
+        "disk_mb_s": size / MB / disk_s,
+        "upload_mb_s": size / MB / measured["upload_s"],
+        "idle_rss_mb": idle,
+        "server_peak_rss_mb": lifetime_peak,
+        **measured,
+    }
+    (Path(__file__).parent / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(render(results))
+
+
+def render(r: dict[str, Any]) -> str:
+    share = r["upload_mb_s"] / r["disk_mb_s"]
+    rss = f"{r['idle_rss_mb']} / {r['upload_peak_rss_mb']} / {r['collate_peak_rss_mb']} MB"
+    return "\n".join(
+        [
+            "| measure | value |",
+            "|---|---|",
+            f"| CSV | {r['csv_bytes'] / MB:,.0f} MB, {r['rows']:,} rows x {COLUMNS} columns, "
+            f"{r['chunks']} chunks |",
+            f"| local disk (copy + fsync per chunk) | {r['disk_s']:.1f} s, "
+            f"{r['disk_mb_s']:,.0f} MB/s |",
+            f"| upload through the client | {r['upload_s']:.1f} s, {r['upload_mb_s']:,.1f} MB/s "
+            f"({share:.0%} of disk) |",
+            f"| `POST .../uploaded` (conflict checks) | {r['check_s']:.1f} s |",
+            f"| until `uploaded` (checks + collate job) | {r['collate_s']:.1f} s |",
+            f"| server RSS idle / peak uploading / peak collating | {rss} |",
+            f"| server lifetime peak RSS (VmHWM) | {r['server_peak_rss_mb']} MB |",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
