@@ -11,6 +11,7 @@ only then); a known application without the permission gets a 403.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from fastapi import Depends, Header
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.permissions import RoutePermission, Scope
-from modelyard.core.identity import service
+from modelyard.core.identity import applications, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import require_home
 from modelyard.core.identity.schemas import Principal
@@ -47,3 +48,20 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def path_application(
+    session: SessionDep, principal: PrincipalDep, application_id: str
+) -> uuid.UUID:
+    """The application an admin path names (``/admin/{application_id}/...``): the caller or
+    an application of its project (else 404 naming ``application_id``)."""
+    return applications.owner_of(session, principal, application_id)
+
+
+def path_submitter(session: SessionDep, principal: PrincipalDep, submitter_id: str) -> uuid.UUID:
+    """The submitter an admin job path names (``/admin/{submitter_id}/job/...``)."""
+    return applications.owner_of(session, principal, submitter_id)
+
+
+ApplicationDep = Annotated[uuid.UUID, Depends(path_application)]
+SubmitterDep = Annotated[uuid.UUID, Depends(path_submitter)]

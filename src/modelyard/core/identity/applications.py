@@ -239,3 +239,8 @@ def logout(session: Session, token: str) -> None:
 
 def whoami(session: Session, principal: Principal) -> ApplicationRead:
     return application_of(session, principal, home_project(session, principal))
+
+
+def owner_of(session: Session, principal: Principal, application_id: str) -> uuid.UUID:
+    """``owner_in`` the principal's home project."""
+    return owner_in(session, home_project(session, principal), principal, application_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.auth import Permission, SubmitterDep, utc
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import ids
 from modelyard.api.permissions import Scope
@@ -60,16 +60,14 @@ def admin_get_jobs(
 
 
 @router.get("/admin/{submitter_id}/job/{job_id}")
-def admin_get_job(session: SessionDep, scope: Admin, submitter_id: str, job_id: str) -> JobRead:
-    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+def admin_get_job(session: SessionDep, scope: Admin, owner: SubmitterDep, job_id: str) -> JobRead:
     return jobs.get(session, scope.project, owner, job_id)
 
 
 @router.get("/admin/{submitter_id}/job/{job_ids}/status")
 def admin_get_job_statuses(
-    session: SessionDep, scope: Admin, submitter_id: str, job_ids: str
+    session: SessionDep, scope: Admin, owner: SubmitterDep, job_ids: str
 ) -> dict[str, str]:
-    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
     return jobs.statuses(session, scope.project, owner, ids(job_ids))
 
 
@@ -79,16 +77,16 @@ def admin_start_job(
     context: ContextDep,
     after: BackgroundTasks,
     scope: Admin,
-    submitter_id: str,
+    owner: SubmitterDep,
     job_id: str,
 ) -> JobRead:
     after.add_task(context.worker.wake)
-    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
     return jobs.start(session, scope.project, owner, job_id)
 
 
 @router.delete("/admin/{submitter_id}/job/{job_id}")
-def admin_cancel_job(session: SessionDep, scope: Admin, submitter_id: str, job_id: str) -> Response:
-    owner = applications.owner_in(session, scope.project, scope.principal, submitter_id)
+def admin_cancel_job(
+    session: SessionDep, scope: Admin, owner: SubmitterDep, job_id: str
+) -> Response:
     jobs.cancel(session, scope.project, owner, job_id)
     return no_content()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.auth import ApplicationDep, Permission, utc
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import apply_request, ids, train_request
@@ -18,7 +18,6 @@ from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import jobs
 from modelyard.core.documents.schemas import JobQuery, JobRead
-from modelyard.core.identity import applications
 
 router = APIRouter()
 ListParam = Annotated[list[str], Query()]
@@ -121,14 +120,13 @@ def admin_train_model_async(
     context: ContextDep,
     after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.train"))],
-    application_id: str,
+    owner: ApplicationDep,
     model_module: str,
     documents_tag: str,
     query: TrainQuery,
     body: OptionalTrainBody = None,
 ) -> JobRead:
     after.add_task(context.worker.wake)
-    owner = applications.owner_in(session, scope.project, scope.principal, application_id)
     data = train_request(model_module, documents_tag, body, query=query)
     return jobs.submit_train(session, scope.project, owner, data)
 

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.auth import ApplicationDep, Permission, utc
 from modelyard.api.leia.routes._shared import RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import catalog
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
-from modelyard.core.identity import applications
 
 router = APIRouter()
 Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
@@ -29,7 +28,7 @@ def admin_create_model(
     session: SessionDep,
     context: ContextDep,
     scope: Annotated[Scope, Depends(Permission("document_models.create"))],
-    application_id: str,
+    owner: ApplicationDep,
     body: RawBody,
     name: Annotated[str, Query()],
     short_name: str | None = None,
@@ -39,7 +38,6 @@ def admin_create_model(
     allow_all_applications: bool = False,
     tags: ListParam = [],  # noqa: B006
 ) -> ModelRead:
-    owner = applications.owner_in(session, scope.project, scope.principal, application_id)
     fields = ModelFields(
         name=name,
         short_name=short_name,
