@@ -15,6 +15,7 @@ from modelyard.core.documents import documents as docs
 from modelyard.core.documents import repository as repo
 from modelyard.core.documents.manifest import read_manifest
 from modelyard.core.documents.schemas import ApplyRequest, DocumentCreate, ModelFields, ModelQuery
+from modelyard.core.identity import applications
 from modelyard.core.identity.home import home_project
 from modelyard.core.identity.schemas import ProjectRef, TokenIssued
 from modelyard.core.identity.service import authenticate
@@ -215,3 +216,55 @@ class TestReconcile:
         failed = jobs.get(session, home[0], home[1], lost)
         assert (failed.status, failed.reason) == ("FAILED", "gave up after 3 attempts")
         assert jobs.get(session, home[0], home[1], alive).status == "READY"
+
+
+class TestApplications:
+    def test_a_default_callback_url_serves_jobs_that_name_none(
+        self, session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]
+    ) -> None:
+        project, _ = home
+        created = applications.create(
+            session,
+            project,
+            applications.ApplicationCreate(
+                application_name="hooks",
+                application_type="developer",
+                email="h@example.com",
+                first_name="H",
+                last_name="Ooks",
+                default_job_callback_url="http://127.0.0.1:9/default",
+            ),
+        )
+        assert created.api_key
+        owner = uuid.UUID(created.id)
+        model = catalog.create(
+            session,
+            store,
+            project,
+            owner,
+            ModelFields(name="m", allow_all_applications=True),
+            model_zip(),
+        )
+        document = docs.create(session, store, project, owner, DocumentCreate(filename="a"), b"a")
+        job = jobs.submit_apply(
+            session,
+            project,
+            owner,
+            model.id,
+            ApplyRequest(document_ids=[document.id]),
+            admin=False,
+        )
+        assert job.callback_url == "http://127.0.0.1:9/default"
+        with pytest.raises(InvalidInput) as caught:
+            applications.create(
+                session,
+                project,
+                applications.ApplicationCreate(
+                    application_name="x",
+                    application_type="root",
+                    email="x@example.com",
+                    first_name="X",
+                    last_name="Y",
+                ),
+            )
+        assert caught.value.field == "application_type"

@@ -36,7 +36,7 @@ from modelyard.core.documents.schemas import (
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import callbacks
 from modelyard.core.jobs import service as queue
-from modelyard.db.tables import DocumentJobRow, JobRow
+from modelyard.db.tables import ApplicationRow, DocumentJobRow, JobRow
 from modelyard.db.types import utcnow
 from modelyard.errors import InvalidInput, NotFound
 
@@ -171,7 +171,7 @@ def _accept(
         status="BLOCKED" if options.block_processing else "WAITING",
         execute_after_id=before.id if before else None,
         spec=spec,
-        callback_url=options.callback_url,
+        callback_url=options.callback_url or _default_callback(session, owner),
         callback_headers=options.callback_headers,
         result_type="model" if kind == TRAIN_KIND else _result_type(spec),
         created_at=utcnow(),
@@ -181,6 +181,12 @@ def _accept(
     if not options.block_processing:
         _advance(session, row)
     return read(row)
+
+
+def _default_callback(session: Session, owner: uuid.UUID) -> str | None:
+    """An application's ``default_job_callback_url`` serves jobs that name none."""
+    application = session.get(ApplicationRow, owner)
+    return application.default_job_callback_url if application is not None else None
 
 
 def _result_type(spec: dict[str, Any]) -> str:
