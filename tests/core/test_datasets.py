@@ -79,6 +79,8 @@ class TestWhole:
             service.create(session, store, project, meta(2, ",a,b\nr1,1,2\nr2\n"), model_id=None)
         with pytest.raises(Conflict, match="rowCount"):
             service.create(session, store, project, meta(3, ",a,b\nr1,1,2\n"), model_id=None)
+        with pytest.raises(InvalidInput, match="are not the dataset's columnHeaders"):
+            service.create(session, store, project, meta(1, ",b,a\nr1,1,2\n"), model_id=None)
         assert keys(tmp_path) == []
 
 

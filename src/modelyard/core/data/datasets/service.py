@@ -107,8 +107,12 @@ def _row(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> Tabula
     return row
 
 
-def _uploading(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> TabularDatasetRow:
-    row = _row(session, project, dataset_id)
+def _uploading(
+    session: Session, project: ProjectRef, dataset_id: uuid.UUID, *, lock: bool = False
+) -> TabularDatasetRow:
+    row = repo.get_dataset(session, project.id, dataset_id, lock=lock)
+    if row is None:
+        raise dataset_not_found(dataset_id)
     if row.status != UPLOADING:
         raise not_uploading(dataset_id)
     return row
@@ -165,6 +169,12 @@ def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> st
         source, parsed = Path(scratch, "data.csv"), Path(scratch, "data.parquet")
         csvfiles.text_to_file(text, source)
         shape = csvfiles.parse_to_parquet(source, parsed, field="data")
+        if shape.column_headers != row.column_headers:
+            raise invalid(
+                "data",
+                f"the CSV's column headers {shape.column_headers} are not the dataset's "
+                f"columnHeaders {row.column_headers}",
+            )
         chunk = collate.StoredChunk(
             0, str(parsed), shape.column_headers, shape.row_count, shape.text_columns
         )
@@ -200,21 +210,33 @@ def put_chunk(
         shape = csvfiles.parse_to_parquet(raw, parsed)
         with parsed.open("rb") as stream:
             store.put(key, stream)
-    old = repo.get_chunk(session, row.id, number)
-    old_key = old.storage_key if old is not None else None
-    chunk = old or TabularChunkRow(id=uuid.uuid4(), dataset_id=row.id, chunk_number=number)
-    chunk.row_count, chunk.column_headers, chunk.storage_key = (
-        shape.row_count,
-        shape.column_headers,
-        key,
-    )
-    chunk.text_columns = shape.text_columns
-    session.add(chunk)
     try:
-        session.flush()
+        return _record_chunk(session, store, project, dataset_id, number, shape, key)
     except BaseException:
         store.delete(key)
         raise
+
+
+def _record_chunk(
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    dataset_id: uuid.UUID,
+    number: int,
+    shape: csvfiles.ChunkShape,
+    key: str,
+) -> ChunkRead:
+    """Point the chunk's row at its new object, the dataset locked, so a chunk never slips in
+    beside a collation that has started, nor two uploads of one number collide."""
+    row = _uploading(session, project, dataset_id, lock=True)
+    chunk = repo.get_chunk(session, row.id, number)
+    old_key = chunk.storage_key if chunk is not None else None
+    if chunk is None:
+        chunk = TabularChunkRow(id=uuid.uuid4(), dataset_id=row.id, chunk_number=number)
+        session.add(chunk)
+    chunk.row_count, chunk.column_headers = shape.row_count, shape.column_headers
+    chunk.text_columns, chunk.storage_key = shape.text_columns, key
+    session.flush()
     if old_key:
         store.delete(old_key)
     return ChunkRead.model_validate(chunk)
@@ -238,7 +260,7 @@ def get_chunk(
 def delete_chunk(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID, number: int
 ) -> None:
-    row = _uploading(session, project, dataset_id)
+    row = _uploading(session, project, dataset_id, lock=True)
     chunk = repo.get_chunk(session, row.id, number)
     if chunk is None:
         raise chunk_not_found(number)
@@ -249,7 +271,7 @@ def restart(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
 ) -> None:
     """Delete every chunk of the upload, to start again."""
-    row = _uploading(session, project, dataset_id)
+    row = _uploading(session, project, dataset_id, lock=True)
     _drop_chunks(session, store, repo.list_chunks(session, row.id))
 
 
@@ -276,7 +298,7 @@ def finish_upload(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
 ) -> DatasetRead:
     """Refuse conflicting chunks (409, the upload stays as it was), else queue the collation."""
-    row = _uploading(session, project, dataset_id)
+    row = _uploading(session, project, dataset_id, lock=True)
     chunks = stored_chunks(repo.list_chunks(session, row.id))
     collate.find_conflicts(
         seekable_opener(store), chunks, declared=list(row.column_headers), row_count=row.row_count
