@@ -65,3 +65,30 @@ class TestAdminJobs:
         unknown = client.get(f"{BASE}/admin/nobody/job/{job_id}", headers=headers(other))
         assert unknown.status_code == 404
         assert unknown.json()["field"] == "application_id"
+
+
+class TestApplications:
+    def test_reset_api_key_ends_the_old_key_and_its_logins(
+        self, client: TestClient, admin_token: TokenIssued
+    ) -> None:
+        token = str(login(client, admin_token.token)["token"])
+        body = {
+            "application_name": "rotating",
+            "application_type": "developer",
+            "email": "r@example.com",
+            "first_name": "R",
+            "last_name": "Otating",
+        }
+        created = client.post(f"{BASE}/admin/application", json=body, headers=headers(token))
+        app_id, old_key = created.json()["id"], created.json()["api_key"]
+        old_login = str(login(client, old_key)["token"])
+        listed = client.get(f"{BASE}/admin/application", headers=headers(token))
+        assert app_id in [a["id"] for a in listed.json()]
+        reset = client.post(
+            f"{BASE}/admin/application/{app_id}/reset_api_key", json={}, headers=headers(token)
+        )
+        assert reset.status_code == 200
+        assert reset.json()["api_key"] != old_key
+        assert client.get(f"{BASE}/login/{old_key}").status_code == 401
+        assert client.get(f"{BASE}/whoami", headers=headers(old_login)).status_code == 401
+        assert client.get(f"{BASE}/login/{reset.json()['api_key']}").status_code == 200

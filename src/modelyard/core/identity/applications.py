@@ -244,3 +244,10 @@ def whoami(session: Session, principal: Principal) -> ApplicationRead:
 def owner_of(session: Session, principal: Principal, application_id: str) -> uuid.UUID:
     """``owner_in`` the principal's home project."""
     return owner_in(session, home_project(session, principal), principal, application_id)
+
+
+def reset_api_key(session: Session, project: ProjectRef, application_id: str) -> ApplicationRead:
+    """A new API key for the application; every earlier key and login token stops working."""
+    row = _find(session, project, application_id)
+    key = service_users.reset_token(session, project, str(row.user_id))
+    return _read(row, api_key=key)

@@ -75,3 +75,12 @@ def delete_application(
 ) -> object:
     applications.delete(session, scope.project, application_id)
     return no_content()
+
+
+@router.post("/admin/application/{application_id}/reset_api_key")
+def reset_api_key(
+    session: SessionDep,
+    scope: Annotated[Scope, Depends(Permission("applications.update"))],
+    application_id: str,
+) -> ApplicationRead:
+    return applications.reset_api_key(session, scope.project, application_id)
