@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from modelyard.core.data.datasources import service
@@ -26,12 +27,22 @@ from modelyard.core.identity import service as identity
 from modelyard.core.identity.home import home_project
 from modelyard.core.identity.schemas import ProjectRef, TokenIssued
 from modelyard.core.secrets import SecretBox
+from modelyard.db.engine import SessionFactory, make_session_factory
 from modelyard.db.tables import DatasourceRow
 from modelyard.errors import InvalidInput, NotFound, PermissionDenied
 from tests.storage.s3server import CREDENTIALS, moto_server, new_bucket, raw_client
 
 SECRET = CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
 OLD, NEW = 1_600_000_000, 1_700_000_000
+
+
+def committed(session: Session) -> SessionFactory:
+    """Commit what the test wrote so far; the factory verify and listing open their own
+    (short) transactions with."""
+    session.commit()
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return make_session_factory(engine)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +86,8 @@ def every_page(
     cursor = None
     while True:
         page = service.list_raw_samples(
-            session, project, dataset_id, stores=access, cursor=cursor, link_base="http://x/v1/f/",
+            committed(session), project, dataset_id, stores=access, cursor=cursor,
+            link_base="http://x/v1/f/",
             start=None if cursor else window.get("start"),
             end=None if cursor else window.get("end"),
         )  # fmt: skip
@@ -193,7 +205,7 @@ class TestLocalListing:
     ) -> None:
         with pytest.raises(InvalidInput, match="cursor"):
             service.list_raw_samples(
-                session, project, dataset, stores=stores(box),
+                committed(session), project, dataset, stores=stores(box),
                 start=None, end=None, cursor="not a cursor", link_base="",
             )  # fmt: skip
 
@@ -222,7 +234,7 @@ class TestS3:
         row = session.get(DatasourceRow, dataset_id)
         assert row is not None
         assert SECRET not in json.dumps(row.settings) + (row.sealed or "")
-        verified = service.verify(session, project, dataset_id, stores=stores(box, s3))
+        verified = service.verify(committed(session), project, dataset_id, stores=stores(box, s3))
         assert verified.model_dump() == {
             "can_list": True, "can_read": True, "can_write": True, "can_overwrite": True,
             "errors": {},
@@ -242,13 +254,13 @@ class TestS3:
         service.configure(
             session, project, dataset_id, s3_settings("s3://no-such-bucket/x"), stores=stores(box)
         )
-        verified = service.verify(session, project, dataset_id, stores=stores(box, s3))
+        verified = service.verify(committed(session), project, dataset_id, stores=stores(box, s3))
         assert (verified.can_list, verified.can_read, verified.can_write) == (False, False, False)
         assert "no-such-bucket" in verified.errors["canList"]
         assert verified.errors["canWrite"]
         with pytest.raises(DatasourceInvalid):
             service.list_raw_samples(
-                session, project, dataset_id, stores=stores(box, s3),
+                committed(session), project, dataset_id, stores=stores(box, s3),
                 start=None, end=None, cursor=None, link_base="",
             )  # fmt: skip
 

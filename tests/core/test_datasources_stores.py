@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from modelyard.core.data.datasources import service
@@ -21,6 +22,7 @@ from modelyard.core.identity import service as identity
 from modelyard.core.identity.home import home_project
 from modelyard.core.identity.schemas import ProjectRef, TokenIssued
 from modelyard.core.secrets import SecretBox
+from modelyard.db.engine import SessionFactory, make_session_factory
 from tests.support.lightly import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
@@ -35,6 +37,15 @@ pytestmark = pytest.mark.slow
 
 NAMES = ["a.jpg", "with space.jpg", "plus+hash#per%cent.jpg", "ünïcode.jpg", "sub/deep.jpg"]
 GCS_CREDENTIALS = json.dumps({"type": "service_account", "project_id": "test"})
+
+
+def committed(session: Session) -> SessionFactory:
+    """Commit what the test wrote so far; the factory verify and listing open their own
+    (short) transactions with."""
+    session.commit()
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return make_session_factory(engine)
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +83,12 @@ def check_round_trip(
 ) -> None:  # fmt: skip
     dataset_id = service.create_dataset(session, project, SampleDatasetCreate(name="d"))
     service.configure(session, project, dataset_id, settings, stores=stores)
-    verified = service.verify(session, project, dataset_id, stores=stores)
+    verified = service.verify(committed(session), project, dataset_id, stores=stores)
     assert verified.errors == {}
     checks = (verified.can_list, verified.can_read, verified.can_write, verified.can_overwrite)
     assert checks == (True, True, True, True)
     page = service.list_raw_samples(
-        session, project, dataset_id, stores=stores, start=None, end=None, cursor=None,
+        committed(session), project, dataset_id, stores=stores, start=None, end=None, cursor=None,
         link_base="",
     )  # fmt: skip
     assert page.has_more is False
@@ -137,7 +148,7 @@ class TestAzure:
         )  # fmt: skip
         access = Stores(box, Endpoints(azure=azure))
         service.configure(session, project, dataset_id, settings, stores=access)
-        verified = service.verify(session, project, dataset_id, stores=access)
+        verified = service.verify(committed(session), project, dataset_id, stores=access)
         assert (verified.can_list, verified.can_write, verified.can_read) == (False, False, False)
         assert "no-such-container" in verified.errors["canList"]
         assert all(AZURITE_KEY not in reason for reason in verified.errors.values())

@@ -15,13 +15,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query
 
-from modelyard.api.deps import SessionDep
+from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.permissions import RoutePermission, Scope
 from modelyard.core.identity import service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import require_home
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
+from modelyard.db.engine import transaction
 
 
 def get_principal(
@@ -62,3 +63,26 @@ def allowed(permission: str) -> Any:
 def signed_link() -> Any:
     """For ``dependencies=[...]`` of the route serving signed file links."""
     return Depends(SignedLink())
+
+
+class BriefPermission(RoutePermission):
+    """The permission check in a transaction of its own that ends before the route runs, for
+    routes that then wait on an external store (verify, listing)."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+
+    def __call__(
+        self,
+        context: ContextDep,
+        token: Annotated[str | None, Query()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Scope:
+        with transaction(context.sessions) as session:
+            principal = service.authenticate(session, token or parse_authorization(authorization))
+            return Scope(principal, require_home(session, principal, self.permission))
+
+
+def allowed_briefly(permission: str) -> Any:
+    """Like ``allowed``, without holding a database connection while the route runs."""
+    return Depends(BriefPermission(permission))

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from modelyard.api.deps import SessionDep
-from modelyard.api.lightly.auth import allowed
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.lightly.auth import allowed, allowed_briefly
 from modelyard.api.lightly.deps import DatasetId, LinkBaseDep, StoresDep
 from modelyard.api.lightly.protocol.datasources import (
     DatasourceConfigBody,
@@ -45,27 +45,27 @@ def update_datasource_by_dataset_id(
 @router.get(f"{BASE}/verify", response_model=DatasourceConfigVerifyData)
 def verify_datasource_by_dataset_id(
     dataset_id: DatasetId,
-    session: SessionDep,
+    context: ContextDep,
     stores: StoresDep,
-    scope: Annotated[Scope, allowed("datasources.verify")],
+    scope: Annotated[Scope, allowed_briefly("datasources.verify")],
 ) -> DatasourceConfigVerifyData:
-    result = service.verify(session, scope.project, dataset_id, stores=stores)
+    result = service.verify(context.sessions, scope.project, dataset_id, stores=stores)
     return translate.verify_data(result)
 
 
 @router.get(f"{BASE}/list", response_model=DatasourceRawSamplesData)
 def get_list_of_raw_samples_from_datasource_by_dataset_id(
     dataset_id: DatasetId,
-    session: SessionDep,
+    context: ContextDep,
     stores: StoresDep,
     link_base: LinkBaseDep,
-    scope: Annotated[Scope, allowed("datasources.list")],
+    scope: Annotated[Scope, allowed_briefly("datasources.list")],
     start: Annotated[int | None, Query(alias="from", ge=0)] = None,
     end: Annotated[int | None, Query(alias="to", ge=0)] = None,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> DatasourceRawSamplesData:
     page = service.list_raw_samples(
-        session, scope.project, dataset_id, stores=stores,
+        context.sessions, scope.project, dataset_id, stores=stores,
         start=start, end=end, cursor=cursor, link_base=link_base,
     )  # fmt: skip
     return translate.raw_samples(page)

@@ -49,6 +49,7 @@ from modelyard.core.data.datasources.schemas import (
 from modelyard.core.data.datasources.verify import verify as verify_location
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
+from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import DatasourceRow, SampleDatasetRow
 from modelyard.db.types import utcnow
 from modelyard.errors import DomainError, NotFound
@@ -152,28 +153,33 @@ def configure(
 
 
 def verify(
-    session: Session, project: ProjectRef, dataset_id: str, *, stores: Stores
+    sessions: SessionFactory, project: ProjectRef, dataset_id: str, *, stores: Stores
 ) -> VerifyResult:
-    row = _datasource(session, project, dataset_id)
-    if row.type == "LIGHTLY":
-        return VerifyResult(can_list=True, can_read=True, can_write=True, can_overwrite=True)
-    return verify_location(_open(row, stores))
+    """Try the store for real. It is reached after the database transaction has ended, so a
+    slow or unreachable store holds no database connection."""
+    with transaction(sessions) as session:
+        row = _datasource(session, project, dataset_id)
+        if row.type == "LIGHTLY":
+            return VerifyResult(can_list=True, can_read=True, can_write=True, can_overwrite=True)
+        location = _open(row, stores)
+    return verify_location(location)
 
 
 def list_raw_samples(
-    session: Session, project: ProjectRef, dataset_id: str, *, stores: Stores,
+    sessions: SessionFactory, project: ProjectRef, dataset_id: str, *, stores: Stores,
     start: int | None, end: int | None, cursor: str | None, link_base: str,
 ) -> RawSamplesPage:  # fmt: skip
-    """One page of the files in the window; ``link_base`` prefixes modelyard's own links."""
+    """One page of the files in the window; ``link_base`` prefixes modelyard's own links.
+    Like ``verify``, the store is listed outside the database transaction."""
     window = decode_cursor(cursor) if cursor else Window(start, end)
     if window.start is not None and window.end is not None and window.start > window.end:
         raise invalid("from", "must not be after 'to'")
-    row = _datasource(session, project, dataset_id)
-    if row.type == "LIGHTLY":
-        raise no_store(dataset_id)
-    location = _open(row, stores)
+    with transaction(sessions) as session:
+        row = _datasource(session, project, dataset_id)
+        if row.type == "LIGHTLY":
+            raise no_store(dataset_id)
+        kind, location = find_kind(row.type), _open(row, stores)
     names, following, has_more = page(files(location), window)
-    kind = find_kind(row.type)
     data = []
     for name in names:
         url = _read_url(kind, location, name)
