@@ -113,9 +113,26 @@ class TestRecords:
         assert added.record_file is not None
         assert added.record_file.endswith("/x.bin")
         assert store.size(added.record_file) == 2
+        session.commit()
         tracking.delete_model(session, store, project, str(model.id))
+        assert store.size(added.record_file) == 2  # until the deletion commits
+        session.commit()
         with pytest.raises(KeyError):
             store.size(added.record_file)
+
+    def test_a_rolled_back_deletion_keeps_the_file(
+        self, session: Session, project: ProjectRef, store: ArtifactStore
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        upload = UploadedFile("f.txt", None, io.BytesIO(b"abc"))
+        added = records.add_record(session, store, project, str(model.id), record(T0), upload)
+        session.commit()
+        records.delete_record(session, store, project, str(added.id))
+        session.rollback()
+        session.commit()  # a later commit of the same session does not run the old deletion
+        assert added.record_file is not None
+        assert store.size(added.record_file) == 3
+        assert records.get_record(session, project, str(added.id)).id == added.id
 
 
 class TestStreams:

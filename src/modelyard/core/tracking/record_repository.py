@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -41,8 +42,10 @@ from modelyard.db.tables.tracking import (
 BATCH = 2000
 
 
+@cache
 def record_select() -> Select[Any]:
-    """Every field of the record shape, names joined from their rows."""
+    """Every field of the record shape, names joined from their rows (built once: statements
+    are immutable, and building one costs more than running it)."""
     return (
         select(
             RecordRow.id,
@@ -102,6 +105,7 @@ def insert_many(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     connection.execute(insert(RecordRow), list(rows))
 
 
+@cache
 def _line_select(dialect: str) -> Select[Any]:
     """The record shape as text, each backend spelling its own conversions."""
     postgres = dialect == "postgresql"

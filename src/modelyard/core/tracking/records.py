@@ -190,7 +190,7 @@ def delete_record(
     session.delete(row)
     session.flush()
     if key:
-        store.delete(key)
+        repo.after_commit(session, lambda: store.delete(key))
 
 
 def open_stream(

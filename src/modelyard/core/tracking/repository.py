@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -160,6 +160,32 @@ def find_run(session: Session, model_id: uuid.UUID, info_key: str) -> RunRow | N
     return session.scalars(
         select(RunRow).where(RunRow.model_id == model_id, RunRow.info_key == info_key)
     ).first()
+
+
+PENDING = "tracking.after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once the caller's transaction has committed (never if it rolls back):
+    for effects outside the database, such as removing files of deleted records."""
+    pending: list[Callable[[], None]] | None = session.info.get(PENDING)
+    if pending is None:
+        pending = session.info[PENDING] = []
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+    pending.append(action)
+
+
+def _run_pending(session: Session) -> None:
+    pending: list[Callable[[], None]] = session.info[PENDING]
+    actions = list(pending)
+    pending.clear()
+    for action in actions:
+        action()
+
+
+def _drop_pending(session: Session) -> None:
+    session.info[PENDING].clear()
 
 
 def record_files_of_model(session: Session, model_id: uuid.UUID) -> Sequence[str]:

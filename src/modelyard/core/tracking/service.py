@@ -116,10 +116,15 @@ def update_model(
 def delete_model(
     session: Session, store: ArtifactStore, project: ProjectRef, model_id: str
 ) -> None:
-    """The model with its runs, links and records; its record files leave the store too."""
+    """The model with its runs, links and records; its record files leave the store once the
+    deletion has committed."""
     row = model_of(session, project, model_id)
     keys = repo.record_files_of_model(session, row.id)
     repo.delete_model(session, row)
+    repo.after_commit(session, lambda: _delete_files(store, keys))
+
+
+def _delete_files(store: ArtifactStore, keys: Sequence[str]) -> None:
     for key in keys:
         store.delete(key)
 
