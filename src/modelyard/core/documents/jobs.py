@@ -74,12 +74,13 @@ def read(row: DocumentJobRow) -> JobRead:
 
 
 def _prerequisite(
-    session: Session, project: ProjectRef, options: JobOptions
+    session: Session, project: ProjectRef, owner: uuid.UUID, options: JobOptions
 ) -> DocumentJobRow | None:
+    """The job to run after: one of the same application (another's is unknown)."""
     if options.execute_after_id is None:
         return None
     row = repo.get_job(session, options.execute_after_id, lock=True)
-    if row is None or row.project_id != project.id:
+    if row is None or row.project_id != project.id or row.application_id != owner:
         raise NotFound(f"No job '{options.execute_after_id}'", field="execute_after_id")
     return row
 
@@ -99,6 +100,10 @@ def _documents(
             for row in repo.list_documents(session, owner)
             if str(row.original_id) == ids[0] and data.tag in row.tags
         ]
+        if not found:
+            raise InvalidInput(
+                f"tag: no document from '{ids[0]}' is tagged '{data.tag}'", field="tag"
+            )
         return [str(row.id) for row in found]
     return [str(docs.owned(session, project, owner, value).id) for value in ids]
 
@@ -160,7 +165,7 @@ def _accept(
     spec: dict[str, Any],
     options: JobOptions,
 ) -> JobRead:
-    before = _prerequisite(session, project, options)
+    before = _prerequisite(session, project, owner, options)
     row = DocumentJobRow(
         project_id=project.id,
         application_id=owner,
