@@ -109,6 +109,7 @@ class DocumentRunner:
         self.environments, self.root, self.on_end = environments, root, on_end
         self.language = f"python{sys.version_info[0]}.{sys.version_info[1]}"
         self._deployed: dict[str, InstanceSpec] = {}
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def handlers(self) -> dict[str, Callable[[ClaimedJob], JobOutcome]]:
@@ -242,12 +243,18 @@ class DocumentRunner:
         with self._lock:
             if key in self._deployed:
                 return key
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per model; other models' jobs go on meanwhile
+            with self._lock:
+                if key in self._deployed:
+                    return key
             folder = self.root / "models" / model["id"]
             if not (folder / document_adapter.FILE_NAME).is_file():
                 self._unpack(model["storage_key"], folder)
             spec = self._spec(key, model, folder)
             self.executor.deploy(spec)
-            self._deployed[key] = spec
+            with self._lock:
+                self._deployed[key] = spec
         return key
 
     def _unpack(self, storage_key: str, folder: Path) -> None:
