@@ -150,6 +150,9 @@ class TestModels:
         assert bad_sort.json()["field"] == "sort"
         missing = client.get(f"{BASE}/admin/{app_id}/model/nothing", headers=headers(token))
         assert missing.status_code == 404
+        nobody = client.get(f"{BASE}/admin/nobody/model/nothing", headers=headers(token))
+        assert nobody.status_code == 404
+        assert nobody.json()["field"] == "application_id"
         assert client.get(f"{BASE}/admin/model", headers=headers(token)).json() == []
 
     def test_model_params_must_be_a_literal(

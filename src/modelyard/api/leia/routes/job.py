@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import ApplicationDep, Permission, utc
+from modelyard.api.leia.auth import ApplicationDep, Permission, path_application, utc
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import apply_request, ids, train_request
@@ -47,13 +47,15 @@ ApplyQuery = Annotated[dict[str, Any], Depends(_apply_query)]
 OptionalApplyBody = Annotated[ApplyBody | None, Body()]
 
 
-@router.post("/admin/{application_id}/model/{model_id}/apply/{document_ids}")
+@router.post(
+    "/admin/{application_id}/model/{model_id}/apply/{document_ids}",
+    dependencies=[Depends(path_application)],
+)
 def admin_apply_model_async(
     session: SessionDep,
     context: ContextDep,
     after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.administer"))],
-    application_id: str,
     model_id: str,
     document_ids: str,
     query: ApplyQuery,

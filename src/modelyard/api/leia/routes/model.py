@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import ApplicationDep, Permission, utc
+from modelyard.api.leia.auth import ApplicationDep, Permission, path_application, utc
 from modelyard.api.leia.routes._shared import RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.permissions import Scope
@@ -19,6 +19,8 @@ from modelyard.core.documents import catalog
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
 
 router = APIRouter()
+KnownApplication = Depends(path_application)
+"""The application an admin path names must be the caller or one of its project's."""
 Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
 ListParam = Annotated[list[str], Query()]
 
@@ -95,19 +97,18 @@ def admin_get_models(
     return listed(catalog.listing(session, scope.project, query, caller=caller, admin=True))
 
 
-@router.get("/admin/{application_id}/model/{model_id}")
-def admin_get_model(
-    session: SessionDep, scope: Admin, application_id: str, model_id: str
-) -> ModelRead:
+@router.get("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
+def admin_get_model(session: SessionDep, scope: Admin, model_id: str) -> ModelRead:
     return catalog.get(session, scope.project, model_id)
 
 
-@router.get("/admin/{application_id}/model/{model_id}/file_contents")
+@router.get(
+    "/admin/{application_id}/model/{model_id}/file_contents", dependencies=[KnownApplication]
+)
 def admin_get_model_contents(
     session: SessionDep,
     context: ContextDep,
     scope: Annotated[Scope, Depends(Permission("document_models.download"))],
-    application_id: str,
     model_id: str,
 ) -> Response:
     _, key = catalog.contents(session, scope.project, model_id)
@@ -116,11 +117,10 @@ def admin_get_model_contents(
     return Response(content, media_type="application/octet-stream")
 
 
-@router.patch("/admin/{application_id}/model/{model_id}")
+@router.patch("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
 def admin_edit_model(
     session: SessionDep,
     scope: Annotated[Scope, Depends(Permission("document_models.update"))],
-    application_id: str,
     model_id: str,
     name: str | None = None,
     short_name: str | None = None,
@@ -140,27 +140,24 @@ def admin_edit_model(
     return catalog.edit(session, scope.project, model_id, data)
 
 
-@router.post("/admin/{application_id}/model/{model_id}/tag/{tag}")
-def admin_tag_model(
-    session: SessionDep, scope: Admin, application_id: str, model_id: str, tag: str
-) -> ModelRead:
+@router.post("/admin/{application_id}/model/{model_id}/tag/{tag}", dependencies=[KnownApplication])
+def admin_tag_model(session: SessionDep, scope: Admin, model_id: str, tag: str) -> ModelRead:
     return catalog.tag(session, scope.project, model_id, tag)
 
 
-@router.delete("/admin/{application_id}/model/{model_id}/tag/{tag}")
-def admin_untag_model(
-    session: SessionDep, scope: Admin, application_id: str, model_id: str, tag: str
-) -> Response:
+@router.delete(
+    "/admin/{application_id}/model/{model_id}/tag/{tag}", dependencies=[KnownApplication]
+)
+def admin_untag_model(session: SessionDep, scope: Admin, model_id: str, tag: str) -> Response:
     catalog.untag(session, scope.project, model_id, tag)
     return no_content()
 
 
-@router.delete("/admin/{application_id}/model/{model_id}")
+@router.delete("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
 def admin_delete_model(
     session: SessionDep,
     context: ContextDep,
     scope: Annotated[Scope, Depends(Permission("document_models.delete"))],
-    application_id: str,
     model_id: str,
 ) -> Response:
     catalog.delete(session, context.store, scope.project, model_id)
