@@ -91,6 +91,13 @@ class TestRefresh:
         assert again.status_code == 400
         assert again.json()["error"] == "invalid_grant"
 
+    def test_a_refresh_token_is_not_a_bearer_token(
+        self, client: TestClient, admin_token: TokenIssued
+    ) -> None:
+        refresh = client_credentials(client, admin_token.token)["refresh_token"]
+        response = client.get("/v0/models", headers={"Authorization": f"Bearer {refresh}"})
+        assert response.status_code == 401
+
     def test_an_unknown_refresh_token_is_invalid_grant(self, client: TestClient) -> None:
         response = client.post(
             TOKEN,

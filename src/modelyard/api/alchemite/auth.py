@@ -6,7 +6,8 @@ principal: ``client_credentials`` (HTTP Basic, client id ``modelyard``, the secr
 API token), ``password`` (a user's email and password) and ``refresh_token``. Access and
 refresh tokens are session tokens of that principal (``issue_session_token``): short-lived,
 revocable, in the audit log like any token. A refresh token is used once: refreshing revokes
-it and issues a new pair. Routes act in the principal's home project, through ``Permission``.
+it and issues a new pair; it does not work as a bearer token. Routes act in the principal's
+home project, through ``Permission``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ CLIENT_ID = "modelyard"
 ACCESS_LIFETIME = timedelta(minutes=5)
 REFRESH_LIFETIME = timedelta(hours=12)
 ACCESS, REFRESH = "alchemite access token", "alchemite refresh token"
+REFRESH_PREFIX = "refresh."
+"""Handed out before the refresh token's secret, so that, presented as a bearer token, it
+matches no token and is refused: a refresh token is only good for the token endpoint."""
 
 
 def get_principal(
@@ -95,7 +99,10 @@ def _password_principal(session: Session, form: dict[str, str]) -> Principal:
 
 
 def _refresh_principal(session: Session, form: dict[str, str]) -> Principal:
-    token = form.get("refresh_token", "")
+    wrapped = form.get("refresh_token", "")
+    if not wrapped.startswith(REFRESH_PREFIX):
+        raise OAuthError(400, "invalid_grant", "that token is not a refresh token")
+    token = wrapped.removeprefix(REFRESH_PREFIX)
     try:
         principal = service.authenticate(session, token)
         revoked = service.revoke_token(session, token)
@@ -131,7 +138,7 @@ def issue_tokens(
         "access_token": access.token,
         "token_type": "Bearer",
         "expires_in": int(ACCESS_LIFETIME.total_seconds()),
-        "refresh_token": refresh.token,
+        "refresh_token": REFRESH_PREFIX + refresh.token,
         "refresh_expires_in": int(REFRESH_LIFETIME.total_seconds()),
         "scope": "",
     }
