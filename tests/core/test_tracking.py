@@ -120,6 +120,19 @@ class TestRecords:
         with pytest.raises(KeyError):
             store.size(added.record_file)
 
+    def test_a_rolled_back_add_leaves_no_file(
+        self, session: Session, project: ProjectRef, store: ArtifactStore
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        session.commit()
+        upload = UploadedFile("f.txt", None, io.BytesIO(b"abc"))
+        added = records.add_record(session, store, project, str(model.id), record(T0), upload)
+        assert added.record_file is not None
+        assert store.size(added.record_file) == 3
+        session.rollback()
+        with pytest.raises(KeyError):
+            store.size(added.record_file)
+
     def test_a_rolled_back_deletion_keeps_the_file(
         self, session: Session, project: ProjectRef, store: ArtifactStore
     ) -> None:

@@ -67,7 +67,7 @@ def add_record(
     if records_repo.has_natural_key(session, model.id, row.natural_key):
         raise errors.duplicate_record()
     if upload is not None:
-        _store_file(store, project, row, upload)
+        _store_file(session, store, project, row, upload)
     if not repo.add_unique(session, row):  # the same record, added concurrently
         if row.record_file:
             store.delete(row.record_file)
@@ -137,12 +137,18 @@ def _site_id(session: Session, project: ProjectRef, name: str | None) -> uuid.UU
 
 
 def _store_file(
-    store: ArtifactStore, project: ProjectRef, row: RecordRow, upload: UploadedFile
+    session: Session,
+    store: ArtifactStore,
+    project: ProjectRef,
+    row: RecordRow,
+    upload: UploadedFile,
 ) -> None:
-    """The file goes to the store before the row is written: a row never points at a half."""
+    """The file goes to the store before the row is written, so a row never points at a half;
+    if the transaction then rolls back, the file goes again."""
     name = clean_filename(upload.filename)
     key = f"tracking/{project.id.hex}/records/{row.id.hex}/{name}"
     store.put(key, upload.stream)
+    repo.after_rollback(session, lambda: store.delete(key))
     row.record_file, row.file_name = key, name
     row.file_type = content_type_of(name, upload.content_type)
 
