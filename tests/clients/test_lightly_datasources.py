@@ -306,3 +306,33 @@ class TestEmulatedStores:
         )
         check_verified(datasources, dataset_id)
         check_listing(datasources, dataset_id, expected, server.token)
+
+
+class TestDatasets:
+    def test_create_list_get_delete(self, apis: tuple[Any, Any, Recorder]) -> None:
+        from lightly.openapi_generated.swagger_client.rest import ApiException
+
+        datasets, datasources, _ = apis
+        dataset_id = new_dataset(datasets)
+        found = datasets.get_dataset_by_id(dataset_id)
+        assert (found.id, found.type, found.n_samples, found.size_in_bytes) == (
+            dataset_id,
+            "Images",
+            0,
+            0,
+        )
+        assert dataset_id in [d.id for d in datasets.get_datasets()]
+        datasets.delete_dataset_by_id(dataset_id)
+        with pytest.raises(ApiException) as caught:
+            datasources.get_datasource_by_dataset_id(dataset_id)
+        assert caught.value.status == 404
+        assert json.loads(caught.value.body)["code"] == "DATASET_UNKNOWN"
+
+    def test_a_wrong_token_is_refused(self, server: LoggedServer) -> None:
+        from lightly.openapi_generated.swagger_client.rest import ApiException
+
+        datasets, _ = lightly_api(server.url, "not-a-token")
+        with pytest.raises(ApiException) as caught:
+            datasets.get_datasets()
+        assert caught.value.status == 401
+        assert json.loads(caught.value.body)["code"] == "UNAUTHORIZED"

@@ -150,12 +150,14 @@ def logged_server(database_url: str, data_dir: Path, env: dict[str, str]) -> Ite
             if line.startswith("Token ") and not server.token:
                 server.token = line.split()[1]
                 token_line.set()
+        token_line.set()  # the server ended: stop waiting for a token that will not come
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        if not token_line.wait(60):
-            raise RuntimeError(f"server printed no token: {server.log()}")
+        if not token_line.wait(120) or not server.token:
+            code = process.poll()
+            raise RuntimeError(f"server printed no token (exit code {code}): {server.log()}")
         wait_until_up(server.url, time.monotonic() + 60)
         yield server
     finally:
