@@ -56,6 +56,15 @@ class TestCreateModel:
         assert response.status_code == 400
         assert validation_keys(response) == ["model_name"]
 
+    def test_a_body_that_is_not_json_is_400(self, client: TestClient, headers: H) -> None:
+        response = client.post(
+            f"{BASE}/",
+            content=b'{"model_name": ',
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert validation_keys(response) == ["body"]
+
     def test_bad_model_info_is_400_naming_it(self, client: TestClient, headers: H) -> None:
         response = client.post(
             f"{BASE}/", json={"model_name": "m", "model_info": "{nope"}, headers=headers

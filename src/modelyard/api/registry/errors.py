@@ -38,6 +38,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     extra = []
     for error in exc.errors():
         key, source = _key_of(error.get("loc", ()))
+        if error.get("type") == "json_invalid":  # the location is a character offset
+            key = "body"
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         extra.append({"message": message, "key": key, "source": source})
     return validation_body(f"Validation failed for {request.method} {request.url.path}", extra)
