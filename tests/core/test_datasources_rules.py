@@ -4,11 +4,14 @@ modification times as each store reports them, reasons without secrets."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from fsspec.implementations.local import LocalFileSystem
 
 from modelyard.core.data.datasources.errors import DatasourceInvalid
 from modelyard.core.data.datasources.kinds import find_kind
+from modelyard.core.data.datasources.kinds.base import Location
 from modelyard.core.data.datasources.listing import (
     PAGE_SIZE,
     Window,
@@ -19,6 +22,7 @@ from modelyard.core.data.datasources.listing import (
 )
 from modelyard.core.data.datasources.reasons import describe
 from modelyard.core.data.datasources.schemas import DatasourceSettings
+from modelyard.core.data.datasources.verify import verify
 from modelyard.errors import InvalidInput
 from modelyard.settings import Settings
 
@@ -118,3 +122,31 @@ class TestEndpointSettings:
         assert Settings().s3_endpoint_url == "http://127.0.0.1:9000"
         monkeypatch.setenv("MODELYARD_S3_ENDPOINT_URL", "http://127.0.0.1:9001")
         assert Settings().s3_endpoint_url == "http://127.0.0.1:9001"
+
+
+class ReadOnlyFileSystem(LocalFileSystem):  # type: ignore[misc]
+    """A store that refuses writes, as a read-only bucket does (root ignores file modes)."""
+
+    def pipe_file(self, path: str, value: bytes, **kwargs: object) -> None:
+        raise PermissionError("this store is read-only")
+
+
+class TestVerifyReadOnly:
+    def test_a_read_only_store_reads_but_does_not_write(self, tmp_path: Path) -> None:
+        (tmp_path / "a.jpg").write_bytes(b"data")
+        location = Location(
+            ReadOnlyFileSystem(skip_instance_cache=True), str(tmp_path), str(tmp_path)
+        )
+        result = verify(location)
+        assert (result.can_list, result.can_read, result.can_write) == (True, True, False)
+        assert result.can_overwrite is False
+        assert "read-only" in result.errors["canWrite"]
+        assert set(result.errors) == {"canWrite", "canOverwrite"}
+
+    def test_an_empty_read_only_store_has_nothing_to_read(self, tmp_path: Path) -> None:
+        location = Location(
+            ReadOnlyFileSystem(skip_instance_cache=True), str(tmp_path), str(tmp_path)
+        )
+        result = verify(location)
+        assert result.can_read is False
+        assert "no file" in result.errors["canRead"]

@@ -46,8 +46,7 @@ def verify(location: Location) -> VerifyResult:
             can_read = checks.attempt("canRead", lambda: _read_back(location, probe, FIRST))
             can_overwrite = checks.attempt("canOverwrite", lambda: _overwrite(location, probe))
         else:
-            reason = "the probe object could not be written, so there is nothing to read"
-            can_read = checks.refuse("canRead", reason)
+            can_read = checks.attempt("canRead", lambda: _read_existing(location))
             can_overwrite = checks.refuse("canOverwrite", "the probe object could not be written")
     finally:
         if can_write:
@@ -67,6 +66,14 @@ def _list(location: Location) -> None:
         what = "directory" if location.container == location.root else "bucket or container"
         raise FileNotFoundError(f"the {what} '{location.container}' does not exist")
     fs.ls(location.container, detail=False)
+
+
+def _read_existing(location: Location) -> None:
+    """A read-only datasource can still be read: the first byte of a file already there."""
+    for path in location.fs.find(location.root, maxdepth=None, withdirs=False):
+        location.fs.cat_file(path, start=0, end=1)
+        return
+    raise FileNotFoundError("the probe could not be written and the path holds no file to read")
 
 
 def _read_back(location: Location, probe: str, expected: bytes) -> None:
