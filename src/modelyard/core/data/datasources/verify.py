@@ -70,9 +70,10 @@ def _list(location: Location) -> None:
 
 def _read_existing(location: Location) -> None:
     """A read-only datasource can still be read: the first byte of a file already there."""
-    for path in location.fs.find(location.root, maxdepth=None, withdirs=False):
-        location.fs.cat_file(path, start=0, end=1)
-        return
+    for directory, _, names in location.fs.walk(location.root):
+        if names:
+            location.fs.cat_file(f"{directory.rstrip('/')}/{names[0]}", start=0, end=1)
+            return
     raise FileNotFoundError("the probe could not be written and the path holds no file to read")
 
 
