@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
-from modelyard.core.data.datasources.errors import DatasourceInvalid
+from modelyard.core.data.datasources.errors import DatasourceCredentialsRefused, DatasourceInvalid
 from modelyard.core.data.datasources.kinds import find_kind
 from modelyard.core.data.datasources.kinds.base import Location
 from modelyard.core.data.datasources.listing import (
@@ -17,6 +17,7 @@ from modelyard.core.data.datasources.listing import (
     Window,
     decode_cursor,
     encode_cursor,
+    files,
     modified_seconds,
     page,
 )
@@ -150,3 +151,23 @@ class TestVerifyReadOnly:
         result = verify(location)
         assert result.can_read is False
         assert "no file" in result.errors["canRead"]
+
+
+class RefusingFileSystem(LocalFileSystem):  # type: ignore[misc]
+    """A store that refuses the credentials it was given."""
+
+    def find(self, path: str, **kwargs: object) -> dict[str, object]:
+        raise PermissionError("InvalidAccessKeyId for key s3cr3t")
+
+
+class TestListingFailures:
+    def test_refused_credentials_are_their_own_error_without_the_secret(
+        self, tmp_path: Path
+    ) -> None:
+        location = Location(
+            RefusingFileSystem(skip_instance_cache=True), str(tmp_path), str(tmp_path), ("s3cr3t",)
+        )
+        with pytest.raises(DatasourceCredentialsRefused) as caught:
+            files(location)
+        assert "InvalidAccessKeyId" in caught.value.message
+        assert "s3cr3t" not in caught.value.message

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
+from modelyard.api.lightly.errors import code_of
+from modelyard.core.data.datasources.errors import (
+    credentials_refused,
+    dataset_unknown,
+    no_store,
+    unreachable,
+)
 from modelyard.core.identity.schemas import TokenIssued
+from modelyard.errors import DomainError
 
 BASE = "/v1/datasets"
 
@@ -86,3 +95,17 @@ class TestInvalidInput:
         response = client.post(BASE, params={"token": admin_token.token}, json=body)
         assert response.status_code == 400
         assert "type" in response.json()["message"]
+
+
+class TestErrorCodes:
+    @pytest.mark.parametrize(
+        ("error", "code"),
+        [
+            (credentials_refused("denied"), "DATASET_DATASOURCE_CREDENTIALS_ERROR"),
+            (unreachable("gone"), "DATASET_DATASOURCE_INVALID"),
+            (no_store("0" * 24), "DATASET_DATASOURCE_ILLEGAL_ACTION"),
+            (dataset_unknown("0" * 24), "DATASET_UNKNOWN"),
+        ],
+    )
+    def test_datasource_errors_have_lightlys_codes(self, error: DomainError, code: str) -> None:
+        assert code_of(error) == code

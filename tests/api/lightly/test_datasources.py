@@ -170,7 +170,7 @@ class TestListingErrors:
         "params", [{"cursor": "forged"}, {"from": "yesterday"}, {"from": 20, "to": 10}]
     )
     def test_bad_cursors_and_windows_are_400(
-        self, client: TestClient, token: str, directory: Path, params: dict[str, object]
+        self, client: TestClient, token: str, directory: Path, params: dict[str, str | int]
     ) -> None:
         dataset_id = create(client, token)
         configure(client, token, dataset_id, {"type": "LOCAL", "fullPath": str(directory)})

@@ -13,6 +13,7 @@ from modelyard.api.errors import status_for
 from modelyard.core.data.datasources.errors import (
     DatasetNameTaken,
     DatasetUnknown,
+    DatasourceCredentialsRefused,
     DatasourceIllegal,
     DatasourceInvalid,
 )
@@ -28,6 +29,7 @@ from modelyard.errors import (
 CODES: tuple[tuple[type[DomainError], str], ...] = (
     (DatasetUnknown, "DATASET_UNKNOWN"),
     (DatasetNameTaken, "DATASET_NAME_EXISTS"),
+    (DatasourceCredentialsRefused, "DATASET_DATASOURCE_CREDENTIALS_ERROR"),
     (DatasourceIllegal, "DATASET_DATASOURCE_ILLEGAL_ACTION"),
     (DatasourceInvalid, "DATASET_DATASOURCE_INVALID"),
     (InvalidInput, "BAD_REQUEST"),

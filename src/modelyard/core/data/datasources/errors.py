@@ -21,6 +21,10 @@ class DatasourceInvalid(InvalidInput):
     """The datasource configuration is malformed, or its store cannot be read."""
 
 
+class DatasourceCredentialsRefused(DatasourceInvalid):
+    """The store refused the configured credentials."""
+
+
 class DatasourceIllegal(InvalidInput):
     """The action makes no sense for this datasource (listing a dataset without one)."""
 
@@ -43,6 +47,12 @@ def dataset_name_taken(name: str) -> DatasetNameTaken:
 
 def unreachable(reason: str) -> DatasourceInvalid:
     return DatasourceInvalid(f"The datasource cannot be read: {reason}", field="datasource")
+
+
+def credentials_refused(reason: str) -> DatasourceCredentialsRefused:
+    return DatasourceCredentialsRefused(
+        f"The datasource refused its credentials: {reason}", field="datasource"
+    )
 
 
 def no_store(dataset_id: str) -> DatasourceIllegal:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from modelyard.core.data.datasources.errors import invalid, unreachable
+from modelyard.core.data.datasources.errors import credentials_refused, invalid, unreachable
 from modelyard.core.data.datasources.kinds.base import Location
 from modelyard.core.data.datasources.reasons import describe
 
@@ -72,6 +72,8 @@ def files(location: Location) -> list[tuple[str, int]]:
     prefix = location.root.rstrip("/") + "/"
     try:
         found = location.fs.find(location.root, detail=True)
+    except PermissionError as exc:
+        raise credentials_refused(describe(exc, location.secrets)) from None
     except Exception as exc:  # any store failure is reported, never a 500
         raise unreachable(describe(exc, location.secrets)) from None
     listed = [
