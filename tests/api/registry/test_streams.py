@@ -137,3 +137,28 @@ class TestFilter:
 
 def null_free(records: list[dict[str, Any]]) -> bool:
     return all(value is not None for record in records for value in record.values())
+
+
+class TestAwkwardValues:
+    def test_quotes_unicode_and_nested_nulls_stream_back_as_sent(
+        self, client: TestClient, headers: H
+    ) -> None:
+        created = create_model(client, headers, model_name='Model "Ω"')
+        data = {"text": 'a "quoted"\nline ✓', "list": [1, None, {"x": None}], "n": 1.5e-7}
+        form = record_form(
+            "2024-05-01T10:00:00.123456",
+            data,
+            site_name="Site\\Été",
+            dataset_name='DS "1"',
+            record_info={"é": None},
+        )
+        added = add_record(client, headers, created["id"], form)
+        assert added.status_code == 201, added.text
+        [streamed] = lines(client.get(f"{BASE}/id/{created['id']}/records", headers=headers))
+        assert streamed["model_data"] == data
+        assert streamed["record_info"] == {"é": None}
+        assert streamed["timestamp"] == "2024-05-01T10:00:00.123456"
+        assert (streamed["site_name"], streamed["dataset_name"]) == ("Site\\Été", 'DS "1"')
+        assert streamed["model_name"] == 'Model "Ω"'
+        single = client.get(f"{BASE}/records/id/{streamed['id']}", headers=headers).json()
+        assert {k: v for k, v in single.items() if v is not None} == streamed
