@@ -257,6 +257,13 @@ class TestDatasets:
         second = client.post(f"{BASE}/id/{two['id']}/datasets", json=body, headers=headers)
         assert first.json()["id"] == second.json()["id"]
 
+    def test_a_bad_collection_date_is_400_naming_it(self, client: TestClient, headers: H) -> None:
+        model = create_model(client, headers)
+        body = {"dataset_name": "d", "collection_date": "someday"}
+        response = client.post(f"{BASE}/id/{model['id']}/datasets", json=body, headers=headers)
+        assert response.status_code == 400
+        assert validation_keys(response) == ["collection_date"]
+
     def test_without_a_name_is_400(self, client: TestClient, headers: H) -> None:
         model = create_model(client, headers)
         response = client.post(f"{BASE}/id/{model['id']}/datasets", json={}, headers=headers)

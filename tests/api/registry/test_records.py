@@ -73,6 +73,20 @@ class TestAddRecord:
         experiments = client.get(f"{BASE}/id/{model['id']}/experiments", headers=headers)
         assert [e["experiment_name"] for e in experiments.json()] == ["Exp"]
 
+    def test_a_collection_date_may_come_as_a_datetime(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        record = added(
+            client, headers, model["id"], site_name="s", collection_date="2024-04-30T15:30:00"
+        )
+        assert record["collection_date"] == "2024-04-30"
+        found = client.get(
+            f"{BASE}/id/{model['id']}/records",
+            params={"collection_date": "2024-04-30T08:00:00"},
+            headers=headers,
+        )
+        assert [r["id"] for r in lines(found)] == [record["id"]]
+
     def test_an_offset_is_converted_to_utc(
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:

@@ -26,21 +26,31 @@ def validation_body(detail: str, extra: list[dict[str, str]]) -> JSONResponse:
     return JSONResponse({"status_code": 400, "detail": detail, "extra": extra}, status_code=400)
 
 
+UNION_MEMBERS = frozenset(
+    {"date", "datetime", "str", "dict[str,any]", "function-before[_object()]"}
+)
+
+
 def _key_of(location: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
-    """The field name and where it came from, as Litestar names them."""
+    """The field name and where it came from, as Litestar names them (without the member
+    types pydantic appends for a union such as ``date | datetime``)."""
     source = str(location[0]) if location and location[0] in LOCATIONS else "body"
     parts = [str(part) for part in location if part not in LOCATIONS]
+    while len(parts) > 1 and parts[-1].lower().replace(" ", "") in UNION_MEMBERS:
+        parts.pop()
     return (".".join(parts) or source), source
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    extra = []
+    extra: list[dict[str, str]] = []
     for error in exc.errors():
         key, source = _key_of(error.get("loc", ()))
         if error.get("type") == "json_invalid":  # the location is a character offset
             key = "body"
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if any(item["key"] == key for item in extra):  # one entry per field
+            continue
         extra.append({"message": message, "key": key, "source": source})
     return validation_body(f"Validation failed for {request.method} {request.url.path}", extra)
 

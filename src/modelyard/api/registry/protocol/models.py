@@ -7,7 +7,7 @@ ignored, as Litestar's pydantic models ignore them.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -50,7 +50,7 @@ class ModelRunInput(_Wire):
 
 class ModelDatasetInput(_Wire):
     dataset_name: str = Field(min_length=1, max_length=255)
-    collection_date: date | None = None
+    collection_date: date | datetime | None = None
     dataset_info: JSONB = None
     experiment_name: str | None = Field(default=None, max_length=255)
 

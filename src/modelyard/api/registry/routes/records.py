@@ -34,7 +34,7 @@ def add_record(
     scope: Annotated[Scope, allowed("tracking.records.create")],
     timestamp: Annotated[datetime, Form()],
     model_data: Annotated[str, Form()],
-    collection_date: Annotated[date | None, Form()] = None,
+    collection_date: Annotated[date | datetime | None, Form()] = None,
     dataset_name: FormText = None,
     experiment_name: FormText = None,
     season_name: FormText = None,
@@ -70,7 +70,7 @@ def search_records(
     experiment_name: str | None = None,
     season_name: str | None = None,
     site_name: str | None = None,
-    collection_date: date | None = None,
+    collection_date: date | datetime | None = None,
     dataset_name: str | None = None,
 ) -> StreamingResponse:
     query = wire.search_query(

@@ -12,7 +12,7 @@ from modelyard.api.registry.protocol.models import (
     ModelRunInput,
     ModelUpdateInput,
 )
-from modelyard.api.registry.translate.records import json_object
+from modelyard.api.registry.translate.records import day_of, json_object
 from modelyard.core.tracking.schemas import (
     DatasetCreate,
     DatasetRead,
@@ -65,7 +65,9 @@ def run_create(body: ModelRunInput) -> RunCreate:
 
 
 def dataset_create(body: ModelDatasetInput) -> DatasetCreate:
-    return DatasetCreate.model_validate(body.model_dump())
+    fields = body.model_dump()
+    fields["collection_date"] = day_of(body.collection_date)
+    return DatasetCreate.model_validate(fields)
 
 
 def record_update(body: ModelRecordUpdate) -> RecordUpdate:

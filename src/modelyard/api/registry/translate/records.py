@@ -22,6 +22,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def day_of(value: date | datetime | None) -> date | None:
+    """The framework types collection dates as datetimes and keeps the day: take either."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def json_object(field: str, text: str | None) -> dict[str, Any] | None:
     """A form field holding a JSON object (the framework's ``JSONB``)."""
     if text is None:
@@ -39,7 +44,7 @@ def record_create(
     *,
     timestamp: datetime,
     model_data: str,
-    collection_date: date | None,
+    collection_date: date | datetime | None,
     dataset_name: str | None,
     experiment_name: str | None,
     season_name: str | None,
@@ -51,7 +56,7 @@ def record_create(
     return RecordCreate(
         timestamp=as_utc(timestamp),
         model_data=data,
-        collection_date=collection_date,
+        collection_date=day_of(collection_date),
         dataset_name=dataset_name,
         experiment_name=experiment_name,
         season_name=season_name,
@@ -62,14 +67,14 @@ def record_create(
 
 def search_query(
     *,
-    collection_date: date | None,
+    collection_date: date | datetime | None,
     dataset_name: str | None,
     experiment_name: str | None,
     season_name: str | None,
     site_name: str | None,
 ) -> RecordQuery:
     return RecordQuery(
-        collection_date=collection_date,
+        collection_date=day_of(collection_date),
         dataset_names=[dataset_name] if dataset_name else [],
         experiment_names=[experiment_name] if experiment_name else [],
         season_names=[season_name] if season_name else [],
