@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,6 +42,7 @@ class TestDatasets:
             0,
         )
         assert isinstance(got["createdAt"], int)
+        assert abs(got["createdAt"] - time.time()) < 120, "Unix seconds, not milliseconds"
         assert got["createdAt"] <= got["lastModifiedAt"]
         listed = client.get(BASE, params={"token": token}).json()
         assert [d["id"] for d in listed] == [dataset_id]

@@ -8,8 +8,10 @@ from modelyard.api.lightly.protocol.datasets import DatasetCreateRequest, Datase
 from modelyard.core.data.datasources.schemas import SampleDatasetCreate, SampleDatasetRead
 
 
-def millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+def unix_seconds(moment: datetime) -> int:
+    """Lightly's times on the wire are integer Unix seconds (CLIENTS.md, rule 4), like
+    ``processedUntilTimestamp`` and the listing window."""
+    return int(moment.timestamp())
 
 
 def dataset_create(body: DatasetCreateRequest) -> SampleDatasetCreate:
@@ -24,6 +26,6 @@ def dataset_data(dataset: SampleDatasetRead) -> DatasetData:
         img_type=dataset.img_type,
         n_samples=dataset.n_samples,
         size_in_bytes=dataset.size_in_bytes,
-        created_at=millis(dataset.created_at),
-        last_modified_at=millis(dataset.last_modified_at),
+        created_at=unix_seconds(dataset.created_at),
+        last_modified_at=unix_seconds(dataset.last_modified_at),
     )

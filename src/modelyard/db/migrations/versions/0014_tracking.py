@@ -2,7 +2,7 @@
 Models registry at /api/models)
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from modelyard.db.types import UTCDateTime
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """datasources: sample datasets (Lightly) and the external store each one reads from
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from modelyard.db.types import UTCDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
