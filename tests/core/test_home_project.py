@@ -74,3 +74,19 @@ class TestSessionTokens:
         service.revoke_token(session, issued.token)
         with pytest.raises(Unauthenticated):
             service.authenticate(session, issued.token)
+
+    def test_expired_session_tokens_are_forgotten_and_api_tokens_kept(
+        self, session: Session
+    ) -> None:
+        frank = make_user(session, "frank@example.com")
+        api = service.issue_token(session, frank.email)
+        live = service.issue_session_token(
+            session, frank, lifetime=timedelta(minutes=5), description="access"
+        )
+        service.issue_session_token(
+            session, frank, lifetime=timedelta(days=-2), description="access"
+        )
+        assert service.purge_expired_tokens(session) == 1
+        assert service.authenticate(session, api.token).user_id == frank.user_id
+        assert service.authenticate(session, live.token).user_id == frank.user_id
+        assert len(service.list_tokens(session, frank.email)) == 2

@@ -17,6 +17,7 @@ from modelyard.core.data.connectors.verify import Verifier
 from modelyard.core.data.datasets.jobs import Collator
 from modelyard.core.data.datasets.service import COLLATE_KIND
 from modelyard.core.documents.runner import DocumentRunner
+from modelyard.core.identity import service as identity
 from modelyard.core.jobs.callbacks import CallbackDeliverer
 from modelyard.core.jobs.worker import Worker
 from modelyard.core.pipelines import batch as pipeline_batch
@@ -118,6 +119,12 @@ def create_background(
         with transaction(sessions) as session:
             blobs.purge_expired(session, store)
 
+    def purge_expired_tokens() -> None:
+        with transaction(sessions) as session:
+            identity.purge_expired_tokens(session)
+
     scheduler = Scheduler(sessions, on_fired=worker.wake)
-    chores = Chores([(60.0, purge_expired_blobs), (60.0, documents.tidy)])
+    chores = Chores(
+        [(60.0, purge_expired_blobs), (60.0, documents.tidy), (3600.0, purge_expired_tokens)]
+    )
     return Background(serving, worker, chores, scheduler, callbacks=callbacks)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,3 +129,12 @@ def list_tokens(session: Session, user_id: uuid.UUID | None = None) -> Sequence[
     if user_id is not None:
         query = query.where(ApiTokenRow.user_id == user_id)
     return session.scalars(query).all()
+
+
+def delete_tokens_expired_before(session: Session, moment: datetime) -> int:
+    result = session.execute(
+        delete(ApiTokenRow).where(
+            ApiTokenRow.expires_at.is_not(None), ApiTokenRow.expires_at < moment
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -164,6 +164,12 @@ def issue_session_token(
     return _issue(session, user, description=description, expires_at=expires_at)
 
 
+def purge_expired_tokens(session: Session, *, grace: timedelta = timedelta(days=1)) -> int:
+    """Forget session tokens that expired more than ``grace`` ago (every Alchemite token
+    request adds two); API tokens never expire and are kept, revoked or not."""
+    return repo.delete_tokens_expired_before(session, utcnow() - grace)
+
+
 def _issue(
     session: Session, user: UserRow, *, description: str | None, expires_at: datetime | None
 ) -> TokenIssued:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adlfs import AzureBlobFileSystem
-
 from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
 from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
 from modelyard.core.data.datasources.schemas import DatasourceSettings
@@ -27,6 +25,8 @@ class AzureKind:
         )  # fmt: skip
 
     def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
+        from adlfs import AzureBlobFileSystem  # imported on use: the Azure SDK is heavy
+
         name, key = values["account_name"], values["account_key"]
         if endpoints.azure:
             endpoint = endpoints.azure.replace("{account}", name)

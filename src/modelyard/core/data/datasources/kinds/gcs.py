@@ -7,8 +7,6 @@ import json
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from gcsfs.core import GCSFileSystem  # the plain one: the gRPC-probing default stalls
-
 from modelyard.core.data.datasources.errors import invalid_config
 from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
 from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
@@ -37,6 +35,9 @@ class GCSKind:
         )  # fmt: skip
 
     def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
+        # imported on use (google-auth is heavy); the plain class: the gRPC-probing default stalls
+        from gcsfs.core import GCSFileSystem
+
         token: object = "anon" if endpoints.gcs else json.loads(values["credentials"])
         fs = GCSFileSystem(
             project=values["project_id"],
@@ -54,7 +55,6 @@ class GCSKind:
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         path = location.path_of(file_name)
         fs = location.fs
-        assert isinstance(fs, GCSFileSystem)
         if fs._endpoint != "https://storage.googleapis.com":
             bucket, key = path.split("/", 1)
             return (

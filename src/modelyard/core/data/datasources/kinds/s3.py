@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from s3fs import S3FileSystem
-
 from modelyard.core.data.datasources.kinds.base import CONNECT_TIMEOUT, Endpoints, Location, Param
 from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
 from modelyard.core.data.datasources.schemas import DatasourceSettings
@@ -38,6 +36,8 @@ class S3Kind:
         )
 
     def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
+        from s3fs import S3FileSystem  # imported on use: aiobotocore is heavy
+
         fs = S3FileSystem(
             key=values["access_key_id"],
             secret=values["secret_access_key"],
