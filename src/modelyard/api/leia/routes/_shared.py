@@ -1,10 +1,14 @@
-"""Dependencies the Leia routes share: the raw body, the context's store."""
+"""Dependencies the Leia routes share: the raw body, the job list's filters."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from modelyard.api.leia.auth import utc
+from modelyard.core.documents.schemas import JobQuery
 
 
 async def read_body(request: Request) -> bytes:
@@ -13,3 +17,35 @@ async def read_body(request: Request) -> bytes:
 
 
 RawBody = Annotated[bytes, Depends(read_body)]
+
+
+def job_query(
+    job_id: str | None = None,
+    job_type: str | None = None,
+    model_id: str | None = None,
+    document_id: str | None = None,
+    execute_after_id: str | None = None,
+    status: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sort: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> JobQuery:
+    """The job list's filters, as ``get_jobs`` and ``admin_get_jobs`` send them."""
+    return JobQuery(
+        job_id=job_id,
+        job_type=job_type,
+        model_id=model_id,
+        document_id=document_id,
+        execute_after_id=execute_after_id,
+        status=status,
+        created_after=utc(created_after),
+        created_before=utc(created_before),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+
+
+JobQueryDep = Annotated[JobQuery, Depends(job_query)]

@@ -3,20 +3,20 @@ any application of the project."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import Permission, SubmitterDep, utc
+from modelyard.api.leia.auth import Permission, SubmitterDep
+from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import ids
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import jobs
-from modelyard.core.documents.schemas import JobQuery, JobRead
+from modelyard.core.documents.schemas import JobRead
 from modelyard.core.identity import applications
 
 router = APIRouter()
@@ -25,36 +25,10 @@ Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
 
 @router.get("/admin/job")
 def admin_get_jobs(
-    session: SessionDep,
-    scope: Admin,
-    submitter_id: str | None = None,
-    job_id: str | None = None,
-    job_type: str | None = None,
-    model_id: str | None = None,
-    document_id: str | None = None,
-    execute_after_id: str | None = None,
-    status: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    session: SessionDep, scope: Admin, query: JobQueryDep, submitter_id: str | None = None
 ) -> JSONResponse:
     owner = applications.owner_in(
         session, scope.project, scope.principal, submitter_id or str(scope.principal.user_id)
-    )
-    query = JobQuery(
-        job_id=job_id,
-        job_type=job_type,
-        model_id=model_id,
-        document_id=document_id,
-        execute_after_id=execute_after_id,
-        status=status,
-        created_after=utc(created_after),
-        created_before=utc(created_before),
-        sort=sort,
-        offset=offset,
-        limit=limit,
     )
     return listed(jobs.listing(session, owner, query))
 

@@ -3,21 +3,21 @@ An application sees only the jobs it submitted."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import ApplicationDep, Permission, path_application, utc
+from modelyard.api.leia.auth import ApplicationDep, Permission, path_application
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
+from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import apply_request, ids, train_request
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import jobs
-from modelyard.core.documents.schemas import JobQuery, JobRead
+from modelyard.core.documents.schemas import JobRead
 
 router = APIRouter()
 ListParam = Annotated[list[str], Query()]
@@ -153,31 +153,8 @@ def train_model_async(
 def get_jobs(
     session: SessionDep,
     scope: Annotated[Scope, Depends(Permission("jobs.list"))],
-    job_id: str | None = None,
-    job_type: str | None = None,
-    model_id: str | None = None,
-    document_id: str | None = None,
-    execute_after_id: str | None = None,
-    status: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    query: JobQueryDep,
 ) -> JSONResponse:
-    query = JobQuery(
-        job_id=job_id,
-        job_type=job_type,
-        model_id=model_id,
-        document_id=document_id,
-        execute_after_id=execute_after_id,
-        status=status,
-        created_after=utc(created_after),
-        created_before=utc(created_before),
-        sort=sort,
-        offset=offset,
-        limit=limit,
-    )
     return listed(jobs.listing(session, scope.principal.user_id, query))
 
 

@@ -4,7 +4,7 @@ application may do (``/model``: list, get, apply, tag)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -52,23 +52,14 @@ def admin_create_model(
     return catalog.create(session, context.store, scope.project, owner, fields, body)
 
 
-def _query(**values: Any) -> ModelQuery:
-    values["created_after"] = utc(values["created_after"])
-    values["created_before"] = utc(values["created_before"])
-    return ModelQuery(**values)
-
-
-@router.get("/admin/model")
-def admin_get_models(
-    session: SessionDep,
-    scope: Admin,
+def model_query(
     model_id: str | None = None,
     application_id: str | None = None,
     model_type: str | None = None,
     name: str | None = None,
     short_name: str | None = None,
     description: str | None = None,
-    input_types: ListParam = [],  # noqa: B006
+    input_types: ListParam = [],  # noqa: B006 - FastAPI copies defaults
     tags: ListParam = [],  # noqa: B006
     created_after: datetime | None = None,
     created_before: datetime | None = None,
@@ -76,8 +67,9 @@ def admin_get_models(
     sort: str | None = None,
     offset: int = 0,
     limit: int | None = None,
-) -> JSONResponse:
-    query = _query(
+) -> ModelQuery:
+    """The model list's filters, as the SDK's ``get_models``/``admin_get_models`` send them."""
+    return ModelQuery(
         model_id=model_id,
         application_id=application_id,
         model_type=model_type,
@@ -86,13 +78,20 @@ def admin_get_models(
         description=description,
         input_types=input_types,
         tags=tags,
-        created_after=created_after,
-        created_before=created_before,
+        created_after=utc(created_after),
+        created_before=utc(created_before),
         only_mine=only_mine,
         sort=sort,
         offset=offset,
         limit=limit,
     )
+
+
+ModelQueryDep = Annotated[ModelQuery, Depends(model_query)]
+
+
+@router.get("/admin/model")
+def admin_get_models(session: SessionDep, scope: Admin, query: ModelQueryDep) -> JSONResponse:
     caller = scope.principal.user_id
     return listed(catalog.listing(session, scope.project, query, caller=caller, admin=True))
 
@@ -171,36 +170,8 @@ def admin_delete_model(
 def get_models(
     session: SessionDep,
     scope: Annotated[Scope, Depends(Permission("document_models.list"))],
-    model_id: str | None = None,
-    model_type: str | None = None,
-    name: str | None = None,
-    short_name: str | None = None,
-    description: str | None = None,
-    input_types: ListParam = [],  # noqa: B006
-    tags: ListParam = [],  # noqa: B006
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    only_mine: bool = False,
-    sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    query: ModelQueryDep,
 ) -> JSONResponse:
-    query = _query(
-        model_id=model_id,
-        application_id=None,
-        model_type=model_type,
-        name=name,
-        short_name=short_name,
-        description=description,
-        input_types=input_types,
-        tags=tags,
-        created_after=created_after,
-        created_before=created_before,
-        only_mine=only_mine,
-        sort=sort,
-        offset=offset,
-        limit=limit,
-    )
     caller = scope.principal.user_id
     return listed(catalog.listing(session, scope.project, query, caller=caller, admin=False))
 
