@@ -281,7 +281,7 @@ def render(results: list[dict[str, Any]], stamp: str) -> str:
     )
     return "\n".join(
         [
-            f"Run {stamp}, {os.cpu_count()} CPUs (shared with other work).",
+            f"Run {stamp}, {os.cpu_count()} CPUs.",
             "",
             *rows,
             "",
