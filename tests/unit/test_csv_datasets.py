@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from modelyard.core.data.datasets import collate, csvfiles
+from modelyard.core.data.datasets import collate, csvfiles, shapes
 from modelyard.errors import Conflict, InvalidInput
 
 
@@ -19,14 +19,14 @@ def parse(tmp_path: Path, text: str, name: str = "c") -> Path:
     return target
 
 
-def stored(path: Path, number: int = 0) -> collate.StoredChunk:
+def stored(path: Path, number: int = 0) -> shapes.StoredChunk:
     table = pq.read_table(path)
     text = [
         name
         for name in table.column_names[1:]
         if any(v is not None and not _number(v) for v in table.column(name).to_pylist())
     ]
-    return collate.StoredChunk(number, str(path), table.column_names[1:], table.num_rows, text)
+    return shapes.StoredChunk(number, str(path), table.column_names[1:], table.num_rows, text)
 
 
 def _number(value: str) -> bool:

@@ -5,6 +5,7 @@ key, then records ``trained`` only if the model still waits for this training (i
 is unchanged); a newer request or a deleted model wins, and the orphaned estimator is removed.
 A failure records ``failed`` with the reason in ``detail``. Prediction and imputation answer
 in the request, as the vendor's API does, with the estimator loaded from the store.
+Arrow, numpy and scikit-learn are imported on use, so a server that never trains loads none.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ import logging
 import tempfile
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from modelyard.core.data.datasets import csvfiles
 from modelyard.core.data.datasets import service as datasets
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
-from modelyard.core.tabular import estimator
 from modelyard.core.tabular import repository as repo
 from modelyard.core.tabular.errors import invalid, model_not_found, not_trained
 from modelyard.core.tabular.schemas import FAILED, STALE, TRAINED, RowsInput
@@ -30,6 +28,11 @@ from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.types import utcnow
 from modelyard.errors import DomainError
 from modelyard.storage import ArtifactStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from modelyard.core.tabular import estimator
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ class Trainer:
         self.sessions, self.store = sessions, store
 
     def run(self, job: ClaimedJob) -> JobOutcome:
+        from modelyard.core.tabular import estimator
+
         revision, dataset_id = job.payload["revision"], uuid.UUID(job.payload["dataset_id"])
         assert job.subject_id is not None
         with transaction(self.sessions) as session:
@@ -103,6 +108,10 @@ class Trainer:
 
 def _rows(session: Session, store: ArtifactStore, project: ProjectRef, data: RowsInput) -> pa.Table:
     """The rows a request names: a CSV in ``data`` or an uploaded dataset of the project."""
+    import pyarrow.parquet as pq
+
+    from modelyard.core.data.datasets import csvfiles
+
     if data.data is not None:
         with tempfile.TemporaryDirectory(prefix="modelyard-rows-") as scratch:
             source, parsed = Path(scratch, "rows.csv"), Path(scratch, "rows.parquet")
@@ -118,6 +127,8 @@ def _rows(session: Session, store: ArtifactStore, project: ProjectRef, data: Row
 def _fitted(
     session: Session, store: ArtifactStore, project: ProjectRef, model_id: str
 ) -> estimator.Fitted:
+    from modelyard.core.tabular import estimator
+
     row = repo.get_model(session, project.id, datasets.parse_id(model_id, "id"))
     if row is None:
         raise model_not_found(model_id)
@@ -131,6 +142,8 @@ def predict(
     session: Session, store: ArtifactStore, project: ProjectRef, model_id: str, data: RowsInput
 ) -> str:
     """The target columns of the given rows, predicted, as CSV."""
+    from modelyard.core.tabular import estimator
+
     fitted = _fitted(session, store, project, model_id)
     rows = estimator.rows_of(fitted, _rows(session, store, project, data))
     return estimator.to_csv(
@@ -144,6 +157,8 @@ def impute(
     session: Session, store: ArtifactStore, project: ProjectRef, model_id: str, data: RowsInput
 ) -> str:
     """The given rows with their missing numeric cells filled in, as CSV."""
+    from modelyard.core.tabular import estimator
+
     fitted = _fitted(session, store, project, model_id)
     rows = estimator.rows_of(fitted, _rows(session, store, project, data))
     return estimator.to_csv(

@@ -12,10 +12,9 @@ stays bounded however large the dataset.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,19 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from modelyard.core.data.datasets.csvfiles import ROW
+from modelyard.core.data.datasets.shapes import Opener, StoredChunk
 from modelyard.errors import Conflict
-
-Opener = Callable[[str], BinaryIO]
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    number: int
-    key: str
-    column_headers: list[str]
-    row_count: int
-    text_columns: list[str]
-
 
 BATCH_ROWS = 65_536
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -21,22 +20,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from modelyard.core.data.datasets.shapes import BLOCK, ChunkShape
 from modelyard.errors import InvalidInput
 
 ROW = ""
 """The row-header column: its header cell is empty in the vendor's CSV, and so in Parquet."""
-BLOCK = 4 * 1024 * 1024
 BATCH_ROWS = 65_536
-
-
-@dataclass(frozen=True)
-class ChunkShape:
-    """What a parsed chunk holds: its data column headers (row headers excluded) and rows."""
-
-    column_headers: list[str]
-    row_count: int
-    text_columns: list[str]
-    """Columns holding a value that is not a number (the rest become float64 at collation)."""
 
 
 def _invalid(message: str, field: str) -> InvalidInput:

@@ -13,8 +13,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from modelyard.core.data.datasets import collate
 from modelyard.core.data.datasets import repository as repo
+from modelyard.core.data.datasets import shapes
 from modelyard.core.data.datasets.schemas import PROCESSING, UPLOADED, UPLOADING
 from modelyard.core.data.datasets.service import seekable_opener, stored_chunks
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
@@ -47,7 +47,9 @@ class Collator:
             return JobOutcome(success=False, error=str(exc))
         return self._finish(job.project_id, dataset_id, key)
 
-    def _write(self, chunks: list[collate.StoredChunk], columns: list[str], key: str) -> None:
+    def _write(self, chunks: list[shapes.StoredChunk], columns: list[str], key: str) -> None:
+        from modelyard.core.data.datasets import collate  # pyarrow, imported on use
+
         with tempfile.TemporaryDirectory(prefix="modelyard-collate-") as scratch:
             target = Path(scratch, "dataset.parquet")
             collate.write_collated(seekable_opener(self.store), chunks, columns, target)

@@ -6,7 +6,9 @@ committed row points at), the collated dataset as typed Parquet. A whole upload 
 collated in the request. A chunked upload is checked for conflicts when the user calls
 ``finish_upload`` (409 and nothing changes), then collated by a ``dataset.collate`` job:
 uploading → processing → uploaded, or back to uploading with the reason in ``detail`` should
-the job fail. Services flush, never commit: the caller owns the transaction.
+the job fail. Services flush, never commit: the caller owns the transaction. The Arrow
+modules (``csvfiles``, ``collate``) are imported on use, so a server that never touches a
+dataset does not load pyarrow.
 """
 
 from __future__ import annotations
@@ -16,14 +18,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from modelyard.core.data.datasets import collate, csvfiles
 from modelyard.core.data.datasets import repository as repo
+from modelyard.core.data.datasets import shapes
 from modelyard.core.data.datasets.errors import (
     chunk_not_found,
     dataset_not_found,
@@ -44,6 +44,9 @@ from modelyard.core.jobs import service as jobs
 from modelyard.db.tables.tabular import TabularChunkRow, TabularDatasetRow
 from modelyard.storage import ArtifactStore
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 COLLATE_KIND = "dataset.collate"
 NAME_MAX = 256
 
@@ -56,13 +59,13 @@ def open_seekable(store: ArtifactStore, key: str) -> BinaryIO:
         return stream
     copy = tempfile.TemporaryFile(prefix="modelyard-object-")  # noqa: SIM115
     with stream:
-        while block := stream.read(csvfiles.BLOCK):
+        while block := stream.read(shapes.BLOCK):
             copy.write(block)
     copy.seek(0)
     return cast(BinaryIO, copy)
 
 
-def seekable_opener(store: ArtifactStore) -> collate.Opener:
+def seekable_opener(store: ArtifactStore) -> shapes.Opener:
     return partial(open_seekable, store)
 
 
@@ -165,6 +168,8 @@ def create(
 
 def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> str:
     """Parse, check and collate an inline CSV; returns the key of the stored dataset."""
+    from modelyard.core.data.datasets import collate, csvfiles
+
     with tempfile.TemporaryDirectory(prefix="modelyard-dataset-") as scratch:
         source, parsed = Path(scratch, "data.csv"), Path(scratch, "data.parquet")
         csvfiles.text_to_file(text, source)
@@ -175,7 +180,7 @@ def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> st
                 f"the CSV's column headers {shape.column_headers} are not the dataset's "
                 f"columnHeaders {row.column_headers}",
             )
-        chunk = collate.StoredChunk(
+        chunk = shapes.StoredChunk(
             0, str(parsed), shape.column_headers, shape.row_count, shape.text_columns
         )
 
@@ -200,6 +205,8 @@ def put_chunk(
     source: IO[bytes],
 ) -> ChunkRead:
     """Validate and store one chunk; the same number replaces the chunk uploaded before."""
+    from modelyard.core.data.datasets import csvfiles
+
     if number < 0:
         raise invalid("chunk_number", "must be 0 or more")
     row = _uploading(session, project, dataset_id)
@@ -223,7 +230,7 @@ def _record_chunk(
     project: ProjectRef,
     dataset_id: uuid.UUID,
     number: int,
-    shape: csvfiles.ChunkShape,
+    shape: shapes.ChunkShape,
     key: str,
 ) -> ChunkRead:
     """Point the chunk's row at its new object, the dataset locked, so a chunk never slips in
@@ -285,9 +292,9 @@ def _drop_chunks(session: Session, store: ArtifactStore, chunks: Sequence[Tabula
         store.delete(key)
 
 
-def stored_chunks(chunks: Sequence[TabularChunkRow]) -> list[collate.StoredChunk]:
+def stored_chunks(chunks: Sequence[TabularChunkRow]) -> list[shapes.StoredChunk]:
     return [
-        collate.StoredChunk(
+        shapes.StoredChunk(
             c.chunk_number, c.storage_key, list(c.column_headers), c.row_count, c.text_columns
         )
         for c in chunks
@@ -298,6 +305,8 @@ def finish_upload(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
 ) -> DatasetRead:
     """Refuse conflicting chunks (409, the upload stays as it was), else queue the collation."""
+    from modelyard.core.data.datasets import collate
+
     row = _uploading(session, project, dataset_id, lock=True)
     chunks = stored_chunks(repo.list_chunks(session, row.id))
     collate.find_conflicts(
@@ -348,6 +357,8 @@ def download(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
 ) -> Iterator[bytes]:
     """The uploaded dataset as CSV bytes, streamed from its Parquet object."""
+    from modelyard.core.data.datasets import csvfiles
+
     dataset = ready(session, project, dataset_id)
     assert dataset.storage_key is not None
     return csvfiles.stream_csv(open_seekable(store, dataset.storage_key))
@@ -355,6 +366,8 @@ def download(
 
 def load_table(store: ArtifactStore, dataset: DatasetRead) -> pa.Table:
     """The whole dataset in memory, for training and prediction on it."""
+    import pyarrow.parquet as pq
+
     if dataset.storage_key is None:
         raise not_ready(dataset.id, dataset.status)
     with open_seekable(store, dataset.storage_key) as stream:
