@@ -7,8 +7,11 @@ import uuid
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
+from modelyard.core import links
+from modelyard.core.secrets import SecretBox
 from tests.support.registry import (
     BASE,
     add_record,
@@ -258,12 +261,15 @@ class TestRecordFiles:
             f"{BASE}/records/id/{record['id']}/download", headers=headers, follow_redirects=False
         ).headers["location"]
         token = location.rsplit("/", 1)[1]
-        record_hex, expires, mac = token.split(".")
+        record_hex = uuid.UUID(record["id"]).hex
+        server_box = client.app.state.context.box  # type: ignore[attr-defined]
+        foreign_box = SecretBox(Fernet.generate_key().decode())
         for forged in (
-            f"{record_hex}.{int(expires) + 1000}.{mac}",
-            f"{uuid.uuid4().hex}.{expires}.{mac}",
+            token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB"),
+            links.seal_link(foreign_box, (record_hex,), lifetime=900),
+            links.seal_link(server_box, (record_hex,), lifetime=-1),
+            links.seal_link(server_box, (uuid.uuid4().hex,), lifetime=900),
             "garbage",
-            f"{record_hex}.1.{mac}",
         ):
             response = client.get(f"{BASE}/files/{forged}")
             assert response.status_code == 404

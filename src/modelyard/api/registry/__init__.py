@@ -10,7 +10,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from modelyard.api.context import AppContext
 from modelyard.api.registry.errors import install_error_handlers
 from modelyard.api.registry.routes import files, models, records
-from modelyard.core.tracking.records import signing_key
 
 MOUNT = "/api/models"
 
@@ -19,7 +18,6 @@ def create_registry_app(context: AppContext) -> FastAPI:
     """The Models registry sub-application: its routes and its error envelope."""
     app = FastAPI(title="modelyard: Models registry", docs_url="/docs", redoc_url=None)
     app.state.context = context
-    app.state.download_key = signing_key(context.settings)
     install_error_handlers(app)
     for module in (models, records, files):
         app.include_router(module.router)

@@ -11,7 +11,6 @@ Services flush, never commit: the caller owns the transaction.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import uuid
 from collections.abc import Iterator
@@ -20,8 +19,9 @@ from datetime import UTC, date
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from modelyard.core import links
 from modelyard.core.identity.schemas import ProjectRef
-from modelyard.core.secrets import load_key
+from modelyard.core.secrets import SecretBox
 from modelyard.core.tracking import errors, rules
 from modelyard.core.tracking import record_repository as records_repo
 from modelyard.core.tracking import repository as repo
@@ -42,7 +42,6 @@ from modelyard.db.tables.tracking import (
     TrackedDatasetRow,
     TrackedModelRow,
 )
-from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore, StoreNotFound
 from modelyard.storage.base import stream_object
 
@@ -208,21 +207,21 @@ def open_stream(
     return records_repo.stream(engine, model.id, query)
 
 
-def file_link(
-    session: Session, project: ProjectRef, record_id: str, *, key: bytes, now: int
-) -> str:
-    """A token for the record's file, valid for ``LINK_LIFETIME_SECONDS``."""
+def file_link(session: Session, project: ProjectRef, record_id: str, *, box: SecretBox) -> str:
+    """A sealed link to the record's file (``core/links.py``), valid for
+    ``LINK_LIFETIME_SECONDS``."""
     row = _record_of(session, project, record_id)
     if not row.record_file:
         raise errors.no_record_file(record_id)
-    return rules.sign_link(key, row.id, now + rules.LINK_LIFETIME_SECONDS)
+    return links.seal_link(box, (row.id.hex,), lifetime=rules.LINK_LIFETIME_SECONDS)
 
 
 def open_file(
-    session: Session, store: ArtifactStore, token: str, *, key: bytes, now: int
+    session: Session, store: ArtifactStore, token: str, *, box: SecretBox
 ) -> FileDownload:
-    """The file a valid link names, streamed from the store."""
-    record_id = rules.read_link(key, token, now)
+    """The file a valid link names, streamed from the store; a forged or stale link is 404."""
+    opened = links.open_link(box, token)
+    record_id = None if opened is None or opened.expired else rules.parse_id(opened.values[0])
     row = None if record_id is None else session.get(RecordRow, record_id)
     if row is None or not row.record_file or not row.file_name:
         raise errors.link_expired()
@@ -251,9 +250,3 @@ def _read(session: Session, record_id: uuid.UUID) -> RecordRead:
     if found is None:  # written or checked in this transaction
         raise RuntimeError(f"record {record_id} vanished")
     return found
-
-
-def signing_key(settings: Settings) -> bytes:
-    """The key download links are signed with, derived from the server's secret key, so every
-    server of a cluster accepts the links of the others."""
-    return hashlib.sha256(b"modelyard-registry-download:" + load_key(settings).encode()).digest()

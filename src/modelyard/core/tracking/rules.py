@@ -3,9 +3,7 @@ defaults, JSON containment, and signed download links."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import uuid
 from datetime import date, datetime
@@ -63,32 +61,6 @@ def contains(document: Any, part: Any) -> bool:
             any(contains(item, wanted) for item in document) for wanted in part
         )
     return bool(document == part and type(document) is type(part))
-
-
-def sign_link(key: bytes, record_id: uuid.UUID, expires: int) -> str:
-    """A token naming a record's file until ``expires`` (Unix seconds), unforgeable without
-    ``key``."""
-    payload = f"{record_id.hex}.{expires}"
-    mac = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
-    return f"{payload}.{base64.urlsafe_b64encode(mac).decode('ascii').rstrip('=')}"
-
-
-def read_link(key: bytes, token: str, now: int) -> uuid.UUID | None:
-    """The record a token names, or None when it is forged, malformed or expired."""
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
-        return None
-    expected = sign_link(key, _uuid_or_nil(parts[0]), int(parts[1]))
-    if not hmac.compare_digest(expected, token) or int(parts[1]) < now:
-        return None
-    return uuid.UUID(hex=parts[0])
-
-
-def _uuid_or_nil(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(hex=text)
-    except ValueError:
-        return uuid.UUID(int=0)
 
 
 def parse_id(text: str) -> uuid.UUID | None:

@@ -4,7 +4,6 @@ open (listed in the route walk's ``OPEN_ROUTES``); a forged or stale link is 404
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -25,8 +24,7 @@ def _disposition(filename: str) -> str:
 def record_file(
     token: str, request: Request, session: SessionDep, context: ContextDep
 ) -> StreamingResponse:
-    key: bytes = request.app.state.download_key
-    found = records.open_file(session, context.store, token, key=key, now=int(time.time()))
+    found = records.open_file(session, context.store, token, box=context.box)
     headers = {
         "Content-Length": str(found.size),
         "Content-Disposition": _disposition(found.filename),

@@ -3,7 +3,6 @@ added as multipart forms, read one at a time, and streamed as ndjson."""
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -145,8 +144,8 @@ def download_record_file(
     record_id: str,
     request: Request,
     session: SessionDep,
+    context: ContextDep,
     scope: Annotated[Scope, allowed("tracking.records.download")],
 ) -> RedirectResponse:
-    key: bytes = request.app.state.download_key
-    token = records.file_link(session, scope.project, record_id, key=key, now=int(time.time()))
+    token = records.file_link(session, scope.project, record_id, box=context.box)
     return RedirectResponse(str(request.url_for("registry_file", token=token)), status_code=302)
