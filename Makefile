@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test check lint typecheck imports format clean
+.PHONY: serve test check lint typecheck imports deps first-serve format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,15 @@ typecheck: $(VENV)/.installed-dev
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
-check: lint typecheck imports test
+# every package src/ imports at run time is a runtime dependency, not only a dev extra
+deps: $(VENV)/.installed-dev
+	$(BIN)/deptry src
+
+# the first README command from the built wheel in a clean venv without the dev extras
+first-serve: $(VENV)/.installed-dev
+	PYTHON=$(PYTHON) $(BIN)/python .ci/first_serve.py
+
+check: lint typecheck imports deps test
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests
