@@ -60,6 +60,15 @@ def _apply(
     return jobs.submit_apply(session, project, owner, model_id, data, admin=True).id
 
 
+def _manifest(model_type: object) -> dict[str, object]:
+    return {
+        "model_module": "counter",
+        "model_clazz": "Counter",
+        "model_type": model_type,
+        "input_types": ["text"],
+    }
+
+
 class TestRules:
     def test_page_ranges_follow_python_slices(self) -> None:
         pages = list(range(10))
@@ -97,7 +106,7 @@ class TestManifest:
                 manifest={
                     "model_module": "elsewhere",
                     "model_clazz": "C",
-                    "model_type": "t",
+                    "model_type": "classification",
                     "input_types": ["text"],
                 }
             )
@@ -106,8 +115,41 @@ class TestManifest:
             read_manifest(no_module)
         assert caught.value.field == "model_module"
 
+    @pytest.mark.parametrize(
+        "model_type", ["classification", "image_extraction", "key_value_extraction"]
+    )
+    def test_reads_each_leia_model_type(self, tmp_path: Path, model_type: str) -> None:
+        path = tmp_path / "typed.zip"
+        path.write_bytes(model_zip(manifest=_manifest(model_type)))
+        assert read_manifest(path).model_type == model_type
+
+    @pytest.mark.parametrize("model_type", ["regression", "CLASSIFICATION", 3, ["classification"]])
+    def test_any_other_model_type_is_invalid_and_named(
+        self, tmp_path: Path, model_type: object
+    ) -> None:
+        path = tmp_path / "typed.zip"
+        path.write_bytes(model_zip(manifest=_manifest(model_type)))
+        with pytest.raises(InvalidInput, match=r"^model_type: .*key_value_extraction") as caught:
+            read_manifest(path)
+        assert caught.value.field == "model_type"
+
 
 class TestModels:
+    def test_a_refused_model_type_stores_nothing(
+        self,
+        session: Session,
+        store: ArtifactStore,
+        home: tuple[ProjectRef, uuid.UUID],
+        tmp_path: Path,
+    ) -> None:
+        project, owner = home
+        content = model_zip(manifest=_manifest("regression"))
+        with pytest.raises(InvalidInput) as caught:
+            catalog.create(session, store, project, owner, ModelFields(name="r"), content)
+        assert caught.value.field == "model_type"
+        assert catalog.listing(session, project, ModelQuery(), caller=owner, admin=True).total == 0
+        assert [p for p in (tmp_path / "store").rglob("*") if p.is_file()] == []
+
     def test_visibility_filters_and_short_names(
         self, session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]
     ) -> None:
@@ -182,6 +224,36 @@ class TestJobs:
         assert session.get(JobRow, queue_id) is None
         with pytest.raises(NotFound):
             jobs.get(session, project, uuid.uuid4(), held)
+
+    @pytest.mark.parametrize(
+        ("count", "format_type", "expected"),
+        [
+            (1, None, "object"),
+            (2, None, "dict[object]"),
+            (1, "classification", "classification"),
+            (2, "classification", "dict[classification]"),
+        ],
+    )
+    def test_result_type_names_one_value_or_a_dict_by_document(
+        self,
+        session: Session,
+        store: ArtifactStore,
+        home: tuple[ProjectRef, uuid.UUID],
+        count: int,
+        format_type: str | None,
+        expected: str,
+    ) -> None:
+        model_id, ids = _setup(session, store, home)
+        job_id = _apply(session, home, model_id, ids[:count], format_type=format_type)
+        assert jobs.get(session, home[0], home[1], job_id).result_type == expected
+
+    def test_model_params_default_to_an_empty_dict(
+        self, session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]
+    ) -> None:
+        model_id, ids = _setup(session, store, home)
+        row = repo.get_job(session, _apply(session, home, model_id, ids[:1]))
+        assert row is not None
+        assert row.spec["model_params"] == {}
 
     def test_bad_requests_name_the_parameter(
         self, session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]

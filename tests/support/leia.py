@@ -33,7 +33,7 @@ class Counter:
         self.vocabulary = json.load(open(vocabulary)) if os.path.exists(vocabulary) else []
 
     def apply(self, document, model_params):
-        params = model_params or {}
+        params = model_params
         if params.get("fail"):
             raise RuntimeError("the model was told to fail")
         if params.get("sleep"):

@@ -36,15 +36,23 @@ class Model:
 
     def request(self, data: dict[str, Any]) -> Any:
         operation = data.get("op")
+        params = _params(data)
         if operation == "apply":
-            return self.model.apply(data.get("document"), data.get("model_params"))
+            return self.model.apply(data.get("document"), params)
         if operation == "train":
             train = getattr(self.model, "train", None)
             if train is None:
                 raise NotImplementedError("this model has no train(documents, model_params)")
-            train(data.get("documents"), data.get("model_params"))
+            train(data.get("documents"), params)
             return {"trained": True, "files": sorted(os.listdir(self.base_directory))}
         raise ValueError(f"unknown operation {operation!r}")
+
+
+def _params(data: dict[str, Any]) -> Any:
+    """The model's ``model_params``: ``{}`` when none came (a job accepted before they were
+    always a dict), since model code calls ``model_params.get``."""
+    params = data.get("model_params")
+    return {} if params is None else params
 
 
 def source() -> str:

@@ -135,6 +135,18 @@ class TestModels:
         lacking = client.post(url, params={"name": "x"}, content=partial, headers=octet)
         assert lacking.status_code == 400
         assert lacking.json()["field"] == "model_clazz"
+        typed = model_zip(
+            manifest={
+                "model_module": "counter",
+                "model_clazz": "Counter",
+                "model_type": "regression",
+                "input_types": ["text"],
+            }
+        )
+        untyped = client.post(url, params={"name": "x"}, content=typed, headers=octet)
+        assert untyped.status_code == 400
+        assert untyped.json()["field"] == "model_type"
+        assert "regression" in untyped.json()["message"]
         no_name = client.post(url, content=model_zip(), headers=octet)
         assert no_name.status_code == 400
         assert no_name.json()["field"] == "name"
@@ -173,6 +185,15 @@ class TestModels:
         )
         assert bad.status_code == 400
         assert bad.json()["field"] == "model_params"
+        for query, body in (({"model_params": "[1]"}, {}), ({}, {"model_params": [1]})):
+            listed = client.post(url, params=query, json=body, headers=headers(token))
+            assert listed.status_code == 400
+            assert listed.json() == {
+                "status": 400,
+                "message": "model_params: must be an object (for example {'key': 'value'}), "
+                "not list",
+                "field": "model_params",
+            }
         ranged = client.post(url, params={"page_range": "1:x"}, json={}, headers=headers(token))
         assert ranged.status_code == 400
         assert ranged.json()["field"] == "page_range"

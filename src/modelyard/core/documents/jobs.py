@@ -43,6 +43,7 @@ from modelyard.errors import InvalidInput, NotFound
 APPLY_KIND = "job.apply"
 TRAIN_KIND = "job.train"
 JOB_TYPE = "predict"
+TRAIN_RESULT = "model"
 SORT_KEYS = (
     "id",
     "creation_time",
@@ -178,7 +179,11 @@ def _accept(
         spec=spec,
         callback_url=options.callback_url or _default_callback(session, owner),
         callback_headers=options.callback_headers,
-        result_type="model" if kind == TRAIN_KIND else _result_type(spec),
+        result_type=(
+            TRAIN_RESULT
+            if kind == TRAIN_KIND
+            else rules.result_type(spec.get("format_type"), len(document_ids))
+        ),
         created_at=utcnow(),
     )
     session.add(row)
@@ -192,10 +197,6 @@ def _default_callback(session: Session, owner: uuid.UUID) -> str | None:
     """An application's ``default_job_callback_url`` serves jobs that name none."""
     application = session.get(ApplicationRow, owner)
     return application.default_job_callback_url if application is not None else None
-
-
-def _result_type(spec: dict[str, Any]) -> str:
-    return "classification" if spec.get("format_type") == "classification" else "json"
 
 
 def _advance(session: Session, row: DocumentJobRow) -> None:

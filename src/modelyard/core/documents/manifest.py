@@ -14,6 +14,8 @@ from modelyard.errors import InvalidInput
 
 MANIFEST = "leia_model.json"
 REQUIRED = ("model_module", "model_clazz", "model_type", "input_types")
+MODEL_TYPES = ("classification", "image_extraction", "key_value_extraction")
+"""Leia's ``ModelTypes``: the SDK's users filter and branch on these, so no other is stored."""
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -68,8 +70,12 @@ def _checked(data: dict[str, Any], names: set[str]) -> Manifest:
     inputs = data["input_types"]
     if not isinstance(inputs, list) or not all(isinstance(item, str) for item in inputs):
         raise _bad("input_types: must be a list of strings", "input_types")
-    if not isinstance(data["model_type"], str):
-        raise _bad("model_type: must be a string", "model_type")
+    if data["model_type"] not in MODEL_TYPES:
+        raise _bad(
+            f"model_type: {json.dumps(data['model_type'])} is not a Leia model type; "
+            f"use one of {', '.join(MODEL_TYPES)}",
+            "model_type",
+        )
     documentation = data.get("documentation")
     return Manifest(
         model_module=module,

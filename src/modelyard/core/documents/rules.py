@@ -19,17 +19,33 @@ CLASSIFICATION_FIELDS = ("category", "score", "accuracy")
 APPLICATION_TYPES = ("admin", "developer")
 
 
-def parse_model_params(value: Any, *, literal: bool) -> Any:
-    """``model_params`` as a Python literal (the SDK's query string: ``{'k': 'v'}``) or JSON
-    (a body). Parsed with ``ast.literal_eval``, never ``eval``: no code runs."""
-    if value is None or not isinstance(value, str) or not literal:
-        return value
+def parse_model_params(value: Any, *, literal: bool) -> dict[str, Any]:
+    """``model_params`` as the model's ``apply``/``train`` receive it: always a dict (``{}``
+    when the job names none), since model code calls ``model_params.get(...)``. In the query
+    the SDK sends a Python literal (``{'k': 'v'}``), in a body JSON. Parsed with
+    ``ast.literal_eval``, never ``eval``: no code runs."""
+    if isinstance(value, str) and literal:
+        value = _literal(value)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            f"model_params: must be an object (for example {{'key': 'value'}}), "
+            f"not {type(value).__name__}",
+            field="model_params",
+        )
+    if not all(isinstance(key, str) for key in value):
+        raise InvalidInput("model_params: its keys must be strings", field="model_params")
+    return value
+
+
+def _literal(text: str) -> Any:
     try:
-        return ast.literal_eval(value)
+        return ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         pass
     try:
-        return json.loads(value)
+        return json.loads(text)
     except ValueError:
         raise InvalidInput(
             "model_params: must be a Python literal or JSON (for example {'key': 'value'})",
@@ -152,6 +168,23 @@ def check_classification(result: Any) -> None:
                 "format_type classification needs {category, score, accuracy}; "
                 f"the model returned {json.dumps(value)[:200]}"
             )
+
+
+def result_type(format_type: str | None, documents: int) -> str:
+    """What an apply job's ``result`` will hold, known when it is accepted: one document's
+    value (``object``, or ``classification``), or for several ``{document_id: value}``
+    (``dict[object]``, ``dict[classification]``)."""
+    value = "classification" if format_type == "classification" else "object"
+    return value if documents == 1 else f"dict[{value}]"
+
+
+def apply_result(values: dict[str, Any], *, documents: int) -> Any:
+    """An apply job's ``result`` in the shape :func:`result_type` names for the same number
+    of documents: the one document's value, else ``{document_id: value}`` (also when a page
+    range kept fewer than the job named)."""
+    if documents == 1:
+        return next(iter(values.values()), None)
+    return dict(values)
 
 
 def check_application_type(value: str) -> str:

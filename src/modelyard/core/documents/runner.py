@@ -213,7 +213,7 @@ class DocumentRunner:
                 rules.check_classification(values)
             except ValueError as error:
                 raise ModelFailure(str(error)) from None
-        return values[0] if len(plan.documents) == 1 and len(values) == 1 else results
+        return rules.apply_result(results, documents=len(plan.documents))
 
     def _document(self, document: dict[str, Any], plan: Plan, scratch: Path) -> dict[str, Any]:
         folder = scratch / document["id"]

@@ -109,13 +109,15 @@ class ModelQuery(Schema):
 
 
 class JobOptions(Schema):
-    """What apply and train jobs share: chaining, holding and the callback."""
+    """What apply and train jobs share: chaining, holding, the callback, and the parameters
+    handed to the model (a dict, ``{}`` when the job names none: model code calls
+    ``model_params.get``)."""
 
     execute_after_id: str | None = None
     block_processing: bool = False
     callback_url: str | None = None
     callback_headers: dict[str, Any] | None = None
-    model_params: Any = None
+    model_params: dict[str, Any] = {}
 
 
 class ApplyRequest(JobOptions):

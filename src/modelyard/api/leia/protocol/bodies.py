@@ -1,5 +1,6 @@
 """Wire bodies of the Leia dialect (``ApplyBody``, ``TrainBody``, ``LoginBody``). Responses are
-the core's schemas, whose field names are Leia's."""
+the core's schemas, whose field names are Leia's. ``model_params`` is taken as sent and checked
+by the core's rule, so a body and the query string are refused alike."""
 
 from __future__ import annotations
 

@@ -22,6 +22,13 @@ def first(*values: Any) -> Any:
     return next((value for value in values if value is not None), None)
 
 
+def model_params(query: dict[str, Any], body_value: Any) -> dict[str, Any]:
+    """The query's Python literal wins over the body's JSON; both must be an object."""
+    if query.get("model_params") is not None:
+        return rules.parse_model_params(query["model_params"], literal=True)
+    return rules.parse_model_params(body_value, literal=False)
+
+
 def apply_request(
     document_ids: str,
     body: ApplyBody | None,
@@ -31,11 +38,6 @@ def apply_request(
     """Query parameters win over the body; ``model_params`` in the query is a Python literal,
     in the body JSON."""
     body = body or ApplyBody()
-    params = (
-        rules.parse_model_params(query["model_params"], literal=True)
-        if query.get("model_params") is not None
-        else body.model_params
-    )
     return ApplyRequest(
         document_ids=ids(document_ids),
         tag=first(query.get("tag"), body.tag),
@@ -44,7 +46,7 @@ def apply_request(
         page_range=first(query.get("page_range"), body.page_range),
         callback_url=first(query.get("callback_url"), body.callback_url),
         callback_headers=body.callback_headers,
-        model_params=params,
+        model_params=model_params(query, body.model_params),
         block_processing=bool(first(query.get("block_processing"), body.block_processing, False)),
     )
 
@@ -54,11 +56,6 @@ def train_request(
 ) -> TrainRequest:
     """The train job's request: query parameters win over the body, as for apply."""
     body = body or TrainBody()
-    params = (
-        rules.parse_model_params(query["model_params"], literal=True)
-        if query.get("model_params") is not None
-        else body.model_params
-    )
     fields = ModelFields(
         name=first(query.get("model_name"), body.model_name) or "",
         short_name=query.get("short_name"),
@@ -75,7 +72,7 @@ def train_request(
         execute_after_id=first(query.get("execute_after_id"), body.execute_after_id),
         callback_url=first(query.get("callback_url"), body.callback_url),
         callback_headers=body.callback_headers,
-        model_params=params,
+        model_params=model_params(query, body.model_params),
     )
 
 
