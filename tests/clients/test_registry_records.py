@@ -134,9 +134,20 @@ class TestFileDownload:
         assert downloaded.content == payload
         assert downloaded.headers["content-type"] == "image/tiff"
         assert downloaded.headers["content-length"] == str(len(payload))
-        assert 'filename="plot 7.tif"' in downloaded.headers["content-disposition"]
+        assert downloaded.headers["content-disposition"] == 'attachment; filename="plot 7.tif"'
         followed = http.get(f"{BASE}/records/id/{record['id']}/download", follow_redirects=True)
         assert followed.content == payload
+
+    def test_a_name_beyond_ascii_also_comes_as_filename_star(self, http: httpx.Client) -> None:
+        model = create_model(http, {})
+        form = record_form(at(0), {"kind": "table"}, site_name="Davis")
+        files = {"record_file": ("señal 2.csv", b"a,b\n", "text/csv")}
+        record = add_record(http, {}, model["id"], form, files=files).json()
+        downloaded = http.get(f"{BASE}/records/id/{record['id']}/download", follow_redirects=True)
+        assert downloaded.content == b"a,b\n"
+        assert downloaded.headers["content-disposition"] == (
+            "attachment; filename=\"senal 2.csv\"; filename*=UTF-8''se%C3%B1al%202.csv"
+        )
 
 
 class TestEveryEndpoint:

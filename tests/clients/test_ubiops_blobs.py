@@ -76,6 +76,29 @@ class TestBlobs:
         assert caught.value.status == 404
         assert api.blobs_list(project) == []
 
+    def test_the_download_names_the_file_as_the_ubiops_cli_reads_it(
+        self, api: ubiops.CoreApi, project: str, tmp_path: Path
+    ) -> None:
+        plain = tmp_path / "model weights-v1.bin"
+        plain.write_bytes(b"plain")
+        accented = tmp_path / "données.csv"
+        accented.write_bytes(b"a,b")
+        headers = {}
+        for path in (plain, accented):
+            created = api.blobs_create(project, str(path))
+            response = api.blobs_get(project, created.id)
+            try:
+                assert response.data == path.read_bytes()
+                headers[path.name] = response.getheader("Content-Disposition")
+            finally:
+                response.release_conn()
+        assert headers == {
+            "model weights-v1.bin": 'attachment; filename="model weights-v1.bin"',
+            "données.csv": (
+                "attachment; filename=\"donnees.csv\"; filename*=UTF-8''donn%C3%A9es.csv"
+            ),
+        }
+
     def test_default_ttl_and_range(self, api: ubiops.CoreApi, project: str, tmp_path: Path) -> None:
         ids = []
         for n in range(3):

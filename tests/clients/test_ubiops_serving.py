@@ -137,6 +137,7 @@ class TestStructuredModel:
 
         download = api.model_versions_file_download(project, "doubler", "v1")
         assert download.data == package.read_bytes()
+        assert download.getheader("Content-Disposition") == 'attachment; filename="doubler-v1.zip"'
 
         api.model_versions_delete(project, "doubler", "v1")
         api.models_delete(project, "doubler")

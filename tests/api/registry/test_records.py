@@ -238,7 +238,7 @@ class TestRecordFiles:
         assert downloaded.status_code == 200
         assert downloaded.content == payload
         assert downloaded.headers["content-type"] == "image/png"
-        assert 'filename="leaf scan.png"' in downloaded.headers["content-disposition"]
+        assert downloaded.headers["content-disposition"] == 'attachment; filename="leaf scan.png"'
 
     def test_the_type_is_guessed_when_the_client_sends_none(
         self, client: TestClient, headers: H, model: dict[str, Any]

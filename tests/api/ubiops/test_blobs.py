@@ -124,14 +124,16 @@ class TestDownload:
         assert response.content == data
         assert response.headers["content-type"] == "application/octet-stream"
         assert response.headers["content-length"] == str(len(data))
-        assert 'filename="weights.bin"' in response.headers["content-disposition"]
+        assert response.headers["content-disposition"] == 'attachment; filename="weights.bin"'
 
     def test_non_ascii_names_survive_in_the_header(
         self, client: TestClient, auth: dict[str, str]
     ) -> None:
         blob = upload(client, auth, filename="résumé.pdf")
         response = client.get(f"{BLOBS}/{blob['id']}", headers=auth)
-        assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in response.headers["content-disposition"]
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"resume.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf"
+        )
 
     def test_unknown_blob_is_404_in_the_envelope(
         self, client: TestClient, auth: dict[str, str]

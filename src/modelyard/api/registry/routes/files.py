@@ -4,20 +4,14 @@ open (listed in the route walk's ``OPEN_ROUTES``); a forged or stale link is 404
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.downloads import download_headers
 from modelyard.core.tracking import records
 
 router = APIRouter()
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get("/files/{token}", name="registry_file")
@@ -25,8 +19,5 @@ def record_file(
     token: str, request: Request, session: SessionDep, context: ContextDep
 ) -> StreamingResponse:
     found = records.open_file(session, context.store, token, box=context.box)
-    headers = {
-        "Content-Length": str(found.size),
-        "Content-Disposition": _disposition(found.filename),
-    }
+    headers = download_headers(found.filename, found.size)
     return StreamingResponse(found.chunks, media_type=found.content_type, headers=headers)

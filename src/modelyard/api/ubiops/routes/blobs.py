@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.downloads import download_headers
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import blobs as wire
@@ -63,7 +64,7 @@ def blobs_get(
     return StreamingResponse(
         _chunks_then_close(opened.stream),
         media_type="application/octet-stream",
-        headers=translate.download_headers(opened.blob),
+        headers=download_headers(opened.blob.filename, opened.blob.size),
     )
 
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, BackgroundTasks, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.downloads import download_headers
 from modelyard.api.responses import no_content
-from modelyard.api.ubiops.auth import allowed
+from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.core.identity.schemas import ProjectRef
@@ -87,11 +88,20 @@ def model_versions_file_upload(
     file: Annotated[UploadFile, File()],
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.file.upload")],
+    principal: PrincipalDep,
     context: ContextDep,
     after: BackgroundTasks,
 ) -> wire.Success:
     service.upload_package(
-        session, context.store, project, model_name, version, source=file.file, box=context.box
+        session,
+        context.store,
+        project,
+        model_name,
+        version,
+        source=file.file,
+        author=principal,
+        policy=context.serving.policy,
+        box=context.box,
     )
     after.add_task(context.serving.wake_builder)
     return wire.Success(success=True)
@@ -106,9 +116,6 @@ def model_versions_file_download(
     context: ContextDep,
 ) -> StreamingResponse:
     package = service.package_download(session, context.store, project, model_name, version)
-    headers = {
-        "Content-Disposition": f'attachment; filename="{package.filename}"',
-        "Content-Length": str(package.size),
-    }
+    headers = download_headers(package.filename, package.size)
     chunks = stream_object(context.store, package.storage_key)
     return StreamingResponse(chunks, media_type="application/zip", headers=headers)

@@ -1,9 +1,8 @@
-"""Translation of blobs: the list query, the details, the download headers."""
+"""Translation of blobs: the list query and the details."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from modelyard.api.ubiops.protocol import blobs as wire
 from modelyard.api.ubiops.translate import timestamp
@@ -33,15 +32,3 @@ def creation_date(value: str | None) -> datetime | None:
             field="creation_date",
         ) from exc
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def download_headers(blob: BlobRead) -> dict[str, str]:
-    """Exact length (the client checks it) and the original name, readable by any client."""
-    fallback = blob.filename.encode("ascii", "replace").decode().replace('"', "_")
-    fallback = fallback.replace("\\", "_")
-    return {
-        "Content-Disposition": (
-            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(blob.filename)}"
-        ),
-        "Content-Length": str(blob.size),
-    }
