@@ -6,7 +6,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test check lint typecheck imports deps first-serve format clean
+.PHONY: sandbox-tools serve test check lint typecheck imports deps first-serve format clean
+
+# the sandbox for user code (bubblewrap, slirp4netns): installed with apt where we may, else named
+SANDBOX_TOOLS := bwrap slirp4netns
+SANDBOX_PACKAGES := bubblewrap slirp4netns
+sandbox-tools:
+	@missing=""; for tool in $(SANDBOX_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing the sandbox for user code: $(SANDBOX_PACKAGES)"; \
+	    (apt-get install -y -qq $(SANDBOX_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(SANDBOX_PACKAGES) >/dev/null)) || \
+	    echo "could not install $(SANDBOX_PACKAGES): user code will not be sandboxed"; \
+	  elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
+	    sudo apt-get install -y -qq $(SANDBOX_PACKAGES) || echo "could not install $(SANDBOX_PACKAGES)"; \
+	  else \
+	    echo "the sandbox for user code needs$$missing: install $(SANDBOX_PACKAGES) (Debian/Ubuntu)"; \
+	  fi; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +42,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/node azurite@3
 	touch $(VENV)/.installed $@
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed sandbox-tools
 	$(BIN)/modelyard serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev sandbox-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -6,6 +6,7 @@ Built once at the edge (CLI, tests) and passed down; no module reads the environ
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,9 +63,39 @@ class Settings(BaseSettings):
         description="LOCAL datasources must lie under this directory "
         "(anywhere but the data directory when unset)",
     )
+    sandbox: Literal["on", "off"] = Field(
+        default="on",
+        description="run user code in a bubblewrap sandbox (off: plain subprocesses, a warning "
+        "at start); without a sandbox on the machine only administrators may deploy code",
+    )
+    sandbox_processes: int = Field(default=256, ge=8, description="processes per instance uid")
+    sandbox_open_files: int = Field(default=1024, ge=64, description="open files per instance")
+    sandbox_disk_mb: int = Field(
+        default=2048, ge=16, description="disk an instance may write (per file and in scratch)"
+    )
+    sandbox_uid_base: int = Field(
+        default=3_000_000, ge=1000, description="instances of a root server run as uids from here"
+    )
     admin_email: str = Field(default="admin@modelyard.local")
     open_signup: bool = Field(
         default=False, description="let anyone create a user with POST /user (else admins only)"
+    )
+    signin_session_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        description="how long a session token from an email and password sign-in "
+        "(UbiOps' POST /authorize) works",
+    )
+    signin_failures_per_email: int = Field(
+        default=5, ge=1, description="failed sign-ins one email may have within the window"
+    )
+    signin_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="failed sign-ins one client address may have within the window, any emails",
+    )
+    signin_window_seconds: int = Field(
+        default=900, ge=1, description="how long a failed sign-in counts (in each server process)"
     )
 
     @property

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 import threading
 import time
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-from modelyard.runtime import LogRecord
+from modelyard.runtime import InstanceSpec, LogRecord
+from modelyard.runtime.sandbox import Sandbox, probe
 
 
 def write_package(
@@ -67,3 +70,26 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+def machine_sandbox() -> Sandbox:
+    """This machine's bubblewrap sandbox; the runtime tests run user code in it, as the server
+    does (``make test`` installs bubblewrap and slirp4netns)."""
+    found = probe()
+    if found.sandbox is None:
+        raise RuntimeError(f"the runtime tests need the sandbox: {found.reason}")
+    return found.sandbox
+
+
+def spec_for(
+    package: Path, *, key: str = "dep", python: str = sys.executable, **fields: Any
+) -> InstanceSpec:
+    """A sandboxed spec for ``package`` with a scratch directory beside it."""
+    values: dict[str, Any] = {
+        "key": key,
+        "python": python,
+        "package_dir": str(package),
+        "scratch_dir": str(package.parent / f"scratch-{key}"),
+        "sandbox": machine_sandbox(),
+    }
+    return InstanceSpec(**{**values, **fields})

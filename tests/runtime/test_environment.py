@@ -14,13 +14,12 @@ from modelyard.runtime import (
     BuildError,
     BuiltEnvironment,
     EnvironmentBuilder,
-    InstanceSpec,
     Interpreter,
     Supervisor,
 )
 from modelyard.runtime.environment import environment_key, normalize_requirements
 from modelyard.runtime.interpreters import choose_interpreter, discover_interpreters
-from tests.runtime.support import LogCollector, write_package
+from tests.runtime.support import LogCollector, machine_sandbox, spec_for, write_package
 
 SIX_MODEL = """
     import six
@@ -53,7 +52,7 @@ def find_uv() -> str:
 
 @pytest.fixture
 def builder(tmp_path: Path) -> EnvironmentBuilder:
-    return EnvironmentBuilder(tmp_path / "envs", find_uv())
+    return EnvironmentBuilder(tmp_path / "envs", find_uv(), sandbox=machine_sandbox())
 
 
 @pytest.fixture
@@ -145,7 +144,7 @@ class TestEnvironmentKey:
 def serve_once(built: BuiltEnvironment, package: Path, logs: LogCollector) -> object:
     supervisor = Supervisor(logs)
     try:
-        supervisor.deploy(InstanceSpec(key="k", python=str(built.python), package_dir=str(package)))
+        supervisor.deploy(spec_for(package, key="k", python=str(built.python)))
         outcome = supervisor.request("k", None, request_id="r", timeout=30)
     finally:
         supervisor.shutdown()
@@ -199,7 +198,8 @@ class TestBuilds:
             thread.join()
         assert len({result.key for result in results}) == 1
         assert sorted(result.reused for result in results) == [False, True, True]
-        leftovers = [path.name for path in builder.root_dir.iterdir() if path.name != ".locks"]
+        hidden = {".locks", ".scratch"}
+        leftovers = [path.name for path in builder.root_dir.iterdir() if path.name not in hidden]
         assert leftovers == [results[0].key]
 
     def test_a_requirement_that_does_not_exist_fails_naming_it(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from modelyard.runtime import (
     Executor,
-    InstanceSpec,
     LocalExecutor,
     NotDeployedError,
     create_executor,
@@ -17,7 +15,7 @@ from modelyard.runtime import (
     register_executor,
     unregister_executor,
 )
-from tests.runtime.support import LogCollector, write_package
+from tests.runtime.support import LogCollector, spec_for, write_package
 
 ADDER = """
     class Model:
@@ -36,9 +34,7 @@ class TestLocalExecutor:
     ) -> None:
         executor: Executor = create_executor("local", log_sink=logs, reap_interval=0.1)
         assert isinstance(executor, LocalExecutor)
-        spec = InstanceSpec(
-            key="adder", python=sys.executable, package_dir=str(write_package(tmp_path, ADDER))
-        )
+        spec = spec_for(write_package(tmp_path, ADDER), key="adder")
         try:
             executor.deploy(spec)
             outcome = executor.request("adder", {"a": 2, "b": 3}, request_id="x1", timeout=10)

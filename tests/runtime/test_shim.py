@@ -13,7 +13,7 @@ import pytest
 from modelyard.runtime import InstanceSpec, InstanceStartError
 from modelyard.runtime.instance import SHIM_PATH, Instance, child_env
 from modelyard.runtime.shim import encode_frame, read_frame
-from tests.runtime.support import LogCollector, write_package
+from tests.runtime.support import LogCollector, spec_for, write_package
 
 ECHO = """
     class Model:
@@ -36,7 +36,7 @@ class Runner:
         self.started: list[Instance] = []
 
     def spec(self, package: Path, **fields: Any) -> InstanceSpec:
-        return InstanceSpec(key="shim-test", python=self.python, package_dir=str(package), **fields)
+        return spec_for(package, key="shim-test", python=self.python, **fields)
 
     def start(self, source: str, **fields: Any) -> Instance:
         package = write_package(self.root / f"p{len(self.started)}", source, **_layout(fields))
@@ -87,7 +87,7 @@ class TestDataInAndOut:
         self, tmp_path: Path, shim_python: str
     ) -> None:
         package = write_package(tmp_path, ECHO)
-        spec = InstanceSpec(key="k", python=shim_python, package_dir=str(package))
+        spec = spec_for(package, key="k", python=shim_python)
         process = subprocess.Popen(
             [shim_python, str(SHIM_PATH), str(package)],
             stdin=subprocess.PIPE,

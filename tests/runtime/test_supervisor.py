@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any
 import pytest
 
 from modelyard.runtime import InstanceSpec, NotDeployedError, RequestOutcome, Supervisor
-from tests.runtime.support import LogCollector, wait_until, write_package
+from modelyard.runtime.sandbox import Sandbox
+from tests.runtime.support import LogCollector, spec_for, wait_until, write_package
 
 WORKER = """
     import os
@@ -39,8 +39,9 @@ WORKER = """
 
 
 def spec(package: Path, **fields: Any) -> InstanceSpec:
-    values: dict[str, Any] = {"key": "dep", "python": sys.executable, "package_dir": str(package)}
-    return InstanceSpec(**{**values, **fields})
+    """Unsandboxed (``MODELYARD_SANDBOX=off``): these tests follow instances by the pid their
+    model reports, which a PID namespace hides; test_sandbox.py runs the same pools confined."""
+    return spec_for(package, **{"sandbox": Sandbox.off(), **fields})
 
 
 @pytest.fixture

@@ -55,6 +55,8 @@ def free_port() -> int:
 def server_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
     env["MODELYARD_DATABASE_URL"] = database_url
+    # instances may write files of up to 64 MB: the disk-filler test stays quick
+    env["MODELYARD_SANDBOX_DISK_MB"] = "64"
     return env
 
 

@@ -10,6 +10,7 @@ import uvicorn
 from modelyard.api.app import create_app
 from modelyard.cli.common import DataDirOption, load_settings, unit_of_work
 from modelyard.core.identity import service
+from modelyard.core.serving.sandboxing import code_policy
 
 
 def serve(
@@ -27,5 +28,6 @@ def serve(
         typer.echo(
             "Use it as ubiops.Configuration(host=..., api_key={'Authorization': 'Token <token>'})."
         )
+    typer.echo(code_policy(settings).startup_line())
     typer.echo(f"modelyard serving http://{host}:{port}/v2.1 (data in {settings.data_dir})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

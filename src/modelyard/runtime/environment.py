@@ -37,6 +37,7 @@ from modelyard.runtime.interpreters import (
     default_interpreter_dirs,
     discover_interpreters,
 )
+from modelyard.runtime.sandbox import Sandbox
 from modelyard.runtime.spec import InstanceSpec, LogRecord
 
 BuildLog = Callable[[str], None]
@@ -87,10 +88,12 @@ class EnvironmentBuilder:
         root_dir: Path,
         uv_path: Path | str,
         *,
+        sandbox: Sandbox,
         interpreter_dirs: Sequence[Path] | None = None,
         install_timeout: float = DEFAULT_INSTALL_TIMEOUT,
     ) -> None:
         self.root_dir = root_dir
+        self.sandbox = sandbox
         self.uv_path = str(uv_path)
         self.install_timeout = install_timeout
         self._interpreter_dirs = interpreter_dirs
@@ -119,16 +122,21 @@ class EnvironmentBuilder:
     ) -> BuiltEnvironment:
         """Prepare the environment for an unpacked ``model_package`` and import-check it."""
         built = self.prepare(model_dir, language=language, log=log)
-        spec = InstanceSpec(
-            key=built.key,
-            python=str(built.python),
-            package_dir=str(model_dir),
-            model_file_name=model_file_name,
-            context=context or {},
-            env=env or {},
-            memory_mb=memory_mb,
-        )
-        import_check(spec, log=log)
+        scratch = self.root_dir / ".scratch"
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="check-", dir=scratch) as check_dir:
+            spec = InstanceSpec(
+                key=built.key,
+                python=str(built.python),
+                package_dir=str(model_dir),
+                scratch_dir=check_dir,
+                sandbox=self.sandbox,
+                model_file_name=model_file_name,
+                context=context or {},
+                env=env or {},
+                memory_mb=memory_mb,
+            )
+            import_check(spec, log=log)
         return built
 
     def prepare(self, model_dir: Path, *, language: str, log: BuildLog) -> BuiltEnvironment:

@@ -23,6 +23,10 @@ class InstanceStartError(RuntimeFailure):
     """The model could not be loaded; the message is the model's own error."""
 
 
+class SandboxSetupError(InstanceStartError):
+    """bubblewrap or slirp4netns failed while setting the sandbox up, before user code ran."""
+
+
 class NotDeployedError(RuntimeFailure, LookupError):
     """A request named a deployment that is not deployed here."""
 

@@ -20,22 +20,20 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from modelyard.runtime.errors import InstanceStartError
-from modelyard.runtime.shim import CONTEXT_ENV, MEMORY_ENV, MODEL_FILE_ENV, encode_frame, read_frame
+from modelyard.runtime.errors import InstanceStartError, SandboxSetupError
+from modelyard.runtime.sandbox import Network
+from modelyard.runtime.shim import (
+    CONTEXT_ENV,
+    LIMITS_ENV,
+    MEMORY_ENV,
+    MODEL_FILE_ENV,
+    encode_frame,
+    read_frame,
+)
 from modelyard.runtime.spec import InstanceSpec, LogSink, RequestOutcome, Stream, emit
 
 SHIM_PATH = Path(__file__).with_name("shim.py")
-INHERITED_ENV = (
-    "PATH",
-    "HOME",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TZ",
-    "TMPDIR",
-    "OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE",
-)
+SANDBOX_ATTEMPTS = 3
 STOP_GRACE = 5.0
 DRAIN_TIMEOUT = 1.0
 MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
@@ -46,13 +44,78 @@ class RequestTimeout(Exception):
 
 
 def child_env(spec: InstanceSpec) -> dict[str, str]:
-    """The instance's environment: a few host basics, never the server's own secrets."""
-    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
-    env.update(spec.env)
+    """The instance's environment: the deployment's variables and the runtime's own settings,
+    never the server's secrets."""
+    env = spec.sandbox.environment(spec.env, python=spec.python, scratch_dir=spec.scratch_dir)
     env[CONTEXT_ENV] = json.dumps(spec.context)
     env[MEMORY_ENV] = str(spec.memory_mb)
+    env[LIMITS_ENV] = spec.sandbox.limits.as_env(own_uid=spec.sandbox.own_uid)
     env[MODEL_FILE_ENV] = spec.model_file_name
     return env
+
+
+def launch(spec: InstanceSpec) -> tuple[subprocess.Popen[bytes], Network | None]:
+    """Start the shim for ``spec`` in its sandbox, its network up before user code runs."""
+    sandbox = spec.sandbox
+    sandbox.prepare_scratch(Path(spec.scratch_dir), spec.key)
+    if spec.package_writable:
+        sandbox.hand_over(Path(spec.package_dir), spec.key)
+    env = child_env(spec)
+    network = Network(sandbox.slirp4netns) if sandbox.enabled and sandbox.slirp4netns else None
+    argv = [spec.python, "-X", "faulthandler", str(SHIM_PATH), spec.package_dir]
+    command = sandbox.command(
+        argv,
+        key=spec.key,
+        python=spec.python,
+        package_dir=spec.package_dir,
+        scratch_dir=spec.scratch_dir,
+        env=env,
+        read_only=[str(SHIM_PATH)],
+        package_writable=spec.package_writable,
+        info_fd=network.info_fd if network else None,
+        block_fd=network.block_fd if network else None,
+    )
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=spec.package_dir,
+            env=env if not sandbox.enabled else {},
+            start_new_session=True,
+            pass_fds=network.child_fds if network else (),
+        )
+    except BaseException:
+        if network is not None:
+            network.close()
+        raise
+    if network is not None:
+        try:
+            network.attach()
+        except SandboxSetupError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            network.close()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+            raise
+    return process, network
+
+
+def exit_reason(code: int, spec: InstanceSpec) -> str:
+    """Why an instance ended, from its exit status (bubblewrap reports a signal as 128 + n)."""
+    signum = -code if code < 0 else code - 128 if spec.sandbox.enabled and code > 128 else 0
+    if not signum or signum not in signal.valid_signals():
+        return f"exit code {code}"
+    reason = f"killed by {signal.Signals(signum).name}"
+    if signum in MEMORY_SIGNALS:
+        reason += f"; it may have exceeded its memory limit of {spec.memory_mb} MB"
+    if signum == signal.SIGXFSZ:
+        reason += f"; it wrote a file beyond its disk limit of {spec.sandbox.limits.disk_mb} MB"
+    return reason
 
 
 class Instance:
@@ -65,15 +128,8 @@ class Instance:
         self._killed = False
         self._sink = log_sink
         self._replies: queue.Queue[Any] = queue.Queue()
-        self._process = subprocess.Popen(
-            [spec.python, "-X", "faulthandler", str(SHIM_PATH), spec.package_dir],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=spec.package_dir,
-            env=child_env(spec),
-            start_new_session=True,
-        )
+        self.sandbox_error: str | None = None
+        self._process, self._network = launch(spec)
         self.pid = self._process.pid
         self._readers = [
             threading.Thread(target=target, name=f"instance-{self.pid}", daemon=True)
@@ -84,7 +140,18 @@ class Instance:
 
     @classmethod
     def start(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> Instance:
-        """Start an instance and wait until its model is loaded."""
+        """Start an instance and wait until its model is loaded. bubblewrap's own set-up of a
+        new network namespace fails now and then (``loopback: Failed RTM_NEWADDR``) before any
+        user code runs; such a start is tried again, a few times."""
+        for _ in range(SANDBOX_ATTEMPTS - 1):
+            try:
+                return cls._start_once(spec, log_sink, timeout=timeout)
+            except SandboxSetupError:
+                continue
+        return cls._start_once(spec, log_sink, timeout=timeout)
+
+    @classmethod
+    def _start_once(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> Instance:
         instance = cls(spec, log_sink)
         try:
             reply = instance._replies.get(timeout=timeout)
@@ -93,6 +160,9 @@ class Instance:
             raise InstanceStartError(f"the model did not load within {timeout:g} seconds") from None
         if reply is None:
             reason = instance._exit_reason()
+            instance._drain()
+            if instance.sandbox_error is not None:
+                raise SandboxSetupError(f"the sandbox did not start ({instance.sandbox_error})")
             raise InstanceStartError(f"the instance stopped while loading the model ({reason})")
         if reply.get("type") != "ready":
             instance.kill()
@@ -145,12 +215,7 @@ class Instance:
         except subprocess.TimeoutExpired:
             self.kill()
             return "it stopped answering"
-        if code >= 0:
-            return f"exit code {code}"
-        reason = f"killed by {signal.Signals(-code).name}"
-        if -code in MEMORY_SIGNALS:
-            reason += f"; it may have exceeded its memory limit of {self.spec.memory_mb} MB"
-        return reason
+        return exit_reason(code, self.spec)
 
     def stop(self) -> None:
         """Ask the shim to exit by closing its input, kill it if it does not; idempotent."""
@@ -161,6 +226,7 @@ class Instance:
         except subprocess.TimeoutExpired:
             self.kill()
         self._drain()
+        self._close_network()
         if was_alive:
             self.emit(None, "system", f"instance {self.pid} stopped")
 
@@ -173,6 +239,11 @@ class Instance:
         self._process.wait()
         self._close_stdin()
         self._drain()
+        self._close_network()
+
+    def _close_network(self) -> None:
+        if self._network is not None:
+            self._network.close()
 
     def _drain(self) -> None:
         """Let the readers pass on the last output; a child the model left running may hold
@@ -210,6 +281,8 @@ class Instance:
         with stderr:
             for raw in stderr:
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                if line.startswith("bwrap: ") and self.sandbox_error is None:
+                    self.sandbox_error = line.removeprefix("bwrap: ")
                 self.emit(self.request_id, "stderr", line)
 
     @staticmethod

@@ -16,8 +16,9 @@ Frames sent: ``ready`` or ``init_error`` once, then per request any number of ``
 followed by one ``result`` frame ``{"id", "success", "result", "error"}``.
 
 Configuration comes from the environment, removed before user code runs: ``MODELYARD_CONTEXT``
-(the JSON ``context`` dict), ``MODELYARD_MEMORY_MB`` (address-space limit) and
-``ML_MODEL_FILE_NAME`` (kept, as UbiOps models may read it).
+(the JSON ``context`` dict), ``MODELYARD_MEMORY_MB`` (address-space limit), ``MODELYARD_LIMITS``
+(processes, open files, file size, CPU share) and ``ML_MODEL_FILE_NAME`` (kept, as UbiOps models
+may read it).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ import struct
 import sys
 import threading
 import traceback
-from typing import IO, Any
+from typing import IO, Any, Dict
 
 HEADER = struct.Struct(">I")
 MAX_FRAME_BYTES = 1 << 30
 CONTEXT_ENV = "MODELYARD_CONTEXT"
 MEMORY_ENV = "MODELYARD_MEMORY_MB"
+LIMITS_ENV = "MODELYARD_LIMITS"
 MODEL_FILE_ENV = "ML_MODEL_FILE_NAME"
 
 
@@ -154,6 +156,24 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def apply_limits(limits: Dict[str, int]) -> None:
+    """Processes, open files, file size and CPU share, set before any user code runs (a fork
+    bomb meets ``BlockingIOError``, a disk filler ``SIGXFSZ``, a spinning loop a low priority)."""
+    import resource
+
+    for name, value in (
+        ("RLIMIT_NPROC", limits.get("processes")),
+        ("RLIMIT_NOFILE", limits.get("open_files")),
+        ("RLIMIT_FSIZE", (limits.get("file_mb") or 0) * 1024 * 1024),
+    ):
+        if value:
+            _soft, hard = resource.getrlimit(getattr(resource, name))
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(getattr(resource, name), (value, value))
+    if limits.get("nice"):
+        os.nice(int(limits["nice"]))
+
+
 def describe_error(error: BaseException, memory_mb: int | None) -> str:
     """The one line a user sees for a failure: the traceback's last line."""
     if isinstance(error, MemoryError) and memory_mb:
@@ -241,6 +261,7 @@ def main(argv: list[str]) -> int:
     package_dir = os.path.abspath(argv[1])
     context = json.loads(os.environ.pop(CONTEXT_ENV, "{}"))
     memory_mb = int(os.environ.pop(MEMORY_ENV, "0")) or None
+    limits = json.loads(os.environ.pop(LIMITS_ENV, "{}"))
     file_name = os.environ.get(MODEL_FILE_ENV) or "model.py"
     reader, writer = take_protocol_streams()
     channel = Channel(writer)
@@ -249,6 +270,7 @@ def main(argv: list[str]) -> int:
     try:
         if memory_mb:
             limit_memory(memory_mb)
+        apply_limits(limits)
         model = load_model(package_dir, file_name, context)
     except BaseException as error:
         _log_traceback(channel, error)

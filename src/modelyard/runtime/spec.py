@@ -11,16 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from modelyard.runtime.sandbox import Sandbox
+
 Stream = Literal["stdout", "stderr", "system"]
 
 
 @dataclass(frozen=True)
 class InstanceSpec:
-    """How to run one deployment version: its environment, package, limits and scaling."""
+    """How to run one deployment version: its environment, package, sandbox, limits and
+    scaling. ``scratch_dir`` is the deployment's private writable directory (its TMPDIR, where
+    request blobs arrive and output files must be left); a train copy's package is writable."""
 
     key: str
     python: str
     package_dir: str
+    scratch_dir: str
+    sandbox: Sandbox
+    package_writable: bool = False
     model_file_name: str = "model.py"
     context: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)

@@ -20,7 +20,8 @@ from modelyard.core.documents import repository as repo
 from modelyard.core.documents import rules
 from modelyard.core.documents.manifest import Manifest, read_manifest
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate, Page
-from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.identity.schemas import Principal, ProjectRef
+from modelyard.core.serving.sandboxing import CodePolicy
 from modelyard.db.tables import DocumentModelRow
 from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.storage import ArtifactStore
@@ -76,9 +77,15 @@ def create(
     owner: uuid.UUID,
     fields: ModelFields,
     content: bytes,
+    *,
+    author: Principal | None,
+    policy: CodePolicy | None,
 ) -> ModelRead:
     """A model from its zip: the fields and the manifest are checked before anything is
-    stored, so a refused model leaves nothing behind."""
+    stored, so a refused model leaves nothing behind. ``author`` and ``policy`` say whether
+    this server may run the author's code (None for a model trained from an accepted one)."""
+    if author is not None and policy is not None:
+        policy.check_deploy(author, field="body")
     rules.check_name(fields.name)
     _check_short_name(session, project, fields.short_name, None)
     ttl = rules.check_ttl(fields.ttl)

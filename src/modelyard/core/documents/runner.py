@@ -199,7 +199,7 @@ class DocumentRunner:
                 documents, rules.parse_page_range(plan.spec["page_range"])
             )
         results: dict[str, Any] = {}
-        with tempfile.TemporaryDirectory(prefix="modelyard-apply-") as scratch:
+        with self._scratch(key) as scratch:
             for document in documents:
                 data = {
                     "op": "apply",
@@ -269,7 +269,20 @@ class DocumentRunner:
                 raise ModelFailure(f"the model file cannot be unpacked: {error}") from None
         (folder / document_adapter.FILE_NAME).write_text(document_adapter.source(), "utf-8")
 
-    def _spec(self, key: str, model: dict[str, Any], folder: Path) -> InstanceSpec:
+    def _scratch(self, key: str) -> tempfile.TemporaryDirectory[str]:
+        """A job's directory for its documents, inside the scratch directory the model's
+        sandbox sees (readable by the instance's own uid)."""
+        root = self.root / "scratch" / key
+        root.mkdir(parents=True, exist_ok=True)
+        scratch = tempfile.TemporaryDirectory(prefix="job-", dir=root)
+        Path(scratch.name).chmod(0o755)
+        return scratch
+
+    def _spec(
+        self, key: str, model: dict[str, Any], folder: Path, *, writable: bool = False
+    ) -> InstanceSpec:
+        """How to run the model: a train job's private copy is writable (the model saves its
+        trained state there), an applied model's files are read-only."""
         try:
             built = self.environments.prepare(folder, language=self.language, log=logger.info)
         except RuntimeFailure as error:
@@ -284,6 +297,9 @@ class DocumentRunner:
             key=key,
             python=str(built.python),
             package_dir=str(folder),
+            scratch_dir=str(self.root / "scratch" / key),
+            sandbox=self.environments.sandbox,
+            package_writable=writable,
             model_file_name=document_adapter.FILE_NAME,
             context=context,
             maximum_idle_time=ttl if ttl >= 0 else 10.0**9,
@@ -313,10 +329,10 @@ class DocumentRunner:
         key = f"leia-train-{plan.job_id}"
         try:
             self._unpack(plan.model["storage_key"], folder)
-            spec = self._spec(key, plan.model, folder)
+            spec = self._spec(key, plan.model, folder, writable=True)
             self.executor.deploy(spec)
             self._processing(plan)
-            with tempfile.TemporaryDirectory(prefix="modelyard-train-") as scratch:
+            with self._scratch(key) as scratch:
                 described = [self._document(d, plan, Path(scratch)) for d in plan.documents]
                 data = {
                     "op": "train",
@@ -340,7 +356,16 @@ class DocumentRunner:
             if project is None:
                 return
             try:
-                model = catalog.create(session, self.store, project, plan.owner, fields, content)
+                model = catalog.create(
+                    session,
+                    self.store,
+                    project,
+                    plan.owner,
+                    fields,
+                    content,
+                    author=None,
+                    policy=None,
+                )
             except Exception as error:
                 jobs.end(
                     session, row, "FAILED", reason=f"the trained model cannot be saved: {error}"

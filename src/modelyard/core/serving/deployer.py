@@ -29,6 +29,7 @@ from modelyard.core.serving import repository as repo
 from modelyard.core.serving.builder import Builder, deployment_context, package_dir
 from modelyard.core.serving.environment import merged_environment, model_file_of
 from modelyard.core.serving.logs import LogTags, LogWriter
+from modelyard.core.serving.sandboxing import CodePolicy, code_policy
 from modelyard.core.serving.schemas import FieldSpec, RequestResult
 from modelyard.db.engine import SessionFactory, engine_of, transaction
 from modelyard.db.tables import ModelRow, ModelVersionRow
@@ -60,8 +61,11 @@ class Serving:
         executor_factory: Callable[[LogWriter], Executor],
         packages_root: Path,
         box: SecretBox,
+        policy: CodePolicy,
+        scratch_root: Path,
     ) -> None:
         self.sessions, self.store, self.box = sessions, store, box
+        self.policy, self.scratch_root = policy, scratch_root
         self.engine = engine_of(sessions)
         self.environments, self.packages_root = environments, packages_root
         self.logs = LogWriter(sessions)
@@ -70,6 +74,7 @@ class Serving:
         self.executor: Executor = executor_factory(self.logs)
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self._deployed: dict[str, InstanceSpec] = {}
+        self._scratch_made: set[uuid.UUID] = set()
         self._specs: dict[uuid.UUID, tuple[tuple[Any, ...], InstanceSpec]] = {}
         self._lock = threading.Lock()
 
@@ -163,6 +168,7 @@ class Serving:
             session,
             self.store,
             scope,
+            scratch_root=self.scratch_dir(target.version_id),
             version_id=target.version_id,
             input_fields=target.input_fields,
             output_type=target.output_type,
@@ -239,7 +245,9 @@ class Serving:
             spec = self._spec(session, row, model) if row.status == "available" else None
             if spec is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
-            prepared = requests.prepare_checked(session, self.store, project, model, row, data)
+            prepared = requests.prepare_checked(
+                session, self.store, project, model, row, data, scratch_root=Path(spec.scratch_dir)
+            )
         if log_tags:
             self.logs.tag_request(prepared.request_id, log_tags)
         return self._execute(spec, prepared, project, timeout=timeout)
@@ -264,7 +272,8 @@ class Serving:
                 with transaction(self.sessions) as session:
                     return requests.save_output_blob(session, self.store, project, path)
 
-            result = requests.finish(prepared, outcome, save_blob)
+            roots = (Path(spec.scratch_dir), Path(spec.package_dir))
+            result = requests.finish(prepared, outcome, save_blob, outputs_under=roots)
         finally:
             prepared.clean_up()
         self._observe(spec, prepared, project, result, seconds=time.perf_counter() - started)
@@ -309,6 +318,8 @@ class Serving:
             key=str(version.id),
             python=str(python),
             package_dir=str(target / "model_package"),
+            scratch_dir=str(self.scratch_dir(version.id)),
+            sandbox=self.policy.sandbox,
             model_file_name=model_file_of(env),
             context=deployment_context(model, version, environment=env),
             env=env,
@@ -317,6 +328,15 @@ class Serving:
             maximum_instances=version.maximum_instances,
             maximum_idle_time=float(version.maximum_idle_time),
         )
+
+    def scratch_dir(self, version_id: uuid.UUID) -> Path:
+        """A version's private writable directory (its instances' TMPDIR and request files),
+        made once, owned by the uid its sandboxed instances run as."""
+        path = self.scratch_root / str(version_id)
+        if version_id not in self._scratch_made:
+            self.policy.sandbox.prepare_scratch(path, str(version_id))
+            self._scratch_made.add(version_id)
+        return path
 
     def _ensure(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
         """Deploy ``spec`` unless exactly it is deployed already."""
@@ -344,7 +364,10 @@ class Serving:
 
 def create_serving(settings: Settings, sessions: SessionFactory, store: ArtifactStore) -> Serving:
     """The serving runtime the settings ask for (environments, packages, executor)."""
-    environments = EnvironmentBuilder(settings.resolved_environments_dir, find_uv_bin())
+    policy = code_policy(settings)
+    environments = EnvironmentBuilder(
+        settings.resolved_environments_dir, find_uv_bin(), sandbox=policy.sandbox
+    )
 
     def executor_factory(sink: LogWriter) -> Executor:
         return create_executor(settings.executor, log_sink=sink)
@@ -356,4 +379,6 @@ def create_serving(settings: Settings, sessions: SessionFactory, store: Artifact
         executor_factory=executor_factory,
         packages_root=(settings.data_dir / "packages").resolve(),
         box=secret_box(settings),
+        policy=policy,
+        scratch_root=(settings.data_dir / "scratch").resolve(),
     )

@@ -6,6 +6,7 @@ while the model runs, so a slow model holds no connection.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -51,12 +52,15 @@ def prepare_checked(
     model: ModelRow,
     row: ModelVersionRow,
     data: Any,
+    *,
+    scratch_root: Path,
 ) -> PreparedRequest:
     """Input already checked: fetch its blobs to a scratch directory."""
     return prepare_input(
         session,
         store,
         project,
+        scratch_root=scratch_root,
         version_id=row.id,
         input_fields=model.input_fields,
         output_type=model.output_type,
@@ -70,6 +74,7 @@ def prepare_input(
     store: ArtifactStore,
     project: ProjectRef,
     *,
+    scratch_root: Path,
     version_id: uuid.UUID,
     input_fields: list[dict[str, Any]],
     output_type: str,
@@ -77,14 +82,16 @@ def prepare_input(
     data: Any,
 ) -> PreparedRequest:
     """A checked input made ready to run: blob ids become local files (only then is a
-    scratch directory made, keeping the common request free of file system work)."""
+    scratch directory made, keeping the common request free of file system work). The files
+    go under ``scratch_root``, the version's scratch directory its sandbox sees."""
     inputs = [FieldSpec.model_validate(f) for f in input_fields]
     scratch = None
     if any(spec.data_type == "blob" for spec in inputs):
         assert session is not None, "blob inputs are read through a session"
-        scratch = Path(tempfile.mkdtemp(prefix="modelyard-request-"))
+        scratch = Path(tempfile.mkdtemp(prefix="request-", dir=scratch_root))
         try:
             data = _blobs_to_paths(session, store, project, inputs, data, scratch)
+            _owned_like(scratch, scratch_root)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
@@ -119,13 +126,31 @@ def _blobs_to_paths(
     return converted
 
 
+def _owned_like(folder: Path, parent: Path) -> None:
+    """Give a request's files to the owner of the version's scratch directory (the uid its
+    sandboxed instances run as), so a model may write its output beside its input."""
+    owner = parent.stat()
+    if os.geteuid() != 0 or owner.st_uid == 0:
+        return
+    for root, _dirs, files in os.walk(folder):
+        os.chown(root, owner.st_uid, owner.st_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), owner.st_uid, owner.st_gid)
+
+
 BlobSaver = Callable[[Path], str]
 
 
 def finish(
-    prepared: PreparedRequest, outcome: RequestOutcome, save_blob: BlobSaver
+    prepared: PreparedRequest,
+    outcome: RequestOutcome,
+    save_blob: BlobSaver,
+    *,
+    outputs_under: tuple[Path, ...],
 ) -> RequestResult:
-    """Turn the instance's answer into the request's result; output blobs become blobs."""
+    """Turn the instance's answer into the request's result; output blobs become blobs. A
+    model may only hand back files under ``outputs_under`` (its scratch directory and its own
+    package), so a path it names cannot make the server read anything else."""
     request_id = prepared.request_id
     if not outcome.success:
         return RequestResult(request_id=request_id, success=False, error_message=outcome.error)
@@ -136,25 +161,35 @@ def finish(
         reason = "the model's output does not match its output fields: " + "; ".join(problems)
         return RequestResult(request_id=request_id, success=False, error_message=reason)
     try:
-        result = _paths_to_blobs(prepared, outcome.result, save_blob)
+        result = _paths_to_blobs(prepared, outcome.result, save_blob, outputs_under)
     except (OSError, ValueError) as exc:
         reason = f"the model returned a blob output that cannot be read: {exc}"
         return RequestResult(request_id=request_id, success=False, error_message=reason)
     return RequestResult(request_id=request_id, success=True, result=result)
 
 
-def _paths_to_blobs(prepared: PreparedRequest, result: Any, save_blob: BlobSaver) -> Any:
+def _paths_to_blobs(
+    prepared: PreparedRequest, result: Any, save_blob: BlobSaver, roots: tuple[Path, ...]
+) -> Any:
     blob_fields = [f.name for f in prepared.output_fields if f.data_type == "blob"]
     if not blob_fields or not isinstance(result, dict):
         return result
     converted = dict(result)
     for name in blob_fields:
         if converted.get(name) is not None:
-            path = Path(str(converted[name]))
-            if not path.is_file():
-                raise ValueError(f"field '{name}': '{path}' is not a file")
-            converted[name] = save_blob(path)
+            converted[name] = save_blob(output_file(name, str(converted[name]), roots))
     return converted
+
+
+def output_file(name: str, value: str, roots: tuple[Path, ...]) -> Path:
+    """The real path of a file a model returned, if it lies under one of ``roots`` and is a
+    regular file (links are resolved first, so one pointing elsewhere is refused)."""
+    path = Path(os.path.realpath(value))
+    inside = any(path.is_relative_to(os.path.realpath(root)) for root in roots)
+    if not inside or not path.is_file():
+        where = " or ".join(str(root) for root in roots)
+        raise ValueError(f"field '{name}': '{value}' is not a file under {where}")
+    return path
 
 
 def save_output_blob(

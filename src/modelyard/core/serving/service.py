@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity import subscriptions
 from modelyard.core.identity.repository import add, flush
-from modelyard.core.identity.schemas import ProjectRef
+from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.core.pipelines import references
 from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import repository as repo
@@ -29,6 +29,7 @@ from modelyard.core.serving.errors import (
     version_name_taken,
     version_not_found,
 )
+from modelyard.core.serving.sandboxing import CodePolicy
 from modelyard.core.serving.schemas import (
     BuildRead,
     FieldSpec,
@@ -259,13 +260,17 @@ def upload_package(
     version: str,
     *,
     source: BinaryIO,
+    author: Principal,
+    policy: CodePolicy,
     box: SecretBox | None = None,
 ) -> VersionRead:
     """Store a new package revision and queue its build; the version goes back to building.
 
     With ``box`` the package is checked for the model file the version's environment
-    variables name (``ML_MODEL_FILE_NAME``), else for ``model.py``.
+    variables name (``ML_MODEL_FILE_NAME``), else for ``model.py``. ``policy`` refuses the
+    author's code when this server cannot sandbox it and the author is no administrator.
     """
+    policy.check_deploy(author, field="file")
     from modelyard.core.serving import environment
 
     model, row = get_version_rows(session, project, model_name, version)

@@ -49,7 +49,16 @@ def admin_create_model(
         allowed_application_ids=allowed_application_ids,
         allow_all_applications=allow_all_applications,
     )
-    return catalog.create(session, context.store, scope.project, owner, fields, body)
+    return catalog.create(
+        session,
+        context.store,
+        scope.project,
+        owner,
+        fields,
+        body,
+        author=scope.principal,
+        policy=context.serving.policy,
+    )
 
 
 def model_query(
