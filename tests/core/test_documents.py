@@ -40,7 +40,9 @@ def _setup(
     session: Session, store: ArtifactStore, home: tuple[ProjectRef, uuid.UUID]
 ) -> tuple[str, list[str]]:
     project, owner = home
-    model = catalog.create(session, store, project, owner, ModelFields(name="m"), model_zip())
+    model = catalog.create(
+        session, store, project, owner, ModelFields(name="m"), model_zip(), author=None, policy=None
+    )
     ids = [
         docs.create(session, store, project, owner, DocumentCreate(filename=f"{n}.txt"), b"a b").id
         for n in ("one", "two")
@@ -145,7 +147,16 @@ class TestModels:
         project, owner = home
         content = model_zip(manifest=_manifest("regression"))
         with pytest.raises(InvalidInput) as caught:
-            catalog.create(session, store, project, owner, ModelFields(name="r"), content)
+            catalog.create(
+                session,
+                store,
+                project,
+                owner,
+                ModelFields(name="r"),
+                content,
+                author=None,
+                policy=None,
+            )
         assert caught.value.field == "model_type"
         assert catalog.listing(session, project, ModelQuery(), caller=owner, admin=True).total == 0
         assert [p for p in (tmp_path / "store").rglob("*") if p.is_file()] == []
@@ -155,8 +166,19 @@ class TestModels:
     ) -> None:
         project, owner = home
         fields = ModelFields(name="shared", short_name="sh", allow_all_applications=True)
-        shared = catalog.create(session, store, project, owner, fields, model_zip())
-        catalog.create(session, store, project, owner, ModelFields(name="private"), model_zip())
+        shared = catalog.create(
+            session, store, project, owner, fields, model_zip(), author=None, policy=None
+        )
+        catalog.create(
+            session,
+            store,
+            project,
+            owner,
+            ModelFields(name="private"),
+            model_zip(),
+            author=None,
+            policy=None,
+        )
         stranger = uuid.uuid4()
         seen = catalog.listing(session, project, ModelQuery(), caller=stranger, admin=False)
         assert [m.id for m in seen.items] == [shared.id]
@@ -316,6 +338,8 @@ class TestApplications:
             owner,
             ModelFields(name="m", allow_all_applications=True),
             model_zip(),
+            author=None,
+            policy=None,
         )
         document = docs.create(session, store, project, owner, DocumentCreate(filename="a"), b"a")
         job = jobs.submit_apply(

@@ -366,7 +366,14 @@ class TestModelFile:
         store = LocalStore(tmp_path / "artifacts")
         with package.open("rb") as source:
             service.upload_package(
-                session, store, project, "m", "v1", source=io.BytesIO(source.read())
+                session,
+                store,
+                project,
+                "m",
+                "v1",
+                source=io.BytesIO(source.read()),
+                author=None,
+                policy=None,
             )
         row = session.get(ModelVersionRow, version_id(session, project, "m", "v1"))
         assert row is not None

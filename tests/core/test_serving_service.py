@@ -120,7 +120,9 @@ class TestPackages:
         package = model_zip(tmp_path / "p.zip")
         for revision in (1, 2):
             with package.open("rb") as source:
-                version = service.upload_package(session, store, project, "m", "v1", source=source)
+                version = service.upload_package(
+                    session, store, project, "m", "v1", source=source, author=None, policy=None
+                )
             assert (version.revision, version.status) == (revision, "building")
         builds = session.scalars(select(BuildRow).order_by(BuildRow.revision)).all()
         assert [(b.revision, b.status) for b in builds] == [(1, "queued"), (2, "queued")]
@@ -140,7 +142,14 @@ class TestPackages:
         ):
             with pytest.raises(InvalidInput) as caught:
                 service.upload_package(
-                    session, store, project, "m", "v1", source=io.BytesIO(content)
+                    session,
+                    store,
+                    project,
+                    "m",
+                    "v1",
+                    source=io.BytesIO(content),
+                    author=None,
+                    policy=None,
                 )
             assert caught.value.field == "file"
         version = session.scalar(select(ModelVersionRow))
@@ -163,7 +172,9 @@ class TestPackages:
         service.create_model(session, project, structured())
         service.create_version(session, project, "m", VersionCreate(version="v1"))
         with model_zip(tmp_path / "p.zip").open("rb") as source:
-            service.upload_package(session, store, project, "m", "v1", source=source)
+            service.upload_package(
+                session, store, project, "m", "v1", source=source, author=None, policy=None
+            )
         service.update_version(session, project, "m", "v1", VersionUpdate(language="python3.8"))
         assert len(session.scalars(select(BuildRow)).all()) == 2
 
@@ -193,7 +204,15 @@ class TestModelFileName:
         only_other = _zip({"model_package/other.py": "class Model: pass\n"})
         with pytest.raises(InvalidInput, match=r"model\.py"):
             service.upload_package(
-                session, store, project, "m", "v1", source=io.BytesIO(only_other), box=box
+                session,
+                store,
+                project,
+                "m",
+                "v1",
+                source=io.BytesIO(only_other),
+                box=box,
+                author=None,
+                policy=None,
             )
         scope = environment.VariableScope(project=project, model_name="m", version="v1")
         environment.create_variable(
@@ -203,6 +222,14 @@ class TestModelFileName:
             environment.VariableCreate(name="ML_MODEL_FILE_NAME", value="other.py"),
         )
         version = service.upload_package(
-            session, store, project, "m", "v1", source=io.BytesIO(only_other), box=box
+            session,
+            store,
+            project,
+            "m",
+            "v1",
+            source=io.BytesIO(only_other),
+            box=box,
+            author=None,
+            policy=None,
         )
         assert (version.revision, version.status) == (1, "building")
