@@ -11,7 +11,7 @@ import pytest
 import ubiops
 
 from tests.support.packages import model_zip
-from tests.support.server import running_server, stop_process
+from tests.support.server import kill_instances, running_server, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -87,21 +87,6 @@ def assert_each_completed_once(results: list[object], accepted: dict[str, str]) 
     assert all(by_id[i].result == data[::-1] for i, data in accepted.items())
 
 
-def instance_pids(data_dir: Path) -> list[int]:
-    """Model instances of this server: shim processes whose package lies in its data dir."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if "shim.py" in command and str(data_dir) in command:
-            pids.append(int(entry.name))
-    return pids
-
-
 class TestKilledServer:
     def test_requests_in_flight_complete_once_after_a_sigkill_and_restart(
         self, database_url: str, tmp_path: Path
@@ -119,8 +104,7 @@ class TestKilledServer:
             os.kill(server.process.pid, signal.SIGKILL)
             stop_process(server.process, kill=True)
             token = server.token
-        for pid in instance_pids(data_dir):
-            os.kill(pid, signal.SIGKILL)
+        kill_instances(data_dir)
         with running_server(database_url, data_dir, token=token, env=FAST_LEASES) as restarted:
             api = restarted.api()
             assert_each_completed_once(wait_all_done(api, ids), accepted)

@@ -13,13 +13,12 @@ import pytest
 from tests.support.leia import (
     FINAL,
     eventually,
-    instance_pids,
     listening,
     login,
     model_zip,
     wait_for_job,
 )
-from tests.support.server import free_port, running_server, stop_process
+from tests.support.server import free_port, kill_instances, running_server, stop_process
 
 pytestmark = pytest.mark.slow
 FAST_LEASES = {"MODELYARD_JOB_LEASE_SECONDS": "2"}
@@ -62,8 +61,7 @@ class TestKilledServer:
             os.kill(server.process.pid, signal.SIGKILL)
             stop_process(server.process, kill=True)
             token = server.token
-        for pid in instance_pids(data_dir):
-            os.kill(pid, signal.SIGKILL)
+        kill_instances(data_dir)
         every = [quick, *slow, chained]
         with (
             listening(port) as listener,

@@ -18,11 +18,13 @@ pytestmark = pytest.mark.slow
 FRAGILE_MODEL = """
 import os
 import time
+import uuid
 
 
 class Model:
     def __init__(self, base_directory, context):
         time.sleep(float(os.environ.get("SLOW_START", "0")))
+        self.instance = uuid.uuid4().hex  # a pid would be the same in every sandbox
 
     def request(self, data):
         print("handling", data)
@@ -30,7 +32,7 @@ class Model:
             os._exit(3)
         if data == "slow":
             time.sleep(30)
-        return "pid %d" % os.getpid()
+        return "instance %s" % self.instance
 """
 
 SLOW_LOADING_MODEL = """
@@ -77,7 +79,7 @@ class TestInstanceFaults:
             wait_for(api, "fragile")
             first = api.model_requests_create("default", "fragile", "v1", "hello")
             assert first.success
-            assert first.result.startswith("pid ")
+            assert first.result.startswith("instance ")
 
             crashed = api.model_requests_create("default", "fragile", "v1", "crash")
             assert crashed.success is False

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import leiaapi.generated as leia
@@ -178,18 +177,3 @@ def eventually(check: Callable[[], bool], timeout: float = 60) -> bool:
             return True
         time.sleep(0.2)
     return check()
-
-
-def instance_pids(data_dir: Path) -> list[int]:
-    """Model instances of a server: shim processes whose package lies in its data dir."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if "shim.py" in command and str(data_dir) in command:
-            pids.append(int(entry.name))
-    return pids

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -134,3 +136,27 @@ def running_server(
         yield RunningServer(url, token, data_dir, database_url, process)
     finally:
         stop_process(process)
+
+
+def instance_pids(data_dir: Path) -> list[int]:
+    """Model instances of a server: processes running the shim on a package in its data dir
+    (a sandboxed instance shows as bubblewrap and the shim inside it)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "shim.py" in command and str(data_dir) in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_instances(data_dir: Path) -> None:
+    """Kill what is left of a dead server's instances (a sandboxed one may end by itself as its
+    input pipe closes, between being found and being killed)."""
+    for pid in instance_pids(data_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from modelyard.runtime.errors import InstanceStartError, SandboxSetupError
-from modelyard.runtime.sandbox import Network
+from modelyard.runtime.sandbox import Network, spawn
 from modelyard.runtime.shim import (
     CONTEXT_ENV,
     LIMITS_ENV,
@@ -75,8 +75,9 @@ def launch(spec: InstanceSpec) -> tuple[subprocess.Popen[bytes], Network | None]
         info_fd=network.info_fd if network else None,
         block_fd=network.block_fd if network else None,
     )
-    try:
-        process = subprocess.Popen(
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -86,6 +87,9 @@ def launch(spec: InstanceSpec) -> tuple[subprocess.Popen[bytes], Network | None]
             start_new_session=True,
             pass_fds=network.child_fds if network else (),
         )
+
+    try:
+        process = spawn(start) if sandbox.enabled else start()
     except BaseException:
         if network is not None:
             network.close()

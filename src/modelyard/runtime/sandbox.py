@@ -13,9 +13,10 @@ to an unprivileged uid of its own (one per deployment key) before anything of th
 Resource limits (processes, open files, file size, CPU share, address space) are applied by the
 shim before it imports user code; the supervisor watches the scratch directory's size.
 
-There is no ``--die-with-parent``: its parent-death signal follows the *thread* that started
-bubblewrap, and instances are started from short-lived threads. An instance still ends with the
-server: the shim exits when its input pipe closes, and the PID namespace dies with it.
+bubblewrap runs with ``--die-with-parent``, so killing it (a timeout, the server's death) kills
+everything inside. Its parent-death signal follows the *thread* that started it, and instances
+are started from short-lived threads, so every sandbox is spawned by one long-lived thread
+(``spawn``).
 
 ``Sandbox.off()`` runs instances as plain subprocesses (the operator chose ``MODELYARD_SANDBOX=off``
 or the platform has no sandbox); ``probe()`` finds what the machine offers and says why not.
@@ -25,11 +26,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -163,6 +167,7 @@ class Sandbox:
             "--unshare-cgroup-try",
             "--hostname",
             "modelyard",
+            "--die-with-parent",
             "--new-session",
             "--clearenv",
             *_setenv(env),
@@ -197,6 +202,44 @@ class Sandbox:
         base["USER"] = base["LOGNAME"] = "modelyard"
         base.update(env)
         return base
+
+
+class _Spawner:
+    """One daemon thread that starts every sandboxed process (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[
+            tuple[Callable[[], subprocess.Popen[bytes]], Future[subprocess.Popen[bytes]]]
+        ] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def spawn(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="modelyard-sandbox-spawner", daemon=True
+                )
+                self._thread.start()
+        future: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((start, future))
+        return future.result()
+
+    def _run(self) -> None:
+        while True:
+            start, future = self._jobs.get()
+            try:
+                future.set_result(start())
+            except BaseException as error:
+                future.set_exception(error)
+
+
+_SPAWNER = _Spawner()
+
+
+def spawn(start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """Run ``start`` (a ``subprocess.Popen`` call) on the one spawner thread."""
+    return _SPAWNER.spawn(start)
 
 
 class Binds:
