@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -11,7 +12,7 @@ import pytest
 import ubiops
 
 from tests.support.packages import model_zip
-from tests.support.server import kill_instances, running_server, stop_process
+from tests.support.server import instance_pids, kill_instances, running_server, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -125,8 +126,9 @@ class TestKilledInstances:
             while kills < 3 and time.monotonic() < deadline:
                 pids = instance_pids(data_dir)
                 if pids and completed(api, ids) > 50 * (kills + 1):
-                    os.kill(pids[0], signal.SIGKILL)
-                    kills += 1
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pids[0], signal.SIGKILL)
+                        kills += 1
                 time.sleep(0.05)
             assert kills == 3
             assert_each_completed_once(wait_all_done(api, ids), accepted)
