@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from modelyard.runtime import Supervisor
 from modelyard.runtime.instance import Instance
-from tests.runtime.support import LogCollector, spec_for, write_package
+from modelyard.runtime.pool import disk_used
+from modelyard.runtime.sandbox import Limits
+from tests.runtime.support import (
+    LogCollector,
+    machine_sandbox,
+    spec_for,
+    wait_until,
+    write_package,
+)
 
 LOOKER = """
 import os
@@ -96,3 +106,42 @@ class TestTheSandbox:
             instance.stop()
         assert outcome.result == {"refused": "FileNotFoundError"}
         assert "class Model" in own.result["read"]
+
+
+FILLER = """
+import os
+import time
+
+
+class Model:
+    def __init__(self, base_directory, context):
+        pass
+
+    def request(self, data):
+        if data == "fill":
+            for n in range(10000):
+                with open(os.path.join(os.environ["TMPDIR"], "part-%d" % n), "wb") as out:
+                    out.write(os.urandom(1024 * 1024))
+                time.sleep(0.01)
+        return "calm"
+"""
+
+
+class TestDiskLimit:
+    def test_many_small_files_over_the_limit_end_the_request_and_are_cleared(
+        self, tmp_path: Path, logs: LogCollector, supervisor: Supervisor
+    ) -> None:
+        package = write_package(tmp_path, FILLER)
+        sandbox = replace(machine_sandbox(), limits=Limits(disk_mb=16))
+        spec = spec_for(package, key="filler", sandbox=sandbox)
+        supervisor.deploy(spec)
+        outcome = supervisor.request("filler", "fill", request_id="r1", timeout=60)
+        assert not outcome.success
+        assert not outcome.lost
+        assert outcome.error == (
+            "the instance was stopped while handling the request: it wrote more than its disk "
+            "limit of 16 MB to its scratch directory"
+        )
+        assert wait_until(lambda: disk_used(Path(spec.scratch_dir)) < 16 * 1024 * 1024)
+        calm = supervisor.request("filler", "hello", request_id="r2", timeout=30)
+        assert calm.result == "calm"

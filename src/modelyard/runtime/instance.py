@@ -130,6 +130,7 @@ class Instance:
         self.request_id: str | None = None
         self.last_used = time.monotonic()
         self._killed = False
+        self._kill_reason: str | None = None
         self._sink = log_sink
         self._replies: queue.Queue[Any] = queue.Queue()
         self.sandbox_error: str | None = None
@@ -203,6 +204,10 @@ class Instance:
         except queue.Empty:
             self.kill()
             raise RequestTimeout from None
+        if reply is None and self._killed and self._kill_reason:
+            message = f"the instance was stopped while handling the request: {self._kill_reason}"
+            self.emit(request_id, "system", message)
+            return RequestOutcome(False, None, message)
         if reply is None and self._killed:
             message = "the instance was stopped while handling the request"
             return RequestOutcome(False, None, message, lost=True)
@@ -234,8 +239,10 @@ class Instance:
         if was_alive:
             self.emit(None, "system", f"instance {self.pid} stopped")
 
-    def kill(self) -> None:
-        """Kill the instance and everything it started."""
+    def kill(self, *, reason: str | None = None) -> None:
+        """Kill the instance and everything it started; with a ``reason`` (a limit it broke)
+        its request fails with it rather than being given up as lost."""
+        self._kill_reason = self._kill_reason or reason
         self._killed = True
         if self._process.poll() is None:
             with contextlib.suppress(ProcessLookupError):

@@ -8,14 +8,37 @@ does not spin; requests arriving meanwhile fail at once with the model's start-u
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import threading
 import time
+from pathlib import Path
 
 from modelyard.runtime.errors import InstanceStartError
 from modelyard.runtime.instance import Instance
 from modelyard.runtime.spec import InstanceSpec, LogSink, emit
 
 MAX_BACKOFF = 60.0
+KEPT_PREFIXES = ("request-", "job-")
+
+
+def disk_used(folder: Path) -> int:
+    """Bytes a directory tree takes on disk (blocks, so sparse files count as what they use)."""
+    total = 0
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            entry.unlink()
 
 
 class PoolClosed(Exception):
@@ -113,6 +136,27 @@ class Pool:
             message = f"instance {instance.pid} was idle for more than {limit:g} s"
             emit(self._sink, self.spec.key, None, "system", message)
             instance.stop()
+
+    def enforce_disk(self) -> None:
+        """Stop every instance of a deployment whose scratch directory holds more than its
+        disk limit, failing their requests with that reason, and clear what they wrote (the
+        files of requests in flight stay; their requests clean them up)."""
+        scratch = Path(self.spec.scratch_dir)
+        limit_mb = self.spec.sandbox.limits.disk_mb
+        if disk_used(scratch) <= limit_mb * 1024 * 1024:
+            return
+        reason = f"it wrote more than its disk limit of {limit_mb} MB to its scratch directory"
+        emit(self._sink, self.spec.key, None, "system", f"instances stopped: {reason}")
+        with self._cond:
+            idle, self._idle = self._idle, []
+            busy = list(self._busy)
+        for instance in [*busy, *idle]:
+            instance.kill(reason=reason)
+        for entry in scratch.iterdir():
+            if not entry.name.startswith(KEPT_PREFIXES):
+                _remove(entry)
+        with self._cond:
+            self._top_up(time.monotonic())
 
     def close(self, *, kill_busy: bool = False) -> None:
         """Stop idle instances now, busy ones when free (or now, killed), starting ones when up."""

@@ -354,6 +354,7 @@ class Network:
             self._exit_write,
         }
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
 
     @property
     def child_fds(self) -> tuple[int, int]:
@@ -414,18 +415,20 @@ class Network:
         return process.stderr.read().decode("utf-8", "replace").strip() or "no message"
 
     def close(self) -> None:
-        """Stop slirp4netns and release the pipes; idempotent."""
-        for fd in list(self._open):
-            self._close_fd(fd)
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            if self._process.stderr is not None:
-                self._process.stderr.close()
-            self._process = None
+        """Stop slirp4netns and release the pipes; idempotent, from any thread."""
+        with self._lock:
+            for fd in list(self._open):
+                self._close_fd(fd)
+            process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def _await_loopback(pid: int, timeout: float) -> None:

@@ -126,6 +126,7 @@ class Supervisor:
             for pool in pools:
                 try:
                     pool.reap(time.monotonic())
+                    pool.enforce_disk()
                 except Exception as error:
                     emit(self._sink, pool.spec.key, None, "system", f"reaper failed: {error}")
 
