@@ -9,6 +9,7 @@ import pytest
 from modelyard.core.identity.schemas import Principal
 from modelyard.core.serving.sandboxing import CodePolicy, code_policy
 from modelyard.errors import PermissionDenied
+from modelyard.runtime.environment import build_env
 from modelyard.runtime.sandbox import Sandbox, probe
 from modelyard.settings import Settings
 
@@ -43,3 +44,27 @@ class TestOnThisMachine:
         assert (policy.sandbox.limits.disk_mb, policy.sandbox.limits.processes) == (64, 32)
         policy.check_deploy(USER, field="file")
         assert policy.startup_line() == "user code runs sandboxed (bubblewrap, slirp4netns)"
+
+
+class TestTheBuildEnvironment:
+    def test_uv_sees_where_packages_are_but_no_secret_of_the_server(self) -> None:
+        env = build_env(
+            {
+                "PATH": "/usr/bin",
+                "PIP_FIND_LINKS": "file:///opt/pypi",
+                "UV_INDEX_URL": "https://pypi.example/simple",
+                "HTTPS_PROXY": "http://proxy:3128",
+                "MODELYARD_DATABASE_URL": "postgresql://u:secret@db/modelyard",
+                "MODELYARD_SECRET_KEY": "k",
+                "AWS_SECRET_ACCESS_KEY": "s",
+                "VIRTUAL_ENV": "/srv/venv",
+            }
+        )
+        assert env == {
+            "PATH": "/usr/bin",
+            "PIP_FIND_LINKS": "file:///opt/pypi",
+            "UV_INDEX_URL": "https://pypi.example/simple",
+            "HTTPS_PROXY": "http://proxy:3128",
+            "UV_PYTHON_DOWNLOADS": "never",
+            "NO_COLOR": "1",
+        }

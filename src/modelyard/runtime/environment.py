@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,8 +197,7 @@ class EnvironmentBuilder:
         """Run uv, streaming its output to the build log; raise with uv's error if it fails."""
         command = [self.uv_path, *arguments, "--color", "never"]
         log("$ uv " + " ".join(arguments))
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"}
-        env.pop("VIRTUAL_ENV", None)
+        env = build_env(os.environ)
         try:
             process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env
@@ -208,6 +207,42 @@ class EnvironmentBuilder:
         output = stream_lines(process, log, timeout=self.install_timeout)
         if process.returncode != 0:
             raise BuildError(uv_error(output) or f"uv {arguments[0]} failed")
+
+
+BUILD_ENV_PREFIXES = ("UV_", "PIP_", "SSL_CERT_", "LC_")
+BUILD_ENV_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "LANG",
+        "TZ",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+    }
+)
+
+
+def build_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """What uv sees of the server's environment: where to find packages and how to reach them,
+    never its secrets (a requirement's build script runs user code with this environment)."""
+    env = {
+        name: value
+        for name, value in environ.items()
+        if name in BUILD_ENV_NAMES or name.startswith(BUILD_ENV_PREFIXES)
+    }
+    env.update(UV_PYTHON_DOWNLOADS="never", NO_COLOR="1")
+    return env
 
 
 def stream_lines(process: subprocess.Popen[bytes], log: BuildLog, *, timeout: float) -> list[str]:
