@@ -100,9 +100,9 @@ class TestRouteTable:
         ]
         assert wrong == []
 
-    def test_only_status_is_open(self, routes: list[tuple[str, Any]]) -> None:
+    def test_only_status_and_the_sign_in_are_open(self, routes: list[tuple[str, Any]]) -> None:
         public = [p for p, r in routes if any(isinstance(c, Public) for c in checks_of(r))]
-        assert public == ["/v2.1/status"]
+        assert sorted(public) == ["/v2.1/authorize", "/v2.1/status"]
 
     def test_unknown_permission_names_fail_at_import(self) -> None:
         with pytest.raises(ValueError, match="unknown permission"):

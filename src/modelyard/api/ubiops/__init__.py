@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from modelyard.api.context import AppContext
 from modelyard.api.ubiops.errors import install_error_handlers
 from modelyard.api.ubiops.routes import (
+    authorize,
     batch,
     blobs,
     connectors,
@@ -32,15 +33,27 @@ from modelyard.api.ubiops.routes import (
     user,
     versions,
 )
+from modelyard.core.identity.throttle import SignInLimits, SignInThrottle
+from modelyard.settings import Settings
+
+
+def signin_limits(settings: Settings) -> SignInLimits:
+    return SignInLimits(
+        failures_per_email=settings.signin_failures_per_email,
+        failures_per_address=settings.signin_failures_per_address,
+        window=float(settings.signin_window_seconds),
+    )
 
 
 def create_ubiops_app(context: AppContext) -> FastAPI:
-    """The UbiOps sub-application: its routes and its error envelope."""
+    """The UbiOps sub-application: its routes, its error envelope and the sign-in limits."""
     app = FastAPI(title="modelyard: UbiOps v2.1", docs_url="/docs", redoc_url=None)
     app.state.context = context
+    app.state.signin_throttle = SignInThrottle(signin_limits(context.settings))
     install_error_handlers(app)
     for module in (
         status,
+        authorize,
         user,
         organizations,
         organization_users,

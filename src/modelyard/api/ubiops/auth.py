@@ -1,4 +1,6 @@
-"""Authentication and permissions for the UbiOps dialect: ``Authorization: Token <t>``.
+"""Authentication and permissions for the UbiOps dialect: ``Authorization: Token <t>``, or
+``Bearer <t>`` (what the ubiops-cli sends with the session token of ``POST /authorize``), or
+the bare token.
 
 Every route names the permission it needs, through one of these dependencies
 (``tests/api/ubiops/test_permissions.py`` walks the route table and fails for a route without):
@@ -20,7 +22,8 @@ Every route names the permission it needs, through one of these dependencies
   only for the few account permissions of ``SERVICE_USER_ACCOUNT``.
 - A route whose permission the core checks itself (the direct request's one-statement hot
   path) declares it with ``dependencies=[checked_in_core("...")]``.
-- A route open to all (``/status``) says so with ``dependencies=[public()]``.
+- A route open to all (``/status``, the sign-in ``/authorize``) says so with
+  ``dependencies=[public()]``.
 
 Permission names live in ``core/identity/access/rules.py`` (``PROJECT_PERMISSIONS`` for
 project routes, ``ACCOUNT_PERMISSIONS`` for the rest); a name that is not there fails at import.
@@ -39,6 +42,7 @@ from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal, ProjectRef
+from modelyard.core.identity.throttle import SignInThrottle
 from modelyard.db.engine import transaction
 
 
@@ -57,6 +61,15 @@ def get_optional_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_signin_throttle(request: Request) -> SignInThrottle:
+    """The failed sign-in counts of this process, kept on the UbiOps application."""
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    return throttle
+
+
+SignInThrottleDep = Annotated[SignInThrottle, Depends(get_signin_throttle)]
 
 
 class ProjectPermission(RoutePermission):

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.core.identity.errors import TooManyAttempts
 from modelyard.errors import DomainError
 
 
@@ -28,7 +29,10 @@ def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return envelope(status_for(exc), exc.message, field=exc.field)
+    response = envelope(status_for(exc, {TooManyAttempts: 429}), exc.message, field=exc.field)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

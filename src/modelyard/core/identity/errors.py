@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from modelyard.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from modelyard.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+
+
+class TooManyAttempts(DomainError):
+    """Too many recent failures (of signing in): the same request may succeed after
+    ``retry_after`` seconds. Dialects that sign users in answer it with 429 and Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def organization_not_found(name: str) -> NotFound:
@@ -31,3 +47,14 @@ def bad_token() -> Unauthenticated:
 
 def invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput(f"{field}: {reason}", field=field)
+
+
+def wrong_password() -> Unauthenticated:
+    """The same words whether the email is unknown or the password wrong."""
+    return Unauthenticated("The email or password is wrong")
+
+
+def too_many_sign_ins(retry_after: int) -> TooManyAttempts:
+    return TooManyAttempts(
+        f"Too many failed sign-ins; try again in {retry_after} seconds", retry_after=retry_after
+    )

@@ -43,6 +43,15 @@ class UserUpdate(Schema):
     surname: str | None = None
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """An email and password sent to sign in, and the client address they came from."""
+
+    email: str
+    password: str
+    address: str
+
+
 class UserRead(Schema):
     id: uuid.UUID
     email: str

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from modelyard.api.ubiops.protocol import Wire
 
 
 class Status(Wire):
     status: str
+
+
+class AuthorizeCreate(Wire):
+    """The sign-in the ubiops-cli posts; bounded so a hostile body costs one scrypt at most."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class AuthorizeDetail(Wire):
+    access: str
 
 
 class UserPendingCreate(Wire):

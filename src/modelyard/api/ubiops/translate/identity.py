@@ -9,10 +9,22 @@ from modelyard.core.identity.schemas import (
     OrganizationRead,
     OrganizationUpdate,
     ProjectRead,
+    SignIn,
+    TokenIssued,
     UserCreate,
     UserRead,
     UserUpdate,
 )
+
+
+def sign_in(body: wire.AuthorizeCreate, address: str | None) -> SignIn:
+    """``address`` is the client's, as the server saw it (behind a proxy: the proxy's, unless
+    uvicorn is told to trust its forwarded headers)."""
+    return SignIn(email=body.email, password=body.password, address=address or "")
+
+
+def access(issued: TokenIssued) -> wire.AuthorizeDetail:
+    return wire.AuthorizeDetail(access=issued.token)
 
 
 def user_create(body: wire.UserPendingCreate) -> UserCreate:
