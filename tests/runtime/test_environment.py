@@ -198,7 +198,7 @@ class TestBuilds:
             thread.join()
         assert len({result.key for result in results}) == 1
         assert sorted(result.reused for result in results) == [False, True, True]
-        hidden = {".locks", ".scratch"}
+        hidden = {".locks", ".scratch", ".uv-cache"}
         leftovers = [path.name for path in builder.root_dir.iterdir() if path.name not in hidden]
         assert leftovers == [results[0].key]
 
@@ -212,7 +212,8 @@ class TestBuilds:
         assert caught.value.message.startswith(
             "requirement 'modelyard-no-such-package-zq==1.0' could not be installed: "
         )
-        assert [path.name for path in builder.root_dir.iterdir()] == [".locks"]
+        left = {path.name for path in builder.root_dir.iterdir()}
+        assert left <= {".locks", ".uv-cache"}, "no half-built environment stays"
 
     def test_a_model_that_fails_to_import_fails_the_build_with_its_error(
         self, builder: EnvironmentBuilder, tmp_path: Path, language: str
@@ -231,3 +232,46 @@ def build_into(
     collect: Callable[[BuiltEnvironment], None],
 ) -> None:
     collect(builder.build(package, language=language, log=lambda _: None))
+
+
+PROBING_SETUP = """
+import os
+import sys
+
+seen = {
+    "secret": os.environ.get("MODELYARD_SECRET_PROBE"),
+    "uid": os.getuid(),
+    "neighbour": os.path.exists(os.environ["PIP_NEIGHBOUR"]),
+}
+sys.stderr.write("SEEN %r\\n" % (seen,))
+sys.exit(1)
+"""
+
+
+class TestBuildsInTheSandbox:
+    def test_a_requirements_build_script_sees_no_secret_and_no_neighbour(
+        self,
+        builder: EnvironmentBuilder,
+        language: str,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        neighbour = tmp_path / "neighbour.txt"
+        neighbour.write_text("not yours")
+        monkeypatch.setenv("MODELYARD_SECRET_PROBE", "leaked")
+        monkeypatch.setenv("PIP_NEIGHBOUR", str(neighbour))
+        package = write_package(
+            tmp_path / "pkg",
+            SIX_MODEL,
+            files={
+                "requirements.txt": "./libraries/prober\n",
+                "libraries/prober/setup.py": PROBING_SETUP,
+            },
+        )
+        lines: list[str] = []
+        with pytest.raises(BuildError):
+            builder.build(package, language=language, log=lines.append)
+        (seen,) = [line for line in lines if "SEEN {" in line]
+        assert "'secret': None" in seen
+        assert "'neighbour': False" in seen
+        assert "'uid': 0," not in seen

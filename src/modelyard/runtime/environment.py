@@ -177,7 +177,7 @@ class EnvironmentBuilder:
             venv = staging / "venv"
             self._uv(["venv", "--relocatable", "--python", str(interpreter.path), str(venv)], log)
             if normalize_requirements(text):
-                self._install(venv, model_dir, text, log=log)
+                self._install(venv, model_dir, text, interpreter=interpreter.path, log=log)
             (venv / READY_MARKER).write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
             if final.exists():
                 shutil.rmtree(final)
@@ -185,13 +185,62 @@ class EnvironmentBuilder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _install(self, venv: Path, model_dir: Path, text: str, *, log: BuildLog) -> None:
+    def _install(
+        self, venv: Path, model_dir: Path, text: str, *, interpreter: Path, log: BuildLog
+    ) -> None:
+        """Install the requirements into ``venv``, in the sandbox: building a requirement runs
+        its own code (``setup.py``), so it sees only the staging directory, the package, the
+        interpreter and uv's build cache, as an unprivileged uid when the server is root."""
         install = ["pip", "install", "--python", str(venv / "bin" / "python")]
+        arguments = [*install, "-r", str(model_dir / "requirements.txt")]
         try:
-            self._uv([*install, "-r", str(model_dir / "requirements.txt")], log, cwd=model_dir)
+            if self.sandbox.enabled:
+                self._uv_confined(
+                    arguments,
+                    log,
+                    staging=venv.parent,
+                    model_dir=model_dir,
+                    interpreter=interpreter,
+                )
+            else:
+                self._uv(arguments, log, cwd=model_dir)
         except BuildError as error:
             raise BuildError(explain_failure(error.message, text)) from None
         (venv / "requirements.txt").write_text(text, "utf-8")
+
+    def _uv_confined(
+        self,
+        arguments: list[str],
+        log: BuildLog,
+        *,
+        staging: Path,
+        model_dir: Path,
+        interpreter: Path,
+    ) -> None:
+        log("$ uv " + " ".join(arguments) + "  (sandboxed)")
+        cache = self.root_dir / ".uv-cache"
+        self.sandbox.prepare_scratch(cache, BUILD_KEY)
+        self.sandbox.hand_over(staging, BUILD_KEY)
+        env = {**build_env(os.environ), "UV_CACHE_DIR": str(cache)}
+        env.update(HOME=str(staging), TMPDIR=str(staging))
+        process, network = self.sandbox.popen(
+            [self.uv_path, *arguments, "--color", "never"],
+            key=BUILD_KEY,
+            python=str(interpreter),
+            package_dir=str(model_dir),
+            scratch_dir=str(staging),
+            env=env,
+            read_only=[self.uv_path],
+            writable=[str(cache)],
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            output = stream_lines(process, log, timeout=self.install_timeout)
+        finally:
+            if network is not None:
+                network.close()
+        if process.returncode != 0:
+            raise BuildError(uv_error(output) or f"uv {arguments[0]} failed")
 
     def _uv(self, arguments: list[str], log: BuildLog, *, cwd: Path | None = None) -> None:
         """Run uv, streaming its output to the build log; raise with uv's error if it fails."""
@@ -209,6 +258,7 @@ class EnvironmentBuilder:
             raise BuildError(uv_error(output) or f"uv {arguments[0]} failed")
 
 
+BUILD_KEY = "modelyard-build"
 BUILD_ENV_PREFIXES = ("UV_", "PIP_", "SSL_CERT_", "LC_")
 BUILD_ENV_NAMES = frozenset(
     {

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from modelyard.runtime.errors import InstanceStartError, SandboxSetupError
-from modelyard.runtime.sandbox import Network, spawn
+from modelyard.runtime.sandbox import Network
 from modelyard.runtime.shim import (
     CONTEXT_ENV,
     LIMITS_ENV,
@@ -60,53 +60,18 @@ def launch(spec: InstanceSpec) -> tuple[subprocess.Popen[bytes], Network | None]
     sandbox.prepare_scratch(Path(spec.scratch_dir), spec.key)
     if spec.package_writable:
         sandbox.hand_over(Path(spec.package_dir), spec.key)
-    env = child_env(spec)
-    network = Network(sandbox.slirp4netns) if sandbox.enabled and sandbox.slirp4netns else None
-    argv = [spec.python, "-X", "faulthandler", str(SHIM_PATH), spec.package_dir]
-    command = sandbox.command(
-        argv,
+    return sandbox.popen(
+        [spec.python, "-X", "faulthandler", str(SHIM_PATH), spec.package_dir],
         key=spec.key,
         python=spec.python,
         package_dir=spec.package_dir,
         scratch_dir=spec.scratch_dir,
-        env=env,
+        env=child_env(spec),
         read_only=[str(SHIM_PATH)],
         package_writable=spec.package_writable,
-        info_fd=network.info_fd if network else None,
-        block_fd=network.block_fd if network else None,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=spec.package_dir,
-            env=env if not sandbox.enabled else {},
-            start_new_session=True,
-            pass_fds=network.child_fds if network else (),
-        )
-
-    try:
-        process = spawn(start) if sandbox.enabled else start()
-    except BaseException:
-        if network is not None:
-            network.close()
-        raise
-    if network is not None:
-        try:
-            network.attach()
-        except SandboxSetupError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            network.close()
-            for stream in (process.stdin, process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
-            raise
-    return process, network
 
 
 def exit_reason(code: int, spec: InstanceSpec) -> str:

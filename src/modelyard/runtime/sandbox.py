@@ -24,10 +24,12 @@ or the platform has no sandbox); ``probe()`` finds what the machine offers and s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -136,6 +138,7 @@ class Sandbox:
         scratch_dir: str,
         env: dict[str, str],
         read_only: Iterable[str] = (),
+        writable: Iterable[str] = (),
         package_writable: bool = False,
         info_fd: int | None = None,
         block_fd: int | None = None,
@@ -149,6 +152,8 @@ class Sandbox:
             binds.add(path, writable=False)
         binds.add(package_dir, writable=package_writable)
         binds.add(scratch_dir, writable=True)
+        for path in writable:
+            binds.add(path, writable=True)
         command = [
             self.bwrap,
             "--ro-bind",
@@ -191,6 +196,64 @@ class Sandbox:
                 "--bounding-set=-all",
             ]
         return command + argv
+
+    def popen(
+        self,
+        argv: list[str],
+        *,
+        key: str,
+        python: str,
+        package_dir: str,
+        scratch_dir: str,
+        env: dict[str, str],
+        read_only: Iterable[str] = (),
+        writable: Iterable[str] = (),
+        package_writable: bool = False,
+        stdin: int | None = None,
+        stderr: int | None = None,
+    ) -> tuple[subprocess.Popen[bytes], Network | None]:
+        """Start ``argv`` in this sandbox (stdout a pipe), its network up before it runs."""
+        network = Network(self.slirp4netns) if self.enabled and self.slirp4netns else None
+        command = self.command(
+            argv,
+            key=key,
+            python=python,
+            package_dir=package_dir,
+            scratch_dir=scratch_dir,
+            env=env,
+            read_only=read_only,
+            writable=writable,
+            package_writable=package_writable,
+            info_fd=network.info_fd if network else None,
+            block_fd=network.block_fd if network else None,
+        )
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                command,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                cwd=package_dir,
+                env=env if not self.enabled else {},
+                start_new_session=True,
+                pass_fds=network.child_fds if network else (),
+            )
+
+        try:
+            process = spawn(start) if self.enabled else start()
+        except BaseException:
+            if network is not None:
+                network.close()
+            raise
+        if network is not None:
+            try:
+                network.attach()
+            except SandboxSetupError:
+                _discard(process)
+                network.close()
+                raise
+        return process, network
 
     def environment(self, env: dict[str, str], *, python: str, scratch_dir: str) -> dict[str, str]:
         """The instance's whole environment: the deployment's variables and the runtime's own,
@@ -235,6 +298,16 @@ class _Spawner:
 
 
 _SPAWNER = _Spawner()
+
+
+def _discard(process: subprocess.Popen[bytes]) -> None:
+    """Kill a sandbox that failed to set up, and close its pipes."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def spawn(start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
