@@ -244,8 +244,16 @@ class TestDatasets:
         response = client.post(path, json=body, headers=headers)
         assert response.status_code == 201
         created = response.json()
+        assert set(created) == {
+            "id",
+            "dataset_name",
+            "collection_date",
+            "dataset_info",
+            "dataset_type_id",
+        }
         assert created["dataset_name"] == body["dataset_name"]
         assert created["collection_date"].startswith("2024-05-01")
+        assert created["dataset_type_id"] == 4
         assert client.get(f"{path}/", headers=headers).json() == [created]
         experiments = client.get(f"{BASE}/id/{model['id']}/experiments", headers=headers)
         assert [e["experiment_name"] for e in experiments.json()] == ["E9"]

@@ -9,6 +9,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+MODEL_DATASET_TYPE = 4
+"""The framework's ``GEMINIDatasetType.Model``. Every dataset here comes into being through a
+model (a model's dataset or a record's), so every dataset is of this type and no column keeps
+it; the framework's other types (sensor, trait, script, procedure) have no surface here."""
+
 LINK_LIFETIME_SECONDS = 900
 """A download link works for 15 minutes: long enough to follow, short enough to leak little."""
 

@@ -10,6 +10,8 @@ from typing import Any, BinaryIO, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelyard.core.tracking.rules import MODEL_DATASET_TYPE
+
 Name = Field(min_length=1, max_length=255)
 
 
@@ -75,6 +77,7 @@ class DatasetRead(_Schema):
     dataset_name: str
     dataset_info: dict[str, Any] | None
     collection_date: date | None
+    dataset_type_id: int = MODEL_DATASET_TYPE
 
 
 class RecordCreate(_Schema):

@@ -108,4 +108,5 @@ def dataset(read: DatasetRead) -> dict[str, Any]:
         "dataset_name": read.dataset_name,
         "collection_date": _midnight(read.collection_date),
         "dataset_info": read.dataset_info,
+        "dataset_type_id": read.dataset_type_id,
     }
