@@ -60,6 +60,18 @@ class TestLogin:
         assert client.get(f"{BASE}/whoami").status_code == 401
         assert client.get(f"{BASE}/document", headers=headers("nonsense")).status_code == 401
 
+    def test_a_raw_api_token_in_the_token_header_is_refused_and_survives_a_logout(
+        self, client: TestClient, admin_token: TokenIssued
+    ) -> None:
+        raw = headers(admin_token.token)
+        assert client.get(f"{BASE}/whoami", headers=raw).status_code == 401
+        logout = client.get(f"{BASE}/logout", headers=raw)
+        assert logout.status_code == 401
+        assert logout.json()["status"] == 401
+        projects = client.get("/v2.1/projects", headers={"Authorization": admin_token.token})
+        assert projects.status_code == 200
+        assert login(client, admin_token.token)["token"]
+
     def test_developer_gets_403_on_admin_endpoints(
         self, client: TestClient, admin_token: TokenIssued
     ) -> None:

@@ -26,7 +26,7 @@ from modelyard.core.identity.schemas import Principal
 
 
 def get_principal(session: SessionDep, token: Annotated[str | None, Header()] = None) -> Principal:
-    return service.authenticate(session, token)
+    return service.authenticate(session, token, sessions_only=True)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

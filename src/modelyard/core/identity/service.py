@@ -51,12 +51,15 @@ from modelyard.errors import Conflict, NotFound, PermissionDenied
 # -- authentication -------------------------------------------------------------------------
 
 
-def authenticate(session: Session, token: str | None) -> Principal:
-    """The principal a token belongs to; unknown or revoked tokens are refused alike."""
+def authenticate(session: Session, token: str | None, *, sessions_only: bool = False) -> Principal:
+    """The principal a token belongs to; unknown or revoked tokens are refused alike, and
+    with ``sessions_only`` so are API tokens (a dialect whose header takes only its logins)."""
     if not token:
         raise bad_token()
     found = access_repo.get_token_principal(session, rules.hash_token(token))
     if found is None or found[0].revoked_at is not None:
+        raise bad_token()
+    if sessions_only and not found[0].session:
         raise bad_token()
     if found[0].expires_at is not None and found[0].expires_at <= utcnow():
         raise bad_token()
@@ -161,7 +164,7 @@ def issue_session_token(
     ``revoke_token``, and resolved by ``authenticate`` like any API token."""
     user = _user(session, principal)
     expires_at = utcnow() + lifetime if lifetime is not None else None
-    return _issue(session, user, description=description, expires_at=expires_at)
+    return _issue(session, user, description=description, expires_at=expires_at, session_token=True)
 
 
 def purge_expired_tokens(session: Session, *, grace: timedelta = timedelta(days=1)) -> int:
@@ -171,7 +174,12 @@ def purge_expired_tokens(session: Session, *, grace: timedelta = timedelta(days=
 
 
 def _issue(
-    session: Session, user: UserRow, *, description: str | None, expires_at: datetime | None
+    session: Session,
+    user: UserRow,
+    *,
+    description: str | None,
+    expires_at: datetime | None,
+    session_token: bool = False,
 ) -> TokenIssued:
     secret = rules.new_token()
     row = ApiTokenRow(
@@ -180,6 +188,7 @@ def _issue(
         user_id=user.id,
         description=description,
         expires_at=expires_at,
+        session=session_token,
     )
     session.add(row)
     session.flush()

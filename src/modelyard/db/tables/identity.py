@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.tables.base import Base
@@ -97,3 +97,6 @@ class ApiTokenRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Set for session tokens (Alchemite access tokens, Leia login tokens); API tokens never
     expire."""
+    session: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A dialect's login (Alchemite access and refresh, Leia login, UbiOps sign-in), not an API
+    token; Leia's ``token`` header takes only these."""
