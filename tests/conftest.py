@@ -55,7 +55,9 @@ def session(sessions: SessionFactory) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, local_datasource_root=tmp_path
+    )
 
 
 @pytest.fixture

@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     )
     local_datasource_root: Path | None = Field(
         default=None,
-        description="LOCAL datasources must lie under this directory "
-        "(anywhere but the data directory when unset)",
+        description="LOCAL datasources must lie under this directory (symlinks resolved); "
+        "unset, there are no LOCAL datasources",
     )
     sandbox: Literal["on", "off"] = Field(
         default="on",

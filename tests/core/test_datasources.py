@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +63,8 @@ def project(session: Session, admin_token: TokenIssued) -> ProjectRef:
 
 
 def stores(box: SecretBox, s3: str | None = None) -> Stores:
-    return Stores(box=box, endpoints=Endpoints(s3=s3))
+    """Stores whose LOCAL datasources may lie in temporary directories (where tests put them)."""
+    return Stores(box=box, endpoints=Endpoints(s3=s3), local_root=Path(tempfile.gettempdir()))
 
 
 def new_dataset(session: Session, project: ProjectRef, name: str = "pictures") -> str:
@@ -287,6 +289,18 @@ class TestLocalPlaces:
             local = DatasourceSettings(type="LOCAL", full_path=str(path))
             with pytest.raises(DatasourceInvalid, match="data directory"):
                 service.configure(session, project, dataset_id, local, stores=access)
+
+    def test_without_a_root_there_are_no_local_datasources(
+        self, session: Session, project: ProjectRef, box: SecretBox, tmp_path: Path
+    ) -> None:
+        dataset_id = new_dataset(session, project)
+        for path in ("/etc", "/root", str(tmp_path)):
+            local = DatasourceSettings(type="LOCAL", full_path=path)
+            with pytest.raises(DatasourceInvalid, match="MODELYARD_LOCAL_DATASOURCE_ROOT"):
+                service.configure(
+                    session, project, dataset_id, local, stores=Stores(box, Endpoints())
+                )
+        assert service.get_datasource(session, project, dataset_id).type == "LIGHTLY"
 
     def test_a_root_confines_local_datasources(
         self, session: Session, project: ProjectRef, box: SecretBox, tmp_path: Path

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,8 @@ def server_env(database_url: str) -> dict[str, str]:
     env["MODELYARD_DATABASE_URL"] = database_url
     # instances may write files of up to 64 MB: the disk-filler test stays quick
     env["MODELYARD_SANDBOX_DISK_MB"] = "64"
+    # LOCAL datasources of the tests lie in temporary directories (the data dir stays refused)
+    env["MODELYARD_LOCAL_DATASOURCE_ROOT"] = tempfile.gettempdir()
     return env
 
 

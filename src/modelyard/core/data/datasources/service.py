@@ -61,8 +61,9 @@ MAX_TIMESTAMP = 2**53
 @dataclass(frozen=True)
 class Stores:
     """What opening a datasource needs besides its row: the secret box, the endpoints, and
-    where LOCAL datasources may point (under ``local_root`` if set; never into ``private``,
-    the server's own data: its database and secret key)."""
+    where LOCAL datasources may point (only under ``local_root``, which the operator sets:
+    without it there are no LOCAL datasources; never into ``private``, the server's own data:
+    its database and secret key)."""
 
     box: SecretBox
     endpoints: Endpoints
@@ -75,7 +76,13 @@ class Stores:
         inside = [p.resolve() for p in self.private]
         if any(path.is_relative_to(p) or p.is_relative_to(path) for p in inside):
             raise invalid_config("fullPath", "must not hold or lie in the server's data directory")
-        if self.local_root is not None and not path.is_relative_to(self.local_root.resolve()):
+        if self.local_root is None:
+            raise invalid_config(
+                "fullPath",
+                "LOCAL datasources are off on this server; its operator allows them under one "
+                "directory with MODELYARD_LOCAL_DATASOURCE_ROOT",
+            )
+        if not path.is_relative_to(self.local_root.resolve()):
             raise invalid_config("fullPath", f"must lie under {self.local_root}")
         return path
 
