@@ -33,3 +33,12 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     """No valid credentials came with the request."""
+
+
+class Unavailable(DomainError):
+    """Something the server depends on (its database) is down for now; the request may be
+    tried again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -9,6 +9,7 @@ from modelyard.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
 )
 
 STATUS_BY_CATEGORY: dict[type[DomainError], int] = {
@@ -17,6 +18,7 @@ STATUS_BY_CATEGORY: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    Unavailable: 503,
 }
 
 

@@ -7,10 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from modelyard.db import migrate
 from modelyard.db.engine import make_engine, make_session_factory, transaction
+from modelyard.db.outage import outage_reason
 from modelyard.errors import DomainError
 from modelyard.settings import Settings
 
@@ -23,12 +26,27 @@ def load_settings(data_dir: Path | None = None) -> Settings:
 
 
 def migrated(settings: Settings) -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema; an unreachable database ends the command with
+    one paragraph saying which database and why, and exit code 3."""
     engine = make_engine(settings.resolved_database_url)
     try:
         migrate.upgrade(engine)
+    except (OperationalError, InterfaceError) as exc:
+        typer.secho(unreachable(engine, exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=3) from None
     finally:
         engine.dispose()
+
+
+def unreachable(engine: Engine, error: Exception) -> str:
+    """What to tell an operator whose database cannot be reached."""
+    reason = outage_reason(error)
+    where = engine.url.render_as_string(hide_password=True)
+    return (
+        f"error: cannot reach the database at {where}: {reason}. Check that it is running and "
+        "that MODELYARD_DATABASE_URL names it (host, port, database, user); modelyard creates "
+        "its tables itself once it can connect."
+    )
 
 
 @contextmanager

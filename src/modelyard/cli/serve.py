@@ -11,6 +11,7 @@ from modelyard.api.app import create_app
 from modelyard.cli.common import DataDirOption, load_settings, unit_of_work
 from modelyard.core.identity import service
 from modelyard.core.serving.sandboxing import code_policy
+from modelyard.db.outage import install_server_logging
 
 
 def serve(
@@ -19,6 +20,7 @@ def serve(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Run the modelyard server."""
+    install_server_logging()
     settings = load_settings(data_dir)
     with unit_of_work(settings) as session:
         issued = service.bootstrap(session, admin_email=settings.admin_email)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.outage import install_outage_handler
 from modelyard.errors import DomainError
 
 
@@ -63,6 +64,7 @@ async def _oauth(_: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of this dialect in its envelope."""
     app.add_exception_handler(DomainError, _domain)
+    install_outage_handler(app, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(OAuthError, _oauth)

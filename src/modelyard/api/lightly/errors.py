@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.outage import install_outage_handler
 from modelyard.core.data.datasources.errors import (
     DatasetNameTaken,
     DatasetUnknown,
@@ -24,6 +25,7 @@ from modelyard.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
 )
 
 CODES: tuple[tuple[type[DomainError], str], ...] = (
@@ -37,6 +39,7 @@ CODES: tuple[tuple[type[DomainError], str], ...] = (
     (PermissionDenied, "FORBIDDEN"),
     (NotFound, "NOT_FOUND"),
     (Conflict, "BAD_REQUEST"),
+    (Unavailable, "SERVICE_UNAVAILABLE"),
 )
 """Most specific first: the first category the error belongs to gives its code."""
 
@@ -81,5 +84,6 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of this dialect in Lightly's envelope."""
     app.add_exception_handler(DomainError, _domain)
+    install_outage_handler(app, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)

@@ -7,6 +7,7 @@ version's status.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -29,6 +30,8 @@ from modelyard.storage import ArtifactStore
 
 LOG_FLUSH_SECONDS = 1.0
 POLL_SECONDS = 2.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,12 @@ class Builder:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            if not self.run_next():
+            try:
+                busy = self.run_next()
+            except Exception:  # the database went away between builds: wait and go on
+                logger.exception("the builder's database step failed; retrying")
+                busy = False
+            if not busy:
                 self._wake.wait(POLL_SECONDS)
                 self._wake.clear()
 

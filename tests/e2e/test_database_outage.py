@@ -1,0 +1,122 @@
+"""A database outage, made by cutting a TCP proxy in front of the real PostgreSQL: every dialect
+answers 503 in its own envelope with Retry-After, the log says so in a line or two rather than a
+traceback per request, and the server recovers without a restart once the database is back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.support.databases import BACKENDS, Templates, fresh_database
+from tests.support.proxy import Proxy
+from tests.support.server import RunningServer, free_port, running_server, start_process
+
+pytestmark = pytest.mark.slow
+
+Call = Callable[[httpx.Client], httpx.Response]
+
+
+def through(proxy: Proxy, url: str) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+
+
+@pytest.fixture
+def cut_database(templates: Templates, tmp_path: Path) -> Iterator[tuple[RunningServer, Proxy]]:
+    with fresh_database(templates, "postgresql", tmp_path) as url:
+        target = make_url(url)
+        proxy = Proxy((target.host or "127.0.0.1", target.port or 5432))
+        proxy.restore()
+        try:
+            with running_server(through(proxy, url), tmp_path / "data") as server:
+                yield server, proxy
+        finally:
+            proxy.cut()
+
+
+def calls(http: httpx.Client, token: str) -> dict[str, Call]:
+    """One authenticated read per dialect, with the logins each needs made beforehand."""
+    issued = http.post(
+        "/v0/auth/realms/master/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials"},
+        auth=("modelyard", token),
+    ).json()["access_token"]
+    leia = http.get(f"/leia/1.0.0/login/{token}").json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    model = {"model_name": "outage", "model_url": "x"}
+    assert http.post("/api/models", json=model, headers=bearer).status_code == 201
+    return {
+        "ubiops": lambda c: c.get("/v2.1/projects", headers={"Authorization": f"Token {token}"}),
+        "alchemite": lambda c: c.get("/v0/models", headers={"Authorization": f"Bearer {issued}"}),
+        "leia": lambda c: c.get("/leia/1.0.0/whoami", headers={"token": leia}),
+        "registry": lambda c: c.get("/api/models/all", headers=bearer),
+        "lightly": lambda c: c.get("/v1/datasets", params={"token": token}),
+    }
+
+
+ENVELOPE_KEYS = {
+    "ubiops": {"error"},
+    "alchemite": {"status", "title", "detail", "type"},
+    "leia": {"status", "message"},
+    "registry": {"error", "error_description"},
+    "lightly": {"code", "message"},
+}
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
+class TestADatabaseOutage:
+    def test_is_a_503_in_every_envelope_logged_once_and_over_when_the_database_is_back(
+        self, backend: str, cut_database: tuple[RunningServer, Proxy]
+    ) -> None:
+        server, proxy = cut_database
+        output: list[str] = []
+        assert server.process.stdout is not None
+        reader = threading.Thread(
+            target=lambda: output.extend(iter(server.process.stdout.readline, "")),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            dialects = calls(http, server.token)
+            assert {name: call(http).status_code for name, call in dialects.items()} == {
+                name: 200 for name in dialects
+            }
+            proxy.cut()
+            for _ in range(3):
+                for name, call in dialects.items():
+                    answer = call(http)
+                    assert answer.status_code == 503, (name, answer.text)
+                    assert answer.headers["Retry-After"] == "5"
+                    assert ENVELOPE_KEYS[name] <= set(answer.json()), (name, answer.json())
+            time.sleep(2)  # the background loops meet the outage too
+            during = list(output)
+            proxy.restore()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if all(call(http).status_code == 200 for call in dialects.values()):
+                    break
+                time.sleep(0.5)
+            assert {name: call(http).status_code for name, call in dialects.items()} == {
+                name: 200 for name in dialects
+            }
+        outage_lines = [line for line in during if "database is unavailable" in line]
+        assert 1 <= len(outage_lines) <= 2, during
+        assert not [line for line in during if "Traceback" in line], "".join(during)
+
+
+class TestStartingWithoutADatabase:
+    def test_says_which_database_and_why_in_one_paragraph_and_exits_3(self, tmp_path: Path) -> None:
+        closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/modelyard"
+        process = start_process(closed, tmp_path / "data", free_port())
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 3
+        assert "Traceback" not in output
+        (error,) = [line for line in output.splitlines() if line.startswith("error:")]
+        assert error.startswith(f"error: cannot reach the database at {closed}: ")
+        assert "Connection refused" in error
+        assert "MODELYARD_DATABASE_URL" in error
