@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         description="LOCAL datasources must lie under this directory (symlinks resolved); "
         "unset, there are no LOCAL datasources",
     )
+    max_body_mb: int = Field(
+        default=8,
+        ge=1,
+        description="largest request body but uploads (JSON requests, batches); also the limit "
+        "of any request without credentials",
+    )
+    max_upload_mb: int = Field(
+        default=4096,
+        ge=1,
+        description="largest upload body (packages, blobs, datasets, documents, record files)",
+    )
     sandbox: Literal["on", "off"] = Field(
         default="on",
         description="run user code in a bubblewrap sandbox (off: plain subprocesses, a warning "

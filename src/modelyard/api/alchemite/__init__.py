@@ -8,6 +8,13 @@ from fastapi import FastAPI
 from modelyard.api.alchemite.errors import install_error_handlers
 from modelyard.api.alchemite.routes import dataset, models, token, version
 from modelyard.api.context import AppContext
+from modelyard.api.limits import Upload, limit_bodies
+
+UPLOADS = (
+    Upload("POST", r"/models/[^/]+/dataset$"),
+    Upload("PUT", r"/models/[^/]+/dataset/chunks/[^/]+$"),
+)
+"""A dataset in one JSON string, and its chunks of CSV."""
 
 
 def create_alchemite_app(context: AppContext) -> FastAPI:
@@ -15,6 +22,7 @@ def create_alchemite_app(context: AppContext) -> FastAPI:
     app = FastAPI(title="modelyard: Alchemite", docs_url="/docs", redoc_url=None)
     app.state.context = context
     install_error_handlers(app)
+    limit_bodies(app, context.settings, UPLOADS)
     for module in (version, token, models, dataset):
         app.include_router(module.router)
     return app

@@ -7,6 +7,13 @@ from fastapi import FastAPI
 from modelyard.api.context import AppContext
 from modelyard.api.leia.errors import install_error_handlers
 from modelyard.api.leia.routes import admin_job, application, document, job, model
+from modelyard.api.limits import Upload, limit_bodies
+
+UPLOADS = (
+    Upload("POST", r"/document$"),
+    Upload("POST", r"/admin/[^/]+/model$"),
+)
+"""Documents and model files as raw bytes."""
 
 
 def create_leia_app(context: AppContext) -> FastAPI:
@@ -14,6 +21,7 @@ def create_leia_app(context: AppContext) -> FastAPI:
     app = FastAPI(title="modelyard: Leia", docs_url="/docs", redoc_url=None)
     app.state.context = context
     install_error_handlers(app)
+    limit_bodies(app, context.settings, UPLOADS)
     for module in (application, document, model, job, admin_job):
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from modelyard.api.context import AppContext
 from modelyard.api.lightly.errors import install_error_handlers
 from modelyard.api.lightly.routes import datasets, datasources, files
+from modelyard.api.limits import limit_bodies
 
 
 def create_lightly_app(context: AppContext) -> FastAPI:
@@ -14,6 +15,7 @@ def create_lightly_app(context: AppContext) -> FastAPI:
     app = FastAPI(title="modelyard: Lightly", docs_url="/docs", redoc_url=None)
     app.state.context = context
     install_error_handlers(app)
+    limit_bodies(app, context.settings)
     for module in (datasets, datasources, files):
         app.include_router(module.router)
     return app

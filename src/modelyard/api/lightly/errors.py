@@ -43,7 +43,13 @@ CODES: tuple[tuple[type[DomainError], str], ...] = (
 )
 """Most specific first: the first category the error belongs to gives its code."""
 
-STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
+STATUS_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    413: "PAYLOAD_TOO_LARGE",
+}
 
 
 def code_of(error: DomainError) -> str:

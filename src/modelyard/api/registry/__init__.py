@@ -8,10 +8,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelyard.api.context import AppContext
+from modelyard.api.limits import Upload, limit_bodies
 from modelyard.api.registry.errors import install_error_handlers
 from modelyard.api.registry.routes import files, models, records
 
 MOUNT = "/api/models"
+
+
+UPLOADS = (Upload("POST", r"/id/[^/]+/records$"),)
+"""A record with its file (multipart)."""
 
 
 def create_registry_app(context: AppContext) -> FastAPI:
@@ -19,6 +24,7 @@ def create_registry_app(context: AppContext) -> FastAPI:
     app = FastAPI(title="modelyard: Models registry", docs_url="/docs", redoc_url=None)
     app.state.context = context
     install_error_handlers(app)
+    limit_bodies(app, context.settings, UPLOADS)
     for module in (models, records, files):
         app.include_router(module.router)
     return app

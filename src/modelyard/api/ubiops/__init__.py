@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
+from modelyard.api.limits import Upload, limit_bodies
 from modelyard.api.ubiops.errors import install_error_handlers
 from modelyard.api.ubiops.routes import (
     authorize,
@@ -36,6 +37,12 @@ from modelyard.api.ubiops.routes import (
 from modelyard.core.identity.throttle import SignInLimits, SignInThrottle
 from modelyard.settings import Settings
 
+UPLOADS = (
+    Upload("PUT", r"/versions/[^/]+/upload$"),
+    Upload("POST", r"/projects/[^/]+/blobs$"),
+)
+"""Packages and blobs: multipart files, spooled to disk."""
+
 
 def signin_limits(settings: Settings) -> SignInLimits:
     return SignInLimits(
@@ -51,6 +58,7 @@ def create_ubiops_app(context: AppContext) -> FastAPI:
     app.state.context = context
     app.state.signin_throttle = SignInThrottle(signin_limits(context.settings))
     install_error_handlers(app)
+    limit_bodies(app, context.settings, UPLOADS)
     for module in (
         status,
         authorize,
