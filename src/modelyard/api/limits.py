@@ -1,4 +1,5 @@
-"""Request bodies bounded while they are read, before any route or authentication reads them.
+"""Request bodies bounded (and JSON bodies checked) while they are read, before any route or
+authentication reads them.
 
 Every dialect sub-application wraps itself in ``BodyLimit``: a request is cut off with 413 as
 soon as its declared ``Content-Length`` or the bytes received pass its limit, so a large body
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelyard.api.validation import check_json_body
 from modelyard.settings import Settings
 
 MB = 1024 * 1024
@@ -67,6 +69,14 @@ def _has_credential(scope: Scope) -> bool:
     return b"token=" in scope.get("query_string", b"")
 
 
+def _is_json(scope: Scope) -> bool:
+    """Whether the body is JSON, the only kind checked value by value (``validation.py``)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -91,6 +101,8 @@ class BodyLimit:
         limit, setting = self.limits.for_request(scope)
         declared = _declared_length(scope)
         received = 0
+        checked = _is_json(scope) and limit == self.limits.json_mb * MB  # not a dataset's CSV
+        kept: list[bytes] | None = [] if checked else None
 
         async def bounded() -> Message:
             nonlocal received
@@ -98,9 +110,14 @@ class BodyLimit:
                 raise BodyTooLarge(limit, setting)
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     raise BodyTooLarge(limit, setting)
+                if kept is not None:
+                    kept.append(chunk)
+                    if not message.get("more_body", False):
+                        check_json_body(b"".join(kept))
             return message
 
         await self.app(scope, bounded, send)

@@ -3,12 +3,13 @@ chunks, and the models trained on them, for the unmodified ``alchemite-apiclient
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from modelyard.api.alchemite.errors import install_error_handlers
 from modelyard.api.alchemite.routes import dataset, models, token, version
 from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
+from modelyard.api.validation import check_parameters
 
 UPLOADS = (
     Upload("POST", r"/models/[^/]+/dataset$"),
@@ -19,7 +20,12 @@ UPLOADS = (
 
 def create_alchemite_app(context: AppContext) -> FastAPI:
     """The Alchemite sub-application: its routes and its error envelope."""
-    app = FastAPI(title="modelyard: Alchemite", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="modelyard: Alchemite",
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.context = context
     install_error_handlers(app)
     limit_bodies(app, context.settings, UPLOADS)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
 from modelyard.api.leia.errors import install_error_handlers
 from modelyard.api.leia.routes import admin_job, application, document, job, model
 from modelyard.api.limits import Upload, limit_bodies
+from modelyard.api.validation import check_parameters
 
 UPLOADS = (
     Upload("POST", r"/document$"),
@@ -18,7 +19,12 @@ UPLOADS = (
 
 def create_leia_app(context: AppContext) -> FastAPI:
     """The Leia sub-application: its routes and its error envelope."""
-    app = FastAPI(title="modelyard: Leia", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="modelyard: Leia",
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.context = context
     install_error_handlers(app)
     limit_bodies(app, context.settings, UPLOADS)

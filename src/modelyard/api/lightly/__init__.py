@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
 from modelyard.api.lightly.errors import install_error_handlers
 from modelyard.api.lightly.routes import datasets, datasources, files
 from modelyard.api.limits import limit_bodies
+from modelyard.api.validation import check_parameters
 
 
 def create_lightly_app(context: AppContext) -> FastAPI:
     """The Lightly sub-application: its routes and its error envelope."""
-    app = FastAPI(title="modelyard: Lightly", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="modelyard: Lightly",
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.context = context
     install_error_handlers(app)
     limit_bodies(app, context.settings)

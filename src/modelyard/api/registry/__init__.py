@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -11,6 +11,7 @@ from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
 from modelyard.api.registry.errors import install_error_handlers
 from modelyard.api.registry.routes import files, models, records
+from modelyard.api.validation import check_parameters
 
 MOUNT = "/api/models"
 
@@ -21,7 +22,12 @@ UPLOADS = (Upload("POST", r"/id/[^/]+/records$"),)
 
 def create_registry_app(context: AppContext) -> FastAPI:
     """The Models registry sub-application: its routes and its error envelope."""
-    app = FastAPI(title="modelyard: Models registry", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="modelyard: Models registry",
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.context = context
     install_error_handlers(app)
     limit_bodies(app, context.settings, UPLOADS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
@@ -34,6 +34,7 @@ from modelyard.api.ubiops.routes import (
     user,
     versions,
 )
+from modelyard.api.validation import check_parameters
 from modelyard.core.identity.throttle import SignInLimits, SignInThrottle
 from modelyard.settings import Settings
 
@@ -54,7 +55,12 @@ def signin_limits(settings: Settings) -> SignInLimits:
 
 def create_ubiops_app(context: AppContext) -> FastAPI:
     """The UbiOps sub-application: its routes, its error envelope and the sign-in limits."""
-    app = FastAPI(title="modelyard: UbiOps v2.1", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="modelyard: UbiOps v2.1",
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.context = context
     app.state.signin_throttle = SignInThrottle(signin_limits(context.settings))
     install_error_handlers(app)
