@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
 from modelyard.api.outage import install_outage_handler
+from modelyard.api.responses import error_headers
 from modelyard.errors import DomainError
 
 
@@ -49,9 +50,11 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return envelope(400, f"{_where(first.get('loc', ()))}: {reason}")
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return envelope(exc.status_code, str(exc.detail))
+    response = envelope(exc.status_code, str(exc.detail))
+    response.headers.update(error_headers(request, exc))
+    return response
 
 
 async def _oauth(_: Request, exc: Exception) -> JSONResponse:

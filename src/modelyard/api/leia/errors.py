@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
 from modelyard.api.outage import install_outage_handler
+from modelyard.api.responses import error_headers
 from modelyard.errors import DomainError
 
 
@@ -43,9 +44,11 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return envelope(400, f"{field}: {reason}", field=field)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return envelope(exc.status_code, str(exc.detail))
+    response = envelope(exc.status_code, str(exc.detail))
+    response.headers.update(error_headers(request, exc))
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
 from modelyard.api.outage import install_outage_handler
+from modelyard.api.responses import error_headers
 from modelyard.errors import DomainError, InvalidInput
 
 LOCATIONS = ("body", "query", "path", "header", "cookie")
@@ -72,12 +73,12 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     return JSONResponse(
         {"status_code": exc.status_code, "detail": str(exc.detail)},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=error_headers(request, exc),
     )
 
 

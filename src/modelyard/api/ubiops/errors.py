@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
 from modelyard.api.outage import install_outage_handler
+from modelyard.api.responses import error_headers
 from modelyard.core.identity.errors import TooManyAttempts
 from modelyard.errors import DomainError
 
@@ -46,9 +47,11 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return envelope(400, f"{field}: {reason}", field=field)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return envelope(exc.status_code, str(exc.detail))
+    response = envelope(exc.status_code, str(exc.detail))
+    response.headers.update(error_headers(request, exc))
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
