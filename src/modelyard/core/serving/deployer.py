@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,7 @@ class Serving:
             session,
             self.store,
             scope,
-            scratch_root=self.scratch_dir(target.version_id),
+            scratch=self.request_scratch(target.version_id),
             version_id=target.version_id,
             input_fields=target.input_fields,
             output_type=target.output_type,
@@ -246,7 +247,7 @@ class Serving:
             if spec is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
             prepared = requests.prepare_checked(
-                session, self.store, project, model, row, data, scratch_root=Path(spec.scratch_dir)
+                session, self.store, project, model, row, data, scratch=self.request_scratch(row.id)
             )
         if log_tags:
             self.logs.tag_request(prepared.request_id, log_tags)
@@ -337,6 +338,13 @@ class Serving:
             self.policy.sandbox.prepare_scratch(path, str(version_id))
             self._scratch_made.add(version_id)
         return path
+
+    def request_scratch(self, version_id: uuid.UUID) -> requests.Scratch:
+        """Where a request's blob files go, handed to the uid the version's instances run as."""
+        return requests.Scratch(
+            self.scratch_dir(version_id),
+            partial(self.policy.sandbox.hand_over, key=str(version_id)),
+        )
 
     def _ensure(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
         """Deploy ``spec`` unless exactly it is deployed already."""

@@ -29,6 +29,15 @@ DEFAULT_BLOB_TTL = 259200
 
 
 @dataclass(frozen=True)
+class Scratch:
+    """Where a version's request files go: its scratch directory, which its sandbox sees, and
+    how to give a new folder there to the uid its instances run as."""
+
+    root: Path
+    hand_over: Callable[[Path], None]
+
+
+@dataclass(frozen=True)
 class PreparedRequest:
     """A checked request, ready to run outside any transaction."""
 
@@ -53,14 +62,14 @@ def prepare_checked(
     row: ModelVersionRow,
     data: Any,
     *,
-    scratch_root: Path,
+    scratch: Scratch,
 ) -> PreparedRequest:
     """Input already checked: fetch its blobs to a scratch directory."""
     return prepare_input(
         session,
         store,
         project,
-        scratch_root=scratch_root,
+        scratch=scratch,
         version_id=row.id,
         input_fields=model.input_fields,
         output_type=model.output_type,
@@ -74,7 +83,7 @@ def prepare_input(
     store: ArtifactStore,
     project: ProjectRef,
     *,
-    scratch_root: Path,
+    scratch: Scratch,
     version_id: uuid.UUID,
     input_fields: list[dict[str, Any]],
     output_type: str,
@@ -83,17 +92,17 @@ def prepare_input(
 ) -> PreparedRequest:
     """A checked input made ready to run: blob ids become local files (only then is a
     scratch directory made, keeping the common request free of file system work). The files
-    go under ``scratch_root``, the version's scratch directory its sandbox sees."""
+    go under the version's ``scratch`` directory, owned by its instances' uid."""
     inputs = [FieldSpec.model_validate(f) for f in input_fields]
-    scratch = None
+    folder = None
     if any(spec.data_type == "blob" for spec in inputs):
         assert session is not None, "blob inputs are read through a session"
-        scratch = Path(tempfile.mkdtemp(prefix="request-", dir=scratch_root))
+        folder = Path(tempfile.mkdtemp(prefix="request-", dir=scratch.root))
         try:
-            data = _blobs_to_paths(session, store, project, inputs, data, scratch)
-            _owned_like(scratch, scratch_root)
+            data = _blobs_to_paths(session, store, project, inputs, data, folder)
+            scratch.hand_over(folder)
         except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             raise
     return PreparedRequest(
         request_id=str(uuid.uuid4()),
@@ -101,7 +110,7 @@ def prepare_input(
         data=data,
         output_type=output_type,
         output_fields=[FieldSpec.model_validate(f) for f in output_fields],
-        scratch=scratch,
+        scratch=folder,
     )
 
 
@@ -124,18 +133,6 @@ def _blobs_to_paths(
             path = blobs.fetch_blob_to(session, store, project, str(converted[name]), target)
             converted[name] = str(path)
     return converted
-
-
-def _owned_like(folder: Path, parent: Path) -> None:
-    """Give a request's files to the owner of the version's scratch directory (the uid its
-    sandboxed instances run as), so a model may write its output beside its input."""
-    owner = parent.stat()
-    if os.geteuid() != 0 or owner.st_uid == 0:
-        return
-    for root, _dirs, files in os.walk(folder):
-        os.chown(root, owner.st_uid, owner.st_gid)
-        for name in files:
-            os.chown(os.path.join(root, name), owner.st_uid, owner.st_gid)
 
 
 BlobSaver = Callable[[Path], str]
