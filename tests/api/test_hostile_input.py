@@ -5,11 +5,13 @@ were 500s on PostgreSQL), on both databases."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from modelyard.api.ubiops.routes import requests as requests_route
 from modelyard.core.identity.schemas import TokenIssued
 
 JSON = {"Content-Type": "application/json"}
@@ -109,3 +111,24 @@ class TestNumbersAndNesting:
         )
         assert answer.status_code == 400
         assert answer.json()["error"] == "range: an integer beyond 64 bits"
+
+
+class TestOneParse:
+    def test_a_direct_request_body_is_parsed_once_at_the_edge(
+        self, client: TestClient, admin_token: TokenIssued, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        auth = {"Authorization": admin_token.token}
+        model = {"name": "m", "input_type": "structured", "output_type": "structured"}
+        assert client.post("/v2.1/projects/default/models", json=model, headers=auth).is_success
+        version = client.post("/v2.1/projects/default/models/m/versions", json={"version": "v"},
+                              headers=auth)  # fmt: skip
+        assert version.is_success
+
+        def second_parse(*_: object, **__: object) -> None:
+            raise AssertionError("the route parsed the body again")
+
+        monkeypatch.setattr(requests_route, "json", SimpleNamespace(loads=second_parse))
+        answer = client.post("/v2.1/projects/default/models/m/versions/v/request",
+                             json={"a": 1}, headers=auth)  # fmt: skip
+        assert answer.status_code == 409  # reached the service: the version is not built
+        assert "not available" in answer.json()["error"]

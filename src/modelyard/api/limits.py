@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modelyard.api.validation import check_json_body
+from modelyard.api.validation import PARSED, check_json_body
 from modelyard.settings import Settings
 
 MB = 1024 * 1024
@@ -117,7 +117,7 @@ class BodyLimit:
                 if kept is not None:
                     kept.append(chunk)
                     if not message.get("more_body", False):
-                        check_json_body(b"".join(kept))
+                        scope[PARSED] = check_json_body(b"".join(kept))
             return message
 
         await self.app(scope, bounded, send)

@@ -13,6 +13,7 @@ from modelyard.api.deps import ContextDep
 from modelyard.api.ubiops.auth import checked_in_core
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
+from modelyard.api.validation import parsed_body
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.serving import rules
 
@@ -24,6 +25,9 @@ async def request_data(request: Request) -> Any:
     body = await request.body()
     if request.headers.get("content-type", "").startswith("text/plain"):
         return body.decode("utf-8", errors="replace")
+    parsed, value = parsed_body(request)
+    if parsed:  # already parsed (and checked) at the dialect's edge
+        return value
     try:
         return json.loads(body) if body else None
     except ValueError as exc:
