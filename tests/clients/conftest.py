@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import ubiops
 
-from tests.support.databases import BACKENDS, Templates, fresh_database
-from tests.support.server import RunningServer, running_server
+from tests.support.databases import BACKENDS, Templates
+from tests.support.server import RunningServer, served
 from tests.support.ubiops import client_for
 
 
@@ -17,10 +17,7 @@ def server(
     request: pytest.FixtureRequest, templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp(f"server-{request.param}")
-    with (
-        fresh_database(templates, request.param, workdir) as url,
-        running_server(url, workdir / "data") as running,
-    ):
+    with served(templates, request.param, workdir) as running:
         yield running
 
 

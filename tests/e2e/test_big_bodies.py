@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.databases import BACKENDS, Templates, fresh_database
-from tests.support.server import RunningServer, running_server
+from tests.support.databases import BACKENDS, Templates
+from tests.support.server import RunningServer, served
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +44,7 @@ def post(url: str) -> int | str:
 def server(
     request: pytest.FixtureRequest, templates: Templates, tmp_path: Path
 ) -> Iterator[RunningServer]:
-    with (
-        fresh_database(templates, request.param, tmp_path) as url,
-        running_server(url, tmp_path / "data") as running,
-    ):
+    with served(templates, request.param, tmp_path) as running:
         yield running
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.databases import BACKENDS, Templates, fresh_database
-from tests.support.server import RunningServer, running_server
+from tests.support.databases import BACKENDS, Templates
+from tests.support.server import RunningServer, served
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +27,7 @@ def server(
     request: pytest.FixtureRequest, templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    with (
-        fresh_database(templates, request.param, workdir) as url,
-        running_server(url, workdir / "data") as running,
-    ):
+    with served(templates, request.param, workdir) as running:
         yield running
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import ubiops
 
+from tests.support.databases import Templates, fresh_database
+
 
 @dataclass(frozen=True)
 class RunningServer:
@@ -163,3 +165,16 @@ def kill_instances(data_dir: Path) -> None:
     for pid in instance_pids(data_dir):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def served(
+    templates: Templates, backend: str, workdir: Path, *, env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """A fresh migrated database of ``backend`` and a server on it, its data under
+    ``workdir``; both gone afterwards."""
+    with (
+        fresh_database(templates, backend, workdir) as url,
+        running_server(url, workdir / "data", env=env) as running,
+    ):
+        yield running
