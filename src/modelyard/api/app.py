@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import cast
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler as http_exception
+from starlette.exceptions import HTTPException
 
 from modelyard import __version__
 from modelyard.api.alchemite import create_alchemite_app
@@ -13,6 +17,9 @@ from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.leia import create_leia_app
 from modelyard.api.lightly import create_lightly_app
+from modelyard.api.openapi import Mounted, install_root_document
+from modelyard.api.outage import Render
+from modelyard.api.registry import MOUNT as REGISTRY
 from modelyard.api.registry import mount_registry
 from modelyard.api.ubiops import create_ubiops_app
 from modelyard.core.background import create_background
@@ -54,9 +61,27 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.context = context
     app.add_middleware(AuditMiddleware, recorder=audit)
-    app.mount("/v2.1", create_ubiops_app(context))
-    app.mount("/v0", create_alchemite_app(context))
-    app.mount("/leia/1.0.0", create_leia_app(context))
-    mount_registry(app, context)
-    app.mount("/v1", create_lightly_app(context))
+    mounted = (
+        Mounted("/v2.1", "UbiOps CoreApi v2.1", create_ubiops_app(context)),
+        Mounted("/v0", "Alchemite", create_alchemite_app(context)),
+        Mounted("/leia/1.0.0", "Leia", create_leia_app(context)),
+        Mounted(REGISTRY, "Models registry", mount_registry(app, context)),
+        Mounted("/v1", "Lightly datasources", create_lightly_app(context)),
+    )
+    for dialect in mounted:
+        if dialect.prefix != REGISTRY:  # mounted with and without its slash
+            app.mount(dialect.prefix, dialect.app)
+    install_root_document(app, mounted)
+    app.add_exception_handler(HTTPException, partial(_in_dialect, mounted))
     return app
+
+
+async def _in_dialect(mounted: tuple[Mounted, ...], request: Request, exc: Exception) -> Response:
+    """A path the root's router matched nowhere (a mount's pattern stops at a line break) is
+    answered in the envelope of the dialect whose prefix it starts with."""
+    for dialect in mounted:
+        if request.url.path.startswith(dialect.prefix):
+            handler = cast(Render, dialect.app.exception_handlers[HTTPException])
+            return await handler(request, exc)
+    assert isinstance(exc, HTTPException)
+    return await http_exception(request, exc)

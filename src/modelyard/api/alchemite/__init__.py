@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from modelyard.api.alchemite.errors import install_error_handlers
+from modelyard.api.alchemite.errors import BODIES, install_error_handlers
 from modelyard.api.alchemite.routes import dataset, models, token, version
 from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
+from modelyard.api.openapi import install_document
 from modelyard.api.validation import check_parameters
 
 UPLOADS = (
@@ -28,6 +29,7 @@ def create_alchemite_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    install_document(app, BODIES)
     limit_bodies(app, context.settings, UPLOADS)
     for module in (version, token, models, dataset):
         app.include_router(module.router)

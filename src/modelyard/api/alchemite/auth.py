@@ -17,7 +17,8 @@ import binascii
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from modelyard.api.alchemite.errors import OAuthError
@@ -38,8 +39,16 @@ REFRESH_PREFIX = "refresh."
 matches no token and is refused: a refresh token is only good for the token endpoint."""
 
 
+BEARER = APIKeyHeader(
+    name="Authorization",
+    scheme_name="bearer",
+    description="`Bearer <access token>` from the token endpoint",
+    auto_error=False,
+)
+
+
 def get_principal(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep, authorization: Annotated[str | None, Security(BEARER)] = None
 ) -> Principal:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

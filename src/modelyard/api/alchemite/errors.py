@@ -8,12 +8,33 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.openapi import ErrorBodies
 from modelyard.api.outage import install_outage_handler
 from modelyard.api.responses import error_headers
 from modelyard.errors import DomainError
+
+
+class Error(BaseModel):
+    """Every Alchemite error body (the client's ``Error``) but the token endpoint's."""
+
+    status: int
+    title: str
+    detail: str
+    type: str
+
+
+class OAuthErrorBody(BaseModel):
+    """The token endpoint's refusals (RFC 6749 §5.2)."""
+
+    error: str
+    error_description: str
+
+
+BODIES = ErrorBodies(Error, challenge="Bearer")
 
 
 class OAuthError(Exception):

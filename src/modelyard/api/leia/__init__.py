@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
-from modelyard.api.leia.errors import install_error_handlers
+from modelyard.api.leia.errors import BODIES, install_error_handlers
 from modelyard.api.leia.routes import admin_job, application, document, job, model
 from modelyard.api.limits import Upload, limit_bodies
+from modelyard.api.openapi import install_document
 from modelyard.api.validation import check_parameters
 
 UPLOADS = (
@@ -27,6 +28,7 @@ def create_leia_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    install_document(app, BODIES)
     limit_bodies(app, context.settings, UPLOADS)
     for module in (application, document, model, job, admin_job):
         app.include_router(module.router)

@@ -15,7 +15,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.permissions import RoutePermission, Scope
@@ -24,8 +25,17 @@ from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import require_home
 from modelyard.core.identity.schemas import Principal
 
+TOKEN = APIKeyHeader(
+    name="token",
+    scheme_name="token",
+    description="A login token from `GET /login/{api_key}`",
+    auto_error=False,
+)
 
-def get_principal(session: SessionDep, token: Annotated[str | None, Header()] = None) -> Principal:
+
+def get_principal(
+    session: SessionDep, token: Annotated[str | None, Security(TOKEN)] = None
+) -> Principal:
     return service.authenticate(session, token, sessions_only=True)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
-from modelyard.api.lightly.errors import install_error_handlers
+from modelyard.api.lightly.errors import BODIES, install_error_handlers
 from modelyard.api.lightly.routes import datasets, datasources, files
 from modelyard.api.limits import limit_bodies
+from modelyard.api.openapi import install_document
 from modelyard.api.validation import check_parameters
 
 
@@ -21,6 +22,7 @@ def create_lightly_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    install_document(app, BODIES)
     limit_bodies(app, context.settings)
     for module in (datasets, datasources, files):
         app.include_router(module.router)

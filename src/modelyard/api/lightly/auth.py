@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader, APIKeyQuery
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.permissions import RoutePermission, Scope
@@ -24,11 +25,18 @@ from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
 from modelyard.db.engine import transaction
 
+TOKEN = APIKeyQuery(
+    name="token", scheme_name="token", description="A modelyard API token", auto_error=False
+)
+BEARER = APIKeyHeader(
+    name="Authorization", scheme_name="bearer", description="`Bearer <api token>`", auto_error=False
+)
+
 
 def get_principal(
     session: SessionDep,
-    token: Annotated[str | None, Query()] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    token: Annotated[str | None, Security(TOKEN)] = None,
+    authorization: Annotated[str | None, Security(BEARER)] = None,
 ) -> Principal:
     return service.authenticate(session, token or parse_authorization(authorization))
 
@@ -75,8 +83,8 @@ class BriefPermission(RoutePermission):
     def __call__(
         self,
         context: ContextDep,
-        token: Annotated[str | None, Query()] = None,
-        authorization: Annotated[str | None, Header()] = None,
+        token: Annotated[str | None, Security(TOKEN)] = None,
+        authorization: Annotated[str | None, Security(BEARER)] = None,
     ) -> Scope:
         with transaction(context.sessions) as session:
             principal = service.authenticate(session, token or parse_authorization(authorization))

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.openapi import ErrorBodies
 from modelyard.api.outage import install_outage_handler
 from modelyard.api.responses import error_headers
 from modelyard.core.data.datasources.errors import (
@@ -51,6 +53,16 @@ STATUS_CODES = {
     404: "NOT_FOUND",
     413: "PAYLOAD_TOO_LARGE",
 }
+
+
+class ApiErrorResponseData(BaseModel):
+    """Every Lightly error body (the client's ``ApiErrorResponseData``)."""
+
+    code: str
+    message: str
+
+
+BODIES = ErrorBodies(ApiErrorResponseData)
 
 
 def code_of(error: DomainError) -> str:

@@ -9,7 +9,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.registry.errors import install_error_handlers
+from modelyard.api.openapi import install_document
+from modelyard.api.registry.errors import BODIES, install_error_handlers
 from modelyard.api.registry.routes import files, models, records
 from modelyard.api.validation import check_parameters
 
@@ -30,6 +31,7 @@ def create_registry_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    install_document(app, BODIES)
     limit_bodies(app, context.settings, UPLOADS)
     for module in (models, records, files):
         app.include_router(module.router)
@@ -51,8 +53,9 @@ class AtMountPoint:
         await self.app(inner, receive, send)
 
 
-def mount_registry(app: FastAPI, context: AppContext) -> None:
+def mount_registry(app: FastAPI, context: AppContext) -> FastAPI:
     """Mount the registry at ``/api/models``, answering with and without the slash."""
     registry = create_registry_app(context)
     app.mount(MOUNT, registry)
     app.router.routes.append(Route(MOUNT, AtMountPoint(registry, MOUNT), include_in_schema=False))
+    return registry

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.permissions import RoutePermission, Scope
@@ -21,9 +22,13 @@ from modelyard.core.identity.home import require_home
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
 
+BEARER = APIKeyHeader(
+    name="Authorization", scheme_name="bearer", description="`Bearer <api token>`", auto_error=False
+)
+
 
 def get_principal(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep, authorization: Annotated[str | None, Security(BEARER)] = None
 ) -> Principal:
     return service.authenticate(session, parse_authorization(authorization))
 

@@ -14,14 +14,57 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.openapi import ErrorBodies
 from modelyard.api.outage import install_outage_handler
 from modelyard.api.responses import error_headers
 from modelyard.errors import DomainError, InvalidInput
 
 LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+class ValidationExtra(BaseModel):
+    message: str
+    key: str
+    source: str
+
+
+class InvalidRequest(BaseModel):
+    """A bad request, as Litestar answers it."""
+
+    status_code: int
+    detail: str
+    extra: list[ValidationExtra]
+
+
+class RoutingError(BaseModel):
+    """An unknown path, a wrong method or a body over the limit, as Litestar answers them."""
+
+    status_code: int
+    detail: str
+
+
+class FrameworkError(BaseModel):
+    """Every other error: the framework's ``{error, error_description}``."""
+
+    error: str
+    error_description: str
+
+
+BODIES = ErrorBodies(
+    FrameworkError,
+    {
+        400: (InvalidRequest, RoutingError),  # a field's rule, or a body the edge refused
+        404: (FrameworkError, RoutingError),  # an unknown object, or an unknown path
+        405: (RoutingError,),
+        413: (RoutingError,),
+    },
+    challenge="Bearer",
+    empty_is_missing=True,
+)
 
 
 def validation_body(detail: str, extra: list[dict[str, str]]) -> JSONResponse:

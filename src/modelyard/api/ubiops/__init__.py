@@ -6,7 +6,8 @@ from fastapi import Depends, FastAPI
 
 from modelyard.api.context import AppContext
 from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.ubiops.errors import install_error_handlers
+from modelyard.api.openapi import install_document
+from modelyard.api.ubiops.errors import BODIES, install_error_handlers
 from modelyard.api.ubiops.routes import (
     authorize,
     batch,
@@ -64,6 +65,7 @@ def create_ubiops_app(context: AppContext) -> FastAPI:
     app.state.context = context
     app.state.signin_throttle = SignInThrottle(signin_limits(context.settings))
     install_error_handlers(app)
+    install_document(app, BODIES)
     limit_bodies(app, context.settings, UPLOADS)
     for module in (
         status,

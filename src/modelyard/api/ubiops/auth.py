@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.permissions import Public, RoutePermission
@@ -45,15 +46,22 @@ from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.core.identity.throttle import SignInThrottle
 from modelyard.db.engine import transaction
 
+TOKEN = APIKeyHeader(
+    name="Authorization",
+    scheme_name="token",
+    description="`Token <api token>`, or `Bearer <session token>` from `POST /authorize`",
+    auto_error=False,
+)
+AuthorizationDep = Annotated[str | None, Security(TOKEN)]
+"""The raw ``Authorization`` header, documented as the dialect's security scheme."""
 
-def get_principal(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+
+def get_principal(session: SessionDep, authorization: AuthorizationDep = None) -> Principal:
     return service.authenticate(session, parse_authorization(authorization))
 
 
 def get_optional_principal(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep, authorization: AuthorizationDep = None
 ) -> Principal | None:
     token = parse_authorization(authorization)
     return service.authenticate(session, token) if token else None
@@ -94,7 +102,7 @@ class BriefProjectPermission(RoutePermission):
         request: Request,
         project_name: str,
         context: ContextDep,
-        authorization: Annotated[str | None, Header()] = None,
+        authorization: AuthorizationDep = None,
     ) -> ProjectRef:
         target = rules.object_of(self.permission, dict(request.path_params))
         with transaction(context.sessions) as session:

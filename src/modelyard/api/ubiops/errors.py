@@ -7,13 +7,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from modelyard.api.errors import status_for
+from modelyard.api.openapi import ErrorBodies
 from modelyard.api.outage import install_outage_handler
 from modelyard.api.responses import error_headers
 from modelyard.core.identity.errors import TooManyAttempts
 from modelyard.errors import DomainError
+
+
+class Error(BaseModel):
+    """Every UbiOps error body (the shape ``envelope`` writes)."""
+
+    error: str
+    field: str | None = None
+
+
+BODIES = ErrorBodies(Error, challenge="Token")
 
 
 def envelope(status: int, message: str, *, field: str | None = None) -> JSONResponse:

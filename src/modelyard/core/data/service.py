@@ -29,7 +29,7 @@ MAX_TTL = 2_592_000
 """Thirty days: blobs are request inputs and outputs, not an archive."""
 TTL_FIELD = "blob-ttl"
 FILENAME_MAX = 256
-DEFAULT_RANGE = -50
+DEFAULT_RANGE, MAX_RANGE = -50, 1000
 PURGE_BATCH = 500
 
 
@@ -139,8 +139,12 @@ def list_blobs(
     """Up to ``abs(count)`` unexpired blobs, oldest first: from ``since`` towards the present
     when ``count`` is positive, from ``since`` (or now) into the past when it is negative.
     A positive ``count`` without ``since`` starts at the oldest blob."""
-    if count == 0:
-        raise invalid("range", "may not be 0: positive counts forward, negative backward")
+    if count == 0 or abs(count) > MAX_RANGE:
+        raise invalid(
+            "range",
+            f"must be between -{MAX_RANGE} and {MAX_RANGE} and not 0:"
+            " positive counts forward, negative backward",
+        )
     anchor = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     rows = repo.list_live_blobs(session, project.id, now=utcnow(), count=count, anchor=anchor)
     return [BlobRead.model_validate(row) for row in rows]

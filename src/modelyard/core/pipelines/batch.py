@@ -25,6 +25,7 @@ from modelyard.core.pipelines import repository as repo
 from modelyard.core.pipelines.errors import invalid, request_not_found
 from modelyard.core.pipelines.execution import PipelineRunner
 from modelyard.core.pipelines.schemas import BatchPipelineRequestRead, ObjectRequest
+from modelyard.core.serving.batch import PAGE_LIMIT
 from modelyard.db.engine import transaction
 from modelyard.db.tables import JobRow, PipelineRow
 from modelyard.errors import Conflict, DomainError, NotFound
@@ -132,7 +133,7 @@ def listing(
         raise invalid("status", f"must be one of {', '.join(STATUSES)}, not '{status}'")
     if sort not in ("asc", "desc"):
         raise invalid("sort", "must be asc or desc")
-    if not 1 <= limit <= 1000:
+    if not PAGE_LIMIT[0] <= limit <= PAGE_LIMIT[1]:
         raise invalid("limit", "must be between 1 and 1000")
     if offset < 0:
         raise invalid("offset", "must be at least 0")

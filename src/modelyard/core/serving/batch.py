@@ -23,6 +23,9 @@ from modelyard.core.serving.schemas import FieldSpec
 from modelyard.core.serving.service import get_version_rows
 from modelyard.errors import InvalidInput, NotFound
 
+PAGE_LIMIT = (1, 1000)
+"""How many batch requests one page of a listing may hold (models and pipelines alike)."""
+
 KIND = "batch.request"
 MAX_ITEMS = 250
 
@@ -133,7 +136,7 @@ def listing(
         raise rules.invalid("status", "must be one of pending, processing, completed, failed")
     if sort not in ("asc", "desc"):
         raise rules.invalid("sort", "must be asc or desc")
-    if not 1 <= limit <= 1000 or offset < 0:
+    if not PAGE_LIMIT[0] <= limit <= PAGE_LIMIT[1] or offset < 0:
         raise InvalidInput("limit: must be 1 to 1000, offset at least 0", field="limit")
     statuses = states.JOB_STATUS_OF_UBIOPS[status] if status else None
     return jobs.search(

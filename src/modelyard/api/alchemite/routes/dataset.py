@@ -14,6 +14,7 @@ from modelyard.api.alchemite import protocol as wire
 from modelyard.api.alchemite import translate
 from modelyard.api.alchemite.auth import allowed
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.tabular import service
@@ -76,7 +77,7 @@ def models_id_dataset_delete(
     return no_content()
 
 
-@router.get("/download")
+@router.get("/download", **file_download("text/csv"))
 def models_id_dataset_download_get(
     id: str,
     session: SessionDep,
@@ -99,7 +100,11 @@ def models_id_dataset_uploaded_post(
     return Response(status_code=200, media_type="application/json")
 
 
-@router.put("/chunks/{chunk_number}", status_code=201)
+@router.put(
+    "/chunks/{chunk_number}",
+    status_code=201,
+    openapi_extra=raw_body({"text/csv": {"schema": {"type": "string"}}}),
+)
 def models_id_dataset_chunks_chunk_number_put(
     id: str,
     chunk_number: int,

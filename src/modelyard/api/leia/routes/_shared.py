@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from modelyard.api.leia.auth import utc
+from modelyard.api.openapi import INT64, within
+from modelyard.core.documents import rules
 from modelyard.core.documents.schemas import JobQuery
 
 
@@ -17,6 +19,10 @@ async def read_body(request: Request) -> bytes:
 
 
 RawBody = Annotated[bytes, Depends(read_body)]
+
+Offset = Annotated[int, Query(json_schema_extra=within(0, INT64[1]))]
+Limit = Annotated[int | None, Query(json_schema_extra=within(0, rules.MAX_LIMIT))]
+"""Pagination of every Leia list (the core checks both: ``documents/rules.page``)."""
 
 
 def job_query(
@@ -29,8 +35,8 @@ def job_query(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    offset: Offset = 0,
+    limit: Limit = None,
 ) -> JobQuery:
     """The job list's filters, as ``get_jobs`` and ``admin_get_jobs`` send them."""
     return JobQuery(

@@ -13,6 +13,7 @@ from modelyard.api.leia.auth import Permission, SubmitterDep
 from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import ids
+from modelyard.api.openapi import answers
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import jobs
@@ -23,7 +24,7 @@ router = APIRouter()
 Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
 
 
-@router.get("/admin/job")
+@router.get("/admin/job", responses=answers(404))  # an unknown submitter_id
 def admin_get_jobs(
     session: SessionDep, scope: Admin, query: JobQueryDep, submitter_id: str | None = None
 ) -> JSONResponse:
@@ -58,7 +59,7 @@ def admin_start_job(
     return jobs.start(session, scope.project, owner, job_id)
 
 
-@router.delete("/admin/{submitter_id}/job/{job_id}")
+@router.delete("/admin/{submitter_id}/job/{job_id}", status_code=204)
 def admin_cancel_job(
     session: SessionDep, scope: Admin, owner: SubmitterDep, job_id: str
 ) -> Response:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.leia.auth import Permission, PrincipalDep
 from modelyard.api.leia.protocol.bodies import ApplicationBody, LoginBody
+from modelyard.api.leia.routes._shared import Limit, Offset
 from modelyard.api.leia.translate.lists import listed
+from modelyard.api.openapi import answers
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import rules
@@ -23,12 +25,12 @@ Admin = Annotated[Scope, Depends(Permission("applications.create"))]
 Reader = Annotated[Scope, Depends(Permission("applications.list"))]
 
 
-@router.get("/login/{api_key}")
+@router.get("/login/{api_key}", responses=answers(401))
 def login_get(session: SessionDep, api_key: str) -> LoginRead:
     return applications.login(session, api_key)
 
 
-@router.post("/login")
+@router.post("/login", responses=answers(401))
 def login_post(session: SessionDep, body: LoginBody) -> LoginRead:
     return applications.login(session, body.api_key)
 
@@ -55,8 +57,8 @@ def create_application(session: SessionDep, scope: Admin, body: ApplicationBody)
 def list_applications(
     session: SessionDep,
     scope: Reader,
-    offset: Annotated[int, Query()] = 0,
-    limit: Annotated[int | None, Query()] = None,
+    offset: Offset = 0,
+    limit: Limit = None,
 ) -> JSONResponse:
     found = applications.listing(session, scope.project)
     return listed(Page(items=rules.page(found, offset, limit), offset=offset, total=len(found)))
@@ -67,12 +69,12 @@ def get_application(session: SessionDep, scope: Reader, application_id: str) -> 
     return applications.get(session, scope.project, application_id)
 
 
-@router.delete("/admin/application/{application_id}")
+@router.delete("/admin/application/{application_id}", status_code=204)
 def delete_application(
     session: SessionDep,
     scope: Annotated[Scope, Depends(Permission("applications.delete"))],
     application_id: str,
-) -> object:
+) -> Response:
     applications.delete(session, scope.project, application_id)
     return no_content()
 

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import Permission, utc
-from modelyard.api.leia.routes._shared import RawBody
+from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import document_bytes
+from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import documents
@@ -25,7 +26,7 @@ def _scope(permission: str) -> object:
     return Depends(Permission(permission))
 
 
-@router.post("/document")
+@router.post("/document", openapi_extra=raw_body({"application/octet-stream": {"schema": BINARY}}))
 def create_document(
     session: SessionDep,
     context: ContextDep,
@@ -55,8 +56,8 @@ def list_documents(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    offset: Offset = 0,
+    limit: Limit = None,
 ) -> JSONResponse:
     query = DocumentQuery(
         document_id=document_id,
@@ -88,7 +89,7 @@ def get_document(
     return documents.get(session, scope.project, scope.principal.user_id, document_id)
 
 
-@router.get("/document/{document_id}/file_contents")
+@router.get("/document/{document_id}/file_contents", **file_download("*/*"))
 def get_document_contents(
     session: SessionDep,
     context: ContextDep,
@@ -113,7 +114,7 @@ def tag_document(
     return documents.tag(session, scope.project, scope.principal.user_id, document_id, tag)
 
 
-@router.delete("/document/{document_id}/tag/{tag}")
+@router.delete("/document/{document_id}/tag/{tag}", status_code=204)
 def untag_document(
     session: SessionDep,
     scope: Annotated[Scope, _scope("documents.update")],
@@ -124,7 +125,7 @@ def untag_document(
     return no_content()
 
 
-@router.delete("/document/{document_id}")
+@router.delete("/document/{document_id}", status_code=204)
 def delete_document(
     session: SessionDep,
     context: ContextDep,

@@ -184,7 +184,7 @@ def start_job(
     return jobs.start(session, scope.project, scope.principal.user_id, job_id)
 
 
-@router.delete("/job/{job_id}")
+@router.delete("/job/{job_id}", status_code=204)
 def cancel_job(
     session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.delete"))], job_id: str
 ) -> Response:

@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.leia.auth import ApplicationDep, Permission, path_application, utc
-from modelyard.api.leia.routes._shared import RawBody
+from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
+from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.documents import catalog
@@ -25,7 +26,10 @@ Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
 ListParam = Annotated[list[str], Query()]
 
 
-@router.post("/admin/{application_id}/model")
+@router.post(
+    "/admin/{application_id}/model",
+    openapi_extra=raw_body({"application/octet-stream": {"schema": BINARY}}),
+)
 def admin_create_model(
     session: SessionDep,
     context: ContextDep,
@@ -74,8 +78,8 @@ def model_query(
     created_before: datetime | None = None,
     only_mine: bool = False,
     sort: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
+    offset: Offset = 0,
+    limit: Limit = None,
 ) -> ModelQuery:
     """The model list's filters, as the SDK's ``get_models``/``admin_get_models`` send them."""
     return ModelQuery(
@@ -111,7 +115,9 @@ def admin_get_model(session: SessionDep, scope: Admin, model_id: str) -> ModelRe
 
 
 @router.get(
-    "/admin/{application_id}/model/{model_id}/file_contents", dependencies=[KnownApplication]
+    "/admin/{application_id}/model/{model_id}/file_contents",
+    dependencies=[KnownApplication],
+    **file_download("application/octet-stream"),
 )
 def admin_get_model_contents(
     session: SessionDep,
@@ -154,14 +160,18 @@ def admin_tag_model(session: SessionDep, scope: Admin, model_id: str, tag: str) 
 
 
 @router.delete(
-    "/admin/{application_id}/model/{model_id}/tag/{tag}", dependencies=[KnownApplication]
+    "/admin/{application_id}/model/{model_id}/tag/{tag}",
+    dependencies=[KnownApplication],
+    status_code=204,
 )
 def admin_untag_model(session: SessionDep, scope: Admin, model_id: str, tag: str) -> Response:
     catalog.untag(session, scope.project, model_id, tag)
     return no_content()
 
 
-@router.delete("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
+@router.delete(
+    "/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication], status_code=204
+)
 def admin_delete_model(
     session: SessionDep,
     context: ContextDep,
@@ -204,7 +214,7 @@ def tag_model(
     return catalog.tag(session, scope.project, model_id, tag, user=scope.principal.user_id)
 
 
-@router.delete("/model/{model_id}/tag/{tag}")
+@router.delete("/model/{model_id}/tag/{tag}", status_code=204)
 def untag_model(
     session: SessionDep,
     scope: Annotated[Scope, Depends(Permission("document_models.update"))],

@@ -9,12 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.downloads import download_headers
+from modelyard.api.openapi import file_download
 from modelyard.core.tracking import records
 
 router = APIRouter()
 
 
-@router.get("/files/{token}", name="registry_file")
+@router.get("/files/{token}", name="registry_file", **file_download("*/*"))
 def record_file(
     token: str, request: Request, session: SessionDep, context: ContextDep
 ) -> StreamingResponse:

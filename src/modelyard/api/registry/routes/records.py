@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, Response, Uploa
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.openapi import file_download
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
 from modelyard.api.registry.protocol.models import ModelRecordUpdate
@@ -60,7 +61,7 @@ def add_record(
     return wire.record(added)
 
 
-@route(router, "GET", "/id/{model_id}/records")
+@route(router, "GET", "/id/{model_id}/records", **file_download(NDJSON))
 def search_records(
     model_id: str,
     session: SessionDep,
@@ -83,7 +84,7 @@ def search_records(
     return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
 
 
-@route(router, "GET", "/id/{model_id}/records/filter")
+@route(router, "GET", "/id/{model_id}/records/filter", **file_download(NDJSON))
 def filter_records(
     model_id: str,
     session: SessionDep,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.openapi import answers
 from modelyard.api.ubiops.auth import SignInThrottleDep, public
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
@@ -19,7 +20,7 @@ router = APIRouter()
 SESSION = "ubiops sign-in"
 
 
-@router.post("/authorize", dependencies=[public()])
+@router.post("/authorize", dependencies=[public()], responses=answers(401, 429))
 def authorize(
     body: wire.AuthorizeCreate,
     request: Request,

@@ -8,12 +8,14 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.openapi import INT64, within
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import batch as wire
 from modelyard.api.ubiops.translate import batch as translate
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import batch
+from modelyard.core.serving.batch import PAGE_LIMIT
 
 router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
 
@@ -43,8 +45,8 @@ def batch_model_requests_list(
     project: Annotated[ProjectRef, allowed("models.versions.requests.list")],
     status: Annotated[str | None, Query()] = None,
     success: Annotated[bool | None, Query()] = None,
-    limit: Annotated[int, Query()] = 50,
-    offset: Annotated[int, Query()] = 0,
+    limit: Annotated[int, Query(json_schema_extra=within(*PAGE_LIMIT))] = 50,
+    offset: Annotated[int, Query(json_schema_extra=within(0, INT64[1]))] = 0,
     sort: Annotated[str, Query()] = "desc",
 ) -> list[wire.BatchRequestListed]:
     found = batch.listing(

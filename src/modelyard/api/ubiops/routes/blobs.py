@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.downloads import download_headers
+from modelyard.api.openapi import file_download, within
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import blobs as wire
@@ -44,7 +45,9 @@ def blobs_create(
 def blobs_list(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("blobs.list")],
-    count: Annotated[int, Query(alias="range")] = service.DEFAULT_RANGE,
+    count: Annotated[
+        int, Query(alias="range", json_schema_extra=within(-service.MAX_RANGE, service.MAX_RANGE))
+    ] = service.DEFAULT_RANGE,
     creation_date: str | None = None,
 ) -> list[wire.BlobList]:
     since = translate.creation_date(creation_date)
@@ -53,7 +56,7 @@ def blobs_list(
     ]
 
 
-@router.get("/{blob_id}")
+@router.get("/{blob_id}", **file_download("application/octet-stream"))
 def blobs_get(
     blob_id: str,
     session: SessionDep,

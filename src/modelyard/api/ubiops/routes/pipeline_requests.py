@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.openapi import INT64, REQUEST_DATA, raw_body, within
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed, allowed_briefly
 from modelyard.api.ubiops.protocol import pipelines as wire
@@ -19,20 +20,27 @@ from modelyard.core.pipelines import batch
 from modelyard.core.pipelines.execution import (
     DEFAULT_MODEL_TIMEOUT,
     DEFAULT_PIPELINE_TIMEOUT,
+    MODEL_TIMEOUT_RANGE,
+    PIPELINE_TIMEOUT_RANGE,
     PipelineRunner,
 )
+from modelyard.core.serving.batch import PAGE_LIMIT
 
 router = APIRouter(prefix="/projects/{project_name}/pipelines/{pipeline_name}")
 
 
-@router.post("/request")
+@router.post("/request", openapi_extra=raw_body(REQUEST_DATA, required=False))
 async def pipelines_request(
     pipeline_name: str,
     request: Request,
     project: Annotated[ProjectRef, allowed_briefly("pipelines.requests.create")],
     context: ContextDep,
-    pipeline_timeout: Annotated[int, Query()] = DEFAULT_PIPELINE_TIMEOUT,
-    model_timeout: Annotated[int, Query()] = DEFAULT_MODEL_TIMEOUT,
+    pipeline_timeout: Annotated[
+        int, Query(json_schema_extra=within(*PIPELINE_TIMEOUT_RANGE))
+    ] = DEFAULT_PIPELINE_TIMEOUT,
+    model_timeout: Annotated[
+        int, Query(json_schema_extra=within(*MODEL_TIMEOUT_RANGE))
+    ] = DEFAULT_MODEL_TIMEOUT,
 ) -> wire.PipelineRequestList:
     data = await request_data(request)
     runner = PipelineRunner(context.sessions, context.serving)
@@ -70,8 +78,8 @@ def batch_pipeline_requests_list(
     project: Annotated[ProjectRef, allowed("pipelines.requests.list")],
     status: Annotated[str | None, Query()] = None,
     success: Annotated[bool | None, Query()] = None,
-    limit: Annotated[int, Query()] = 50,
-    offset: Annotated[int, Query()] = 0,
+    limit: Annotated[int, Query(json_schema_extra=within(*PAGE_LIMIT))] = 50,
+    offset: Annotated[int, Query(json_schema_extra=within(0, INT64[1]))] = 0,
     sort: Annotated[str, Query()] = "desc",
 ) -> list[wire.BatchPipelineRequestListResponse]:
     found = batch.listing(

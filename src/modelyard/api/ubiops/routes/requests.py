@@ -6,11 +6,12 @@ import json
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep
-from modelyard.api.ubiops.auth import checked_in_core
+from modelyard.api.openapi import REQUEST_DATA, raw_body, within
+from modelyard.api.ubiops.auth import AuthorizationDep, checked_in_core
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.api.validation import parsed_body
@@ -34,15 +35,19 @@ async def request_data(request: Request) -> Any:
         raise rules.invalid("data", f"the request body is not valid JSON: {exc}") from exc
 
 
-@router.post("/request", dependencies=[checked_in_core("models.versions.requests.create")])
+@router.post(
+    "/request",
+    dependencies=[checked_in_core("models.versions.requests.create")],
+    openapi_extra=raw_body(REQUEST_DATA, required=False),
+)
 async def model_requests_create(
     project_name: str,
     model_name: str,
     version: str,
     request: Request,
     context: ContextDep,
-    timeout: Annotated[int, Query()] = 300,
-    authorization: Annotated[str | None, Header()] = None,
+    timeout: Annotated[int, Query(json_schema_extra=within(*rules.TIMEOUT_RANGE))] = 300,
+    authorization: AuthorizationDep = None,
 ) -> wire.ModelRequestList:
     data = await request_data(request)
     rules.check_timeout(timeout)

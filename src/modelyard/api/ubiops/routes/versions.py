@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.downloads import download_headers
+from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
@@ -107,7 +108,7 @@ def model_versions_file_upload(
     return wire.Success(success=True)
 
 
-@router.get("/{version}/download")
+@router.get("/{version}/download", **file_download("application/zip"))
 def model_versions_file_download(
     model_name: str,
     version: str,
