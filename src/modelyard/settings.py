@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         ge=1,
         description="failed sign-ins one client address may have within the window, any emails",
     )
+    sqlite_lock_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long a SQLite write waits for another writer's lock before the request "
+        "answers 503",
+    )
     signin_window_seconds: int = Field(
         default=900, ge=1, description="how long a failed sign-in counts (in each server process)"
     )

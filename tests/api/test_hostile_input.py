@@ -112,6 +112,19 @@ class TestNumbersAndNesting:
         assert answer.status_code == 400
         assert answer.json()["error"] == "range: an integer beyond 64 bits"
 
+    @pytest.mark.parametrize("value", [str(-(2**63)), "1001", "0"])
+    def test_a_blob_range_outside_its_documented_bounds(
+        self, client: TestClient, admin_token: TokenIssued, value: str
+    ) -> None:
+        answer = client.get(
+            "/v2.1/projects/default/blobs",
+            params={"range": value},
+            headers={"Authorization": admin_token.token},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["field"] == "range"
+        assert "between -1000 and 1000" in answer.json()["error"]
+
 
 class TestOneParse:
     def test_a_direct_request_body_is_parsed_once_at_the_edge(

@@ -1,11 +1,14 @@
-"""A database outage, made by cutting a TCP proxy in front of the real PostgreSQL: every dialect
-answers 503 in its own envelope with Retry-After, the log says so in a line or two rather than a
-traceback per request, and the server recovers without a restart once the database is back."""
+"""A database outage, made by cutting a TCP proxy in front of the real PostgreSQL, or on SQLite
+by another process holding the write lock: every dialect answers 503 in its own envelope with
+Retry-After, the log says so in a line or two rather than a traceback per request, and the
+server recovers without a restart once the database is back."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -109,7 +112,82 @@ class TestADatabaseOutage:
         assert not [line for line in during if "Traceback" in line], "".join(during)
 
 
+def writes(http: httpx.Client, token: str) -> dict[str, Call]:
+    """One write per dialect (each makes something new, so it can be repeated)."""
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def name() -> str:
+        return f"w{uuid.uuid4().hex[:10]}"
+
+    return {
+        "ubiops": lambda c: c.post(
+            "/v2.1/projects/default/models",
+            json={"name": name(), "input_type": "plain", "output_type": "plain"},
+            headers=bearer,
+        ),
+        "alchemite": lambda c: c.post(
+            "/v0/auth/realms/master/protocol/openid-connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=("modelyard", token),
+        ),
+        "leia": lambda c: c.get(f"/leia/1.0.0/login/{token}"),
+        "registry": lambda c: c.post(
+            "/api/models", json={"model_name": name(), "model_url": "x"}, headers=bearer
+        ),
+        "lightly": lambda c: c.post(
+            "/v1/datasets", json={"name": name(), "type": "Images"}, params={"token": token}
+        ),
+    }
+
+
+@pytest.mark.skipif("sqlite" not in BACKENDS, reason="the SQLite backend is not selected")
+class TestASqliteWriteLockHeldElsewhere:
+    def test_is_a_503_for_writes_in_every_envelope_and_over_when_the_lock_is_released(
+        self, templates: Templates, tmp_path: Path
+    ) -> None:
+        with (
+            fresh_database(templates, "sqlite", tmp_path) as url,
+            running_server(
+                url, tmp_path / "data", env={"MODELYARD_SQLITE_LOCK_WAIT_SECONDS": "0.5"}
+            ) as server,
+            httpx.Client(base_url=server.url, timeout=30) as http,
+        ):
+            dialects = writes(http, server.token)
+            before = {name: call(http).status_code for name, call in dialects.items()}
+            assert before == {
+                "ubiops": 201,
+                "alchemite": 200,
+                "leia": 200,
+                "registry": 201,
+                "lightly": 201,
+            }
+            reads = calls(http, server.token)
+            holder = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")  # a backup or another writer, say
+            for name, call in dialects.items():
+                answer = call(http)
+                assert answer.status_code == 503, (name, answer.text)
+                assert answer.headers["Retry-After"] == "5"
+                assert ENVELOPE_KEYS[name] <= set(answer.json()), (name, answer.json())
+            for name, read in reads.items():  # WAL: readers are not blocked meanwhile
+                assert read(http).status_code == 200, name
+            holder.execute("ROLLBACK")
+            holder.close()
+            after = {name: call(http).status_code for name, call in dialects.items()}
+            assert after == before
+
+
 class TestStartingWithoutADatabase:
+    def test_says_which_sqlite_file_cannot_be_opened_and_exits_3(self, tmp_path: Path) -> None:
+        missing = f"sqlite:///{tmp_path}/no/such/dir/modelyard.db"
+        process = start_process(missing, tmp_path / "data", free_port())
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 3
+        assert "Traceback" not in output
+        (error,) = [line for line in output.splitlines() if line.startswith("error:")]
+        assert error.startswith(f"error: cannot reach the database at {missing}: ")
+        assert "unable to open database file" in error
+
     def test_says_which_database_and_why_in_one_paragraph_and_exits_3(self, tmp_path: Path) -> None:
         closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/modelyard"
         process = start_process(closed, tmp_path / "data", free_port())

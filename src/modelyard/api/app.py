@@ -32,7 +32,9 @@ from modelyard.storage import open_store
 
 def create_app(settings: Settings) -> FastAPI:
     """The modelyard server; the database must already be migrated."""
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds
+    )
     sessions = make_session_factory(engine)
     store = open_store(settings.resolved_storage_url)
     background = create_background(settings, sessions, store)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -13,25 +14,27 @@ from sqlalchemy.orm import Session, sessionmaker
 SessionFactory = sessionmaker[Session]
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _tune_sqlite(lock_wait: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(lock_wait * 1000)}")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``: SQLite in WAL mode with foreign keys on, or a pooled server DB."""
+def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode with foreign keys on, or a pooled server DB.
+    On SQLite a write waits up to ``lock_wait`` seconds for another writer's lock (then
+    ``OperationalError``: an outage to the caller; readers are never blocked in WAL mode)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": lock_wait},
             pool_size=20,
             max_overflow=40,
         )
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "connect", partial(_tune_sqlite, lock_wait))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
