@@ -1,11 +1,13 @@
-"""The artifact store interface and its registry by URL scheme (as MLflow picks stores)."""
+"""The artifact store interface and the helpers every backend shares.
+
+Backends import this module; which backend a URL opens is ``registry``'s business.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
-from urllib.parse import urlparse
 
 CHUNK = 1024 * 1024
 
@@ -36,29 +38,6 @@ class ArtifactStore(Protocol):
     def fetch(self, key: str, destination: Path) -> Path:
         """Copy the object to a local file (for code that needs a path)."""
         ...
-
-
-StoreFactory = Callable[[str], ArtifactStore]
-_FACTORIES: dict[str, StoreFactory] = {}
-
-
-def register_store(scheme: str, factory: StoreFactory) -> None:
-    """Make ``scheme://…`` URLs open with ``factory``."""
-    _FACTORIES[scheme] = factory
-
-
-def open_store(url: str) -> ArtifactStore:
-    """The store for ``url``: a plain path or ``file://`` is local, ``s3://bucket/prefix`` S3."""
-    scheme = urlparse(url).scheme if "://" in url else "file"
-    if scheme not in _FACTORIES:
-        # importing a backend module registers it
-        from modelyard.storage import local  # noqa: F401
-
-        if scheme == "s3":
-            from modelyard.storage import s3  # noqa: F401
-    if scheme not in _FACTORIES:
-        raise ValueError(f"no artifact store for URL scheme '{scheme}' ({url})")
-    return _FACTORIES[scheme](url)
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:

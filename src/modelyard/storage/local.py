@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from modelyard.storage.base import StoreNotFound, iter_chunks, register_store
+from modelyard.storage.base import StoreNotFound, iter_chunks
 
 
 class LocalStore:
@@ -63,8 +63,6 @@ class LocalStore:
         return destination
 
 
-def _from_url(url: str) -> LocalStore:
+def from_url(url: str) -> LocalStore:
+    """The store for a plain path or a ``file://`` URL."""
     return LocalStore(Path(url.removeprefix("file://")))
-
-
-register_store("file", _from_url)

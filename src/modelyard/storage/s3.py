@@ -33,7 +33,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from modelyard.storage.base import StoreNotFound, register_store
+from modelyard.storage.base import StoreNotFound
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -185,6 +185,3 @@ def from_url(url: str) -> S3Store:
     if parsed.scheme != "s3" or not parsed.netloc:
         raise ValueError(f"not an s3://bucket[/prefix] URL: {url}")
     return S3Store(client_for(_options(parsed.query)), parsed.netloc, parsed.path)
-
-
-register_store("s3", from_url)
