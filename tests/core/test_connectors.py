@@ -27,12 +27,12 @@ from modelyard.core.data.connectors.schemas import (
     CredentialsUpdate,
 )
 from modelyard.core.data.connectors.verify import CONNECTOR_KIND, CREDENTIALS_KIND, Verifier
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import ProjectCreate, ProjectRef, TokenIssued
 from modelyard.core.jobs import repository as jobs_repo
 from modelyard.core.jobs.schemas import ClaimedJob
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import ConnectorRow, CredentialsRow, JobRow
 from modelyard.db.types import utcnow

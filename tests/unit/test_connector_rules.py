@@ -8,8 +8,8 @@ from cryptography.fernet import Fernet
 from modelyard.core.data.connectors import rules
 from modelyard.core.data.connectors.kinds import find_kind
 from modelyard.core.data.connectors.kinds.base import Param
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.errors import InvalidInput
 
 PARAMS = (

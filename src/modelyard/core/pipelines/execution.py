@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.observe import service as observe
 from modelyard.core.observe.schemas import LogTags
@@ -28,7 +29,6 @@ from modelyard.core.pipelines.errors import invalid
 from modelyard.core.pipelines.schemas import ObjectRequest, PipelineRequestResult
 from modelyard.core.serving import rules
 from modelyard.core.serving.deployer import Serving
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import PipelineRow
 from modelyard.db.types import utcnow

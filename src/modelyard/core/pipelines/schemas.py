@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from modelyard.core.serving.schemas import FieldSpec
+from modelyard.core.fields.schemas import FieldSpec
 
 
 class Schema(BaseModel):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
@@ -39,7 +40,6 @@ from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import environment, rules
 from modelyard.core.serving import repository as serving_repo
 from modelyard.core.serving.environment import InheritedVariable
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.tables import PipelineAttachmentRow, PipelineObjectRow, PipelineRow
 from modelyard.db.types import utcnow
 from modelyard.errors import InvalidInput

@@ -1,4 +1,4 @@
-"""Schemas of the serving domain."""
+"""Schemas of the serving domain; a model's fields are ``core.fields``' ``FieldSpec``."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from modelyard.core.fields.schemas import FieldSpec as FieldSpec
+
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-
-
-class FieldSpec(Schema):
-    """One input or output field of a model."""
-
-    name: str
-    data_type: str
 
 
 class ModelCreate(Schema):

@@ -15,7 +15,7 @@ from modelyard.core.data.connectors.schemas import (
     CredentialsUpdate,
     ParamRead,
 )
-from modelyard.core.serving.schemas import FieldSpec
+from modelyard.core.fields.schemas import FieldSpec
 
 
 def _fields(fields: list[Field] | None) -> list[FieldSpec] | None:

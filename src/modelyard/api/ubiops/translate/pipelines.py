@@ -7,6 +7,7 @@ from typing import Any
 from modelyard.api.ubiops.protocol import models as model_wire
 from modelyard.api.ubiops.protocol import pipelines as wire
 from modelyard.api.ubiops.translate import timestamp
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.jobs.states import ubiops_status
 from modelyard.core.pipelines.schemas import (
     AttachmentCreate,
@@ -22,7 +23,6 @@ from modelyard.core.pipelines.schemas import (
     PipelineRequestResult,
     PipelineUpdate,
 )
-from modelyard.core.serving.schemas import FieldSpec
 
 
 def _specs(fields: list[model_wire.Field] | None) -> list[FieldSpec]:

@@ -22,10 +22,10 @@ from modelyard.core.data.connectors import repository as repo
 from modelyard.core.data.connectors.errors import ConnectorFailure
 from modelyard.core.data.connectors.kinds.base import BlobFile, ConnectorError, ConnectorKind
 from modelyard.core.data.connectors.verify import kind_of, target_of
+from modelyard.core.fields import rules as field_rules
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving import rules as serving_rules
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.errors import InvalidInput
 from modelyard.storage import ArtifactStore
 
@@ -36,7 +36,7 @@ def _failure(name: str, reason: str) -> ConnectorFailure:
 
 def _check_items(name: str, fields: Sequence[FieldSpec], items: Sequence[Any]) -> None:
     for position, item in enumerate(items):
-        problems = serving_rules.data_problems("structured", list(fields), item, side="item")
+        problems = field_rules.data_problems("structured", list(fields), item, side="item")
         if problems:
             raise _failure(name, f"item {position}: {'; '.join(problems)}")
 

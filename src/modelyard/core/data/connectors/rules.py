@@ -10,9 +10,9 @@ from typing import Any
 from modelyard.core.data.connectors.errors import invalid
 from modelyard.core.data.connectors.kinds import all_kinds, find_kind
 from modelyard.core.data.connectors.kinds.base import ConnectorKind, Param
+from modelyard.core.fields import rules as field_rules
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving import rules as serving_rules
-from modelyard.core.serving.schemas import FieldSpec
 
 PENDING, AVAILABLE, FAILED = "pending_verification", "available", "failed_verification"
 ERROR_MAX = 500
@@ -111,7 +111,7 @@ def check_input_fields(kind: ConnectorKind, fields: Sequence[FieldSpec]) -> list
         return list(BLOB_FIELDS)
     if not fields:
         raise invalid("input_fields", f"{kind.type} connectors need at least one field")
-    return serving_rules.check_fields("input", "structured", list(fields))
+    return field_rules.check_fields("input", "structured", list(fields))
 
 
 def clip(message: str) -> str:

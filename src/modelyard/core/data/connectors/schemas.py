@@ -9,8 +9,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity.schemas import Schema
-from modelyard.core.serving.schemas import FieldSpec
 
 
 class CredentialsCreate(Schema):

@@ -37,11 +37,11 @@ from modelyard.core.data.connectors.schemas import (
     ParamRead,
 )
 from modelyard.core.data.connectors.verify import queue_check
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.tables import ConnectorRow, CredentialsRow
 from modelyard.db.types import utcnow
 

@@ -19,11 +19,11 @@ from modelyard.core.data.connectors import repository as repo
 from modelyard.core.data.connectors import rules
 from modelyard.core.data.connectors.kinds import find_kind
 from modelyard.core.data.connectors.kinds.base import ConnectorError, ConnectorKind, Target
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.jobs import service as jobs
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
 from modelyard.core.jobs.worker import Handler
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import ConnectorRow, CredentialsRow
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from modelyard.core.serving.schemas import FieldSpec
+from modelyard.core.fields.schemas import FieldSpec
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for an outside system to answer before calling it unreachable."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from modelyard.core.data.connectors.kinds.base import ConnectorError, Param
-from modelyard.core.serving.schemas import FieldSpec
+from modelyard.core.fields.schemas import FieldSpec
 
 PORT_REGEX = (
     r"^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"

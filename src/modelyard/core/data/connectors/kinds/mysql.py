@@ -17,7 +17,7 @@ from modelyard.core.data.connectors.kinds.base import (
     Param,
     Target,
 )
-from modelyard.core.serving.schemas import FieldSpec
+from modelyard.core.fields.schemas import FieldSpec
 
 COLUMNS = (
     "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
