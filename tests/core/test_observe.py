@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelyard.core.identity import service as identity
+from modelyard.core.identity import subscriptions
 from modelyard.core.identity.schemas import (
     OrganizationCreate,
     Principal,
@@ -412,7 +413,7 @@ class TestMetricRecorder:
         with transaction(sessions) as fresh:
             rows = fresh.scalars(select(MetricRow)).all()
             totals = {(r.object_type, r.metric): r.value for r in rows}
-            this_month = metrics.requests_this_month(
+            this_month = subscriptions.requests_this_month(
                 fresh, project.organization_id, datetime.now(UTC)
             )
         assert totals[("model_version", "requests")] == 3
@@ -480,8 +481,8 @@ class TestRequestsThisMonth:
         )
         far = identity.project_scope(session, principal, "far")
         add_metric(session, far, datetime(2026, 3, 3, tzinfo=UTC), 1000)
-        assert metrics.requests_this_month(session, project.organization_id, now) == 5
-        assert metrics.requests_this_month(session, far.organization_id, now) == 1000
+        assert subscriptions.requests_this_month(session, project.organization_id, now) == 5
+        assert subscriptions.requests_this_month(session, far.organization_id, now) == 1000
 
 
 class TestUsage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.db.tables import (
     ConnectorRow,
+    MetricRow,
     ModelRow,
     ModelVersionRow,
     OrganizationMemberRow,
@@ -158,6 +160,21 @@ def limits_of(session: Session, organization_id: uuid.UUID) -> tuple[str, str, i
     )
     found = session.execute(query).first()
     return (found[0], found[1], found[2]) if found else None
+
+
+def count_model_requests(
+    session: Session, organization_id: uuid.UUID, *, start: datetime, end: datetime
+) -> float:
+    """Model requests of the organization's projects counted in ``[start, end)``, as the
+    metrics writer has stored them (per minute, in the observe domain's table)."""
+    query = select(func.coalesce(func.sum(MetricRow.value), 0.0)).where(
+        MetricRow.organization_id == organization_id,
+        MetricRow.object_type == "model_version",
+        MetricRow.metric == "requests",
+        MetricRow.bucket >= start,
+        MetricRow.bucket < end,
+    )
+    return float(session.scalar(query) or 0.0)
 
 
 def count_organizations_with(session: Session, subscription: str) -> int:

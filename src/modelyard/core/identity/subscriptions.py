@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -234,12 +234,12 @@ def check_version_limit(session: Session, organization_id: uuid.UUID) -> None:
 
 
 def requests_this_month(session: Session, organization_id: uuid.UUID, now: datetime) -> int:
-    """Requests the organization's projects made this calendar month, as the observe domain
-    records them (imported here: observe builds on identity, so identity must not load it
-    while loading itself)."""
-    from modelyard.core.observe import metrics
-
-    return metrics.requests_this_month(session, organization_id, now)
+    """Model requests the organization made in the calendar month (UTC) of ``now``, as stored
+    so far (the metrics writer is a few seconds behind): what the monthly limit counts."""
+    start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    end = start.replace(year=year, month=month)
+    return int(org_repo.count_model_requests(session, organization_id, start=start, end=end))
 
 
 def check_request_limit(session: Session, organization_id: uuid.UUID, *, count: int = 1) -> None:

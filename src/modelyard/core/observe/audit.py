@@ -1,31 +1,28 @@
 """The audit log: who created, changed or deleted what, and when.
 
 The HTTP edge hands every successful mutating call to ``AuditRecorder.record`` (a queue put);
-a background thread resolves the caller's token to a user and writes the entries in batches.
+the background batch writer resolves the caller's token to a user and writes the entries in
+batches.
 Only the method, the path and the caller are kept, never a body or a header, so no secret sent
 with a change can end up in the audit log.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.batch_writer import BatchWriter
 from modelyard.core.identity import repository as identity_repo
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.observe import repository as repo
 from modelyard.core.observe.errors import invalid
 from modelyard.core.observe.schemas import AuditEntry
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory
 from modelyard.db.tables import AuditLogRow
 
-logger = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.5
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_CHANGES = ("/request", "/logs", "/collect")
 """POSTs that read or run rather than change: direct requests, log queries, batch collects."""
@@ -69,53 +66,27 @@ def resource_of(path: str) -> Resource:
 
 
 class AuditRecorder:
-    """Queues changes on the request path; writes them about twice a second."""
+    """Queues changes on the request path; a batch writer stores them as they come."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
-        self._queue: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="modelyard-audit", daemon=True)
+        self._writer = BatchWriter(sessions, _rows, name="modelyard-audit", what="audit entries")
 
     def start(self) -> None:
-        self._thread.start()
+        self._writer.start()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+        """Write every change recorded so far and stop."""
+        self._writer.close()
 
     def record(self, method: str, path: str, status: int, *, token: str | None) -> None:
         if is_change(method, path, status):
             token_hash = hash_token(token) if token else None
-            self._queue.put(Change(datetime.now(UTC), method, path[:1024], status, token_hash))
+            self._writer.put(Change(datetime.now(UTC), method, path[:1024], status, token_hash))
 
-    def _run(self) -> None:
-        done = False
-        while not done:
-            batch, done = self._drain()
-            if batch:
-                self._write(batch)
 
-    def _drain(self) -> tuple[list[Change], bool]:
-        batch: list[Change] = []
-        try:
-            item = self._queue.get(timeout=FLUSH_SECONDS)
-        except queue.Empty:
-            return batch, False
-        while item is not None:
-            batch.append(item)
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return batch, False
-        return batch, True
-
-    def _write(self, batch: list[Change]) -> None:
-        try:
-            with transaction(self.sessions) as session:
-                repo.add_audit(session, [_row(session, change) for change in batch])
-        except Exception:
-            logger.exception("could not save %d audit entries", len(batch))
+def _rows(session: Session, batch: list[Change]) -> list[AuditLogRow]:
+    return [_row(session, change) for change in batch]
 
 
 def _row(session: Session, change: Change) -> AuditLogRow:

@@ -1,18 +1,18 @@
 """Metrics: counted in memory on the request path, flushed as per-minute rows off it.
 
-Recording a request is one tuple put on a queue (no lock, no I/O, no serialisation); a
-background thread measures volumes, sums per object, metric and minute, and writes the sums
-every few seconds. The same thread samples the running instances every ``SAMPLE_SECONDS``
-for ``instances`` (kept as instance-minutes, read back as an average), ``active_time`` and
-``gb_seconds``. Readers add up the rows of each interval, so several servers can write the
-same minute without coordinating. Sums not yet flushed (a few seconds' worth) are not seen.
+Recording a request is one put on the bounded queue of a batch writer (no I/O, no
+serialisation); its thread gathers what is recorded within ``flush_seconds``, measures the
+volumes, sums per object, metric and minute, and writes the sums. A sampling thread counts the
+running instances every ``SAMPLE_SECONDS`` for ``instances`` (kept as instance-minutes, read
+back as an average), ``active_time`` and ``gb_seconds``, recorded like the rest. Readers add
+up the rows of each interval, so several servers (or several batches) can write the same minute
+without coordinating. Sums not yet flushed (a few seconds' worth) are not seen.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
@@ -24,16 +24,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.batch_writer import BatchWriter
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.observe import repository as repo
 from modelyard.core.observe import rules
 from modelyard.core.observe.schemas import MetricPoint
-from modelyard.db.engine import SessionFactory, add_all_tolerantly, transaction
+from modelyard.db.engine import SessionFactory
 from modelyard.db.tables import MetricRow
 
 logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
 SAMPLE_SECONDS = 10.0
+MAX_BATCH = 10_000
 AVERAGED = frozenset({"instances"})
 
 
@@ -129,7 +131,7 @@ Sums = dict[tuple[Subject, str, datetime], float]
 
 
 class MetricRecorder:
-    """The in-memory side of metrics: ``record_*`` on the request path, a thread for the rest."""
+    """The in-memory side of metrics: ``record_*`` on the request path, threads for the rest."""
 
     def __init__(
         self,
@@ -141,17 +143,30 @@ class MetricRecorder:
     ) -> None:
         self.sessions, self.flush_seconds = sessions, flush_seconds
         self.sampler, self.sample_seconds = sampler, sample_seconds
-        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="modelyard-metrics", daemon=True)
+        self._writer: BatchWriter[Item] = BatchWriter(
+            sessions,
+            _rows,
+            name="modelyard-metrics",
+            what="metric records",
+            linger=flush_seconds,
+            max_batch=MAX_BATCH,
+        )
+        self._stop_sampling = threading.Event()
+        self._sampling = threading.Thread(
+            target=self._sample_every, name="modelyard-metrics-sampler", daemon=True
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._writer.start()
+        if self.sampler is not None:
+            self._sampling.start()
 
     def close(self) -> None:
         """Write what is counted so far and stop."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+        self._stop_sampling.set()
+        if self._sampling.is_alive():
+            self._sampling.join(timeout=10)
+        self._writer.close()
 
     def record_model_request(
         self,
@@ -165,7 +180,7 @@ class MetricRecorder:
         memory_mb: int,
     ) -> None:
         subject = Subject(project.organization_id, project.id, "model_version", version_id, None)
-        self._queue.put(
+        self._writer.put(
             ModelRequest(subject, time.time(), data, result, success, seconds, memory_mb)
         )
 
@@ -181,46 +196,13 @@ class MetricRecorder:
     ) -> None:
         """Values about a pipeline or connector; ``volume_of`` names a metric measured later."""
         subject = Subject(project.organization_id, project.id, object_type, object_id, object_name)
-        self._queue.put(Counted(subject, time.time(), values, volume_of))
+        self._writer.put(Counted(subject, time.time(), values, volume_of))
 
-    def _run(self) -> None:
-        sums: Sums = defaultdict(float)
-        next_flush = time.monotonic() + self.flush_seconds
-        next_sample = time.monotonic() + self.sample_seconds
-        done = False
-        while not done:
-            wake = min(next_flush, next_sample)
-            done = self._collect(sums, timeout=max(0.0, wake - time.monotonic()))
-            if time.monotonic() >= next_sample:
-                self._sample(sums)
-                next_sample += self.sample_seconds
-            if done or time.monotonic() >= next_flush:
-                self._flush(sums)
-                next_flush = time.monotonic() + self.flush_seconds
+    def _sample_every(self) -> None:
+        while not self._stop_sampling.wait(self.sample_seconds):
+            self._sample()
 
-    def _collect(self, sums: Sums, *, timeout: float) -> bool:
-        """Add the next recorded item to ``sums``; True once ``close`` asked to stop."""
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return False
-        if item is None:
-            return True
-        self._add(sums, item)
-        return False
-
-    @staticmethod
-    def _add(sums: Sums, item: Item) -> None:
-        try:
-            values = values_of(item)
-        except (TypeError, ValueError):
-            logger.exception("could not measure a recorded request")
-            return
-        bucket = minute_of(item.at)
-        for metric, value in values.items():
-            sums[(item.subject, metric, bucket)] += value
-
-    def _sample(self, sums: Sums) -> None:
+    def _sample(self) -> None:
         """Count the running instances as running for the whole sampling period."""
         if self.sampler is None:
             return
@@ -229,41 +211,46 @@ class MetricRecorder:
         except Exception:
             logger.exception("could not count the running instances")
             return
-        bucket = minute_of(time.time())
+        at = time.time()
         for sample in samples:
             subject = Subject(None, sample.project_id, "model_version", sample.version_id, None)
-            for metric, value in sample_values(sample, self.sample_seconds).items():
-                sums[(subject, metric, bucket)] += value
+            self._writer.put(Counted(subject, at, sample_values(sample, self.sample_seconds)))
 
-    def _flush(self, sums: Sums) -> None:
-        if not sums:
-            return
-        unknown = {s.project_id for s, _, _ in sums if s.organization_id is None}
+
+def _sums(batch: list[Item]) -> Sums:
+    sums: Sums = defaultdict(float)
+    for item in batch:
         try:
-            with transaction(self.sessions) as session:
-                organizations = repo.organizations_of(session, unknown) if unknown else {}
-        except Exception:
-            logger.exception("could not look up the organizations of %d projects", len(unknown))
-            organizations = {}
-        rows = [
-            MetricRow(
-                organization_id=subject.organization_id or organizations[subject.project_id],
-                project_id=subject.project_id,
-                object_type=subject.object_type,
-                object_id=subject.object_id,
-                object_name=subject.object_name,
-                metric=metric,
-                bucket=bucket,
-                value=value,
-            )
-            for (subject, metric, bucket), value in sums.items()
-            if subject.organization_id or subject.project_id in organizations
-        ]
-        sums.clear()
-        try:
-            add_all_tolerantly(self.sessions, rows)
-        except Exception:
-            logger.exception("could not save %d metric values", len(rows))
+            values = values_of(item)
+        except (TypeError, ValueError):
+            logger.exception("could not measure a recorded request")
+            continue
+        bucket = minute_of(item.at)
+        for metric, value in values.items():
+            sums[(item.subject, metric, bucket)] += value
+    return sums
+
+
+def _rows(session: Session, batch: list[Item]) -> list[MetricRow]:
+    """One row per object, metric and minute of the batch; subjects whose project is gone (or
+    whose organization is not known and cannot be found) are left out."""
+    sums = _sums(batch)
+    unknown = {s.project_id for s, _, _ in sums if s.organization_id is None}
+    organizations = repo.organizations_of(session, unknown) if unknown else {}
+    return [
+        MetricRow(
+            organization_id=subject.organization_id or organizations[subject.project_id],
+            project_id=subject.project_id,
+            object_type=subject.object_type,
+            object_id=subject.object_id,
+            object_name=subject.object_name,
+            metric=metric,
+            bucket=bucket,
+            value=value,
+        )
+        for (subject, metric, bucket), value in sums.items()
+        if subject.organization_id or subject.project_id in organizations
+    ]
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -313,18 +300,3 @@ def _per_minute(value: float, begin: datetime, finish: datetime, metric: str) ->
     if metric not in AVERAGED:
         return value
     return value / ((finish - begin).total_seconds() / 60)
-
-
-def requests_this_month(session: Session, organization_id: uuid.UUID, now: datetime) -> int:
-    """Model requests the organization made in the calendar month (UTC) of ``now``, as flushed
-    so far (a few seconds behind): what a subscription's monthly request limit counts."""
-    start = rules.floor_to(now, "month")
-    value = repo.total(
-        session,
-        scope=repo.organization_scope(organization_id),
-        object_type="model_version",
-        metric="requests",
-        start=start,
-        end=rules.next_start(start, "month"),
-    )
-    return int(value)

@@ -73,11 +73,6 @@ def organizations_of(session: Session, project_ids: set[uuid.UUID]) -> dict[uuid
     return {project: organization for project, organization in session.execute(query).all()}
 
 
-def add_metrics(session: Session, rows: list[MetricRow]) -> None:
-    session.add_all(rows)
-    session.flush()
-
-
 def sum_metric(
     session: Session,
     *,
@@ -115,30 +110,6 @@ def project_scope(project_id: uuid.UUID) -> ColumnElement[bool]:
 
 def organization_scope(organization_id: uuid.UUID) -> ColumnElement[bool]:
     return MetricRow.organization_id == organization_id
-
-
-def total(
-    session: Session,
-    *,
-    scope: ColumnElement[bool],
-    object_type: str,
-    metric: str,
-    start: datetime,
-    end: datetime,
-) -> float:
-    query = select(func.coalesce(func.sum(MetricRow.value), 0.0)).where(
-        scope,
-        MetricRow.object_type == object_type,
-        MetricRow.metric == metric,
-        MetricRow.bucket >= start,
-        MetricRow.bucket < end,
-    )
-    return float(session.scalar(query) or 0.0)
-
-
-def add_audit(session: Session, rows: list[AuditLogRow]) -> None:
-    session.add_all(rows)
-    session.flush()
 
 
 def list_audit(

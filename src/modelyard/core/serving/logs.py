@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from modelyard.db.engine import SessionFactory, add_all_tolerantly
+from sqlalchemy.orm import Session
+
+from modelyard.core.batch_writer import BatchWriter
+from modelyard.db.engine import SessionFactory
 from modelyard.db.tables import LogRow
 from modelyard.runtime import LogRecord
 
-logger = logging.getLogger(__name__)
-FLUSH_INTERVAL = 0.5
 MAX_LINE = 10_000
 MAX_TAGGED_REQUESTS = 10_000
 
@@ -34,17 +32,16 @@ Queued = tuple[LogTags, LogRecord, RequestTags | None]
 
 
 class LogWriter:
-    """A sink for runtime log records: queued at once, written every half second."""
+    """A sink for runtime log records: queued at once, written by a batch writer as they come."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
         self.tags: dict[str, LogTags] = {}
         self._requests: OrderedDict[str, RequestTags] = OrderedDict()
-        self._queue: queue.SimpleQueue[Queued | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="modelyard-logs", daemon=True)
+        self._writer = BatchWriter(sessions, _rows, name="modelyard-logs", what="log lines")
 
     def start(self) -> None:
-        self._thread.start()
+        self._writer.start()
 
     def tag(self, key: str, tags: LogTags) -> None:
         """Attribute records of deployment ``key`` to a project, model and version."""
@@ -61,55 +58,25 @@ class LogWriter:
         tags = self.tags.get(record.key)
         if tags is not None:
             extra = self._requests.get(record.request_id) if record.request_id else None
-            self._queue.put((tags, record, extra))
+            self._writer.put((tags, record, extra))
 
     def close(self) -> None:
-        if not self._thread.is_alive():
-            return
-        self._queue.put(None)
-        self._thread.join(timeout=10)
+        """Write every line received so far and stop."""
+        self._writer.close()
 
-    def _run(self) -> None:
-        while True:
-            batch, done = self._drain()
-            if batch:
-                self._write(batch)
-            if done:
-                return
 
-    def _drain(self) -> tuple[list[Queued], bool]:
-        batch: list[Queued] = []
-        try:
-            item = self._queue.get(timeout=FLUSH_INTERVAL)
-        except queue.Empty:
-            return batch, False
-        while item is not None:
-            batch.append(item)
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return batch, False
-        return batch, True
-
-    def _write(self, batch: list[Queued]) -> None:
-        rows = [
-            LogRow(
-                project_id=tags.project_id,
-                date=datetime.fromtimestamp(record.time, UTC),
-                log=record.line[:MAX_LINE] or " ",
-                level="error" if record.stream == "stderr" else "info",
-                system=record.stream == "system",
-                model_name=tags.model_name,
-                model_version=tags.model_version,
-                request_id=record.request_id,
-                **(extra or {}),
-            )
-            for tags, record, extra in batch
-        ]
-        try:
-            saved = add_all_tolerantly(self.sessions, rows)
-        except Exception:
-            logger.exception("could not save %d log lines", len(rows))
-            return
-        if saved < len(rows):
-            logger.info("dropped %d log lines of deleted projects", len(rows) - saved)
+def _rows(_: Session, batch: list[Queued]) -> list[LogRow]:
+    return [
+        LogRow(
+            project_id=tags.project_id,
+            date=datetime.fromtimestamp(record.time, UTC),
+            log=record.line[:MAX_LINE] or " ",
+            level="error" if record.stream == "stderr" else "info",
+            system=record.stream == "system",
+            model_name=tags.model_name,
+            model_version=tags.model_version,
+            request_id=record.request_id,
+            **(extra or {}),
+        )
+        for tags, record, extra in batch
+    ]
