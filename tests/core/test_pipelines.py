@@ -6,6 +6,8 @@ those); model objects run end to end in ``tests/clients/test_ubiops_pipelines.py
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -300,6 +302,17 @@ class TestModelsInUse:
         service.delete_pipeline(session, chain, "p")
         serving.delete_version(session, chain, "m", "v1")
         serving.delete_model(session, chain, "m")
+
+    def test_the_server_has_serving_ask_pipelines_before_deleting(self) -> None:
+        code = (
+            "import modelyard.api.app\n"
+            "from modelyard.core.serving import references\n"
+            "print(*references._GUARDS)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split() == ["pipelines"]
 
     def test_the_database_refuses_too_when_the_services_are_bypassed(
         self, sessions: SessionFactory, admin_token: TokenIssued

@@ -18,10 +18,9 @@ from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity import subscriptions
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import Principal, ProjectRef
-from modelyard.core.pipelines import references
 from modelyard.core.secrets import SecretBox
+from modelyard.core.serving import references, rules
 from modelyard.core.serving import repository as repo
-from modelyard.core.serving import rules
 from modelyard.core.serving.errors import (
     model_name_taken,
     model_not_found,
