@@ -33,7 +33,18 @@ class Settings(BaseSettings):
         description="where version environments are built; data_dir/environments when unset",
     )
     executor: str = Field(default="local", description="what runs model instances: local")
-    job_concurrency: int = Field(default=8, ge=1, description="queued jobs run at once per server")
+    job_concurrency: int = Field(
+        default=8,
+        ge=0,
+        description="queued jobs run at once per server (0: this server runs none, it only "
+        "answers the API)",
+    )
+    job_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often a worker looks for queued jobs it was not told of (on PostgreSQL "
+        "every server is told at once; on SQLite other processes find work at this poll)",
+    )
     job_lease_seconds: float = Field(
         default=30.0,
         gt=0,

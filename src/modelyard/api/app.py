@@ -26,6 +26,7 @@ from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
 from modelyard.core.secrets import secret_box
 from modelyard.db.engine import make_engine, make_session_factory
+from modelyard.db.signals import Signals
 from modelyard.settings import Settings
 from modelyard.storage import open_store
 
@@ -35,9 +36,10 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(
         settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds
     )
-    sessions = make_session_factory(engine)
+    signals = Signals()
+    sessions = make_session_factory(engine, signals)
     store = open_store(settings.resolved_storage_url)
-    background = create_background(settings, sessions, store)
+    background = create_background(settings, sessions, store, signals)
     audit = AuditRecorder(sessions)
     context = AppContext(
         settings=settings,

@@ -18,18 +18,21 @@ from modelyard.core.data.datasets.jobs import Collator
 from modelyard.core.data.datasets.service import COLLATE_KIND
 from modelyard.core.documents.runner import DocumentRunner
 from modelyard.core.identity import service as identity
+from modelyard.core.jobs import service as jobs
 from modelyard.core.jobs.callbacks import CallbackDeliverer
 from modelyard.core.jobs.worker import Worker
 from modelyard.core.pipelines import batch as pipeline_batch
 from modelyard.core.pipelines.execution import PipelineRunner
 from modelyard.core.secrets import secret_box
+from modelyard.core.serving import effects as serving_effects
 from modelyard.core.serving.batch import KIND as BATCH_KIND
 from modelyard.core.serving.deployer import Serving, create_serving
 from modelyard.core.serving.scheduler import Scheduler
 from modelyard.core.serving.schedules import KIND as SCHEDULE_KIND
 from modelyard.core.tabular.service import TRAIN_KIND
 from modelyard.core.tabular.training import Trainer
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, engine_of, transaction
+from modelyard.db.signals import Signals
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
@@ -68,8 +71,11 @@ class Background:
     chores: Chores
     scheduler: Scheduler
     callbacks: CallbackDeliverer | None = None
+    signals: Signals | None = None
 
     def start(self) -> None:
+        if self.signals is not None:
+            self.signals.start(engine_of(self.worker.sessions))
         self.serving.start()
         self.worker.start()
         self.scheduler.start()
@@ -84,11 +90,18 @@ class Background:
         self.scheduler.stop()
         self.worker.stop()
         self.serving.stop()
+        if self.signals is not None:
+            self.signals.stop()
 
 
 def create_background(
-    settings: Settings, sessions: SessionFactory, store: ArtifactStore
+    settings: Settings,
+    sessions: SessionFactory,
+    store: ArtifactStore,
+    signals: Signals | None = None,
 ) -> Background:
+    """Everything a server runs in the background; with ``signals`` (the ones ``sessions``
+    carry), each part hears the work other transactions commit, in any server."""
     serving = create_serving(settings, sessions, store)
     callbacks = CallbackDeliverer(sessions)
     documents = DocumentRunner(
@@ -113,6 +126,7 @@ def create_background(
         },
         concurrency=settings.job_concurrency,
         lease_seconds=settings.job_lease_seconds,
+        poll_seconds=settings.job_poll_seconds,
     )
 
     def purge_expired_blobs() -> None:
@@ -123,8 +137,26 @@ def create_background(
         with transaction(sessions) as session:
             identity.purge_expired_tokens(session)
 
-    scheduler = Scheduler(sessions, on_fired=worker.wake)
+    scheduler = Scheduler(sessions)
     chores = Chores(
         [(60.0, purge_expired_blobs), (60.0, documents.tidy), (3600.0, purge_expired_tokens)]
     )
-    return Background(serving, worker, chores, scheduler, callbacks=callbacks)
+    if signals is not None:
+        listen(signals, serving, worker)
+    return Background(serving, worker, chores, scheduler, callbacks=callbacks, signals=signals)
+
+
+def listen(signals: Signals, serving: Serving, worker: Worker) -> None:
+    """Who hears what: the worker new jobs, the builder new builds, instances their versions'
+    changes (an empty payload: the listening connection was lost, so look for yourself)."""
+    signals.subscribe(jobs.CHANNEL, lambda _: worker.wake())
+    signals.subscribe(serving_effects.BUILDS, lambda _: serving.wake_builder())
+
+    def reconfigure(payload: str) -> None:
+        for version_id in serving_effects.parse_ids(payload):
+            serving.reconfigure(version_id)
+
+    signals.subscribe(serving_effects.RECONFIGURE, reconfigure)
+    signals.subscribe(
+        serving_effects.RETIRE, lambda payload: serving.retire(serving_effects.parse_ids(payload))
+    )

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from modelyard.db.signals import SIGNALS, Signals
+
 SessionFactory = sessionmaker[Session]
 
 
@@ -39,9 +41,11 @@ def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    """Sessions that keep loaded rows usable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, signals: Signals | None = None) -> SessionFactory:
+    """Sessions that keep loaded rows usable after commit; with ``signals``, the signals their
+    transactions send (``db/effects.signal``) reach this process's listeners at commit."""
+    info = {SIGNALS: signals} if signals is not None else {}
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def engine_of(factory: SessionFactory) -> Engine:

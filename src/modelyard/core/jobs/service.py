@@ -1,7 +1,8 @@
 """Enqueueing work in the caller's transaction, and reading it back.
 
 A domain that accepts work calls ``enqueue`` inside the same transaction that records the
-acceptance: either both are committed or neither is, so no accepted work can be lost.
+acceptance: either both are committed or neither is, so no accepted work can be lost; on
+commit every worker, in every process, is told (``CHANNEL``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from modelyard.core.jobs import repository as repo
 from modelyard.core.jobs.schemas import JobRead
+from modelyard.db import effects
 from modelyard.db.types import utcnow
 
 DEFAULT_MAX_ATTEMPTS = 3
+CHANNEL = "jobs"
+"""Signalled when queued work is committed: every worker looks at once, not at its next poll."""
 
 
 def enqueue(
@@ -53,6 +57,7 @@ def enqueue(
         for payload in payloads
     ]
     repo.insert_jobs(session, rows)
+    effects.signal(session, CHANNEL)
     return [JobRead.model_validate(row) for row in rows]
 
 

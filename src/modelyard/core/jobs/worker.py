@@ -50,7 +50,7 @@ class Worker:
         self._running: set[uuid.UUID] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="modelyard-job")
+        self._pool = ThreadPoolExecutor(max(concurrency, 1), thread_name_prefix="modelyard-job")
         self._thread = threading.Thread(target=self._loop, name="modelyard-jobs", daemon=True)
         self._last_renewal = self._last_sweep = 0.0
         self._grace = 5.0

@@ -19,8 +19,8 @@ from modelyard.core.jobs import states
 from modelyard.core.jobs.schemas import JobRead
 from modelyard.core.serving import rules
 from modelyard.core.serving.errors import not_available
+from modelyard.core.serving.lookup import get_version_rows
 from modelyard.core.serving.schemas import FieldSpec
-from modelyard.core.serving.service import get_version_rows
 from modelyard.errors import InvalidInput, NotFound
 
 PAGE_LIMIT = (1, 1000)

@@ -29,10 +29,11 @@ from modelyard.core.identity import service as identity
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
+from modelyard.core.serving import effects
 from modelyard.core.serving import environment_repository as repo
+from modelyard.core.serving.lookup import get_model_row, get_version_rows
 from modelyard.core.serving.schemas import Schema
-from modelyard.core.serving.service import get_model_row, get_version_rows
-from modelyard.db.tables import BuildRow, EnvironmentVariableRow, ModelRow, ModelVersionRow
+from modelyard.db.tables import EnvironmentVariableRow, ModelRow, ModelVersionRow
 from modelyard.db.types import utcnow
 from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.runtime import PackageError
@@ -388,6 +389,5 @@ def _rebuild_changed(session: Session, box: SecretBox, watched: _Watched) -> Non
     for version, before in watched.values():
         if model_file_name(session, box, version.id) == before:
             continue
-        version.status, version.error_message = "building", None
-        session.add(BuildRow(version_id=version.id, revision=version.revision, status="queued"))
+        effects.queue_build(session, version)
     session.flush()

@@ -8,7 +8,6 @@ object to the artifact store and queues a build row in the same transaction; the
 from __future__ import annotations
 
 import tempfile
-import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,15 +18,14 @@ from modelyard.core.identity import subscriptions
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.core.secrets import SecretBox
-from modelyard.core.serving import references, rules
+from modelyard.core.serving import effects, environment, references, rules
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving.errors import (
     model_name_taken,
-    model_not_found,
     no_package,
     version_name_taken,
-    version_not_found,
 )
+from modelyard.core.serving.lookup import get_model_row, get_version_rows
 from modelyard.core.serving.sandboxing import CodePolicy
 from modelyard.core.serving.schemas import (
     BuildRead,
@@ -40,7 +38,7 @@ from modelyard.core.serving.schemas import (
     VersionRead,
     VersionUpdate,
 )
-from modelyard.db.tables import BuildRow, ModelRow, ModelVersionRow
+from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.db.types import utcnow
 from modelyard.errors import InvalidInput
 from modelyard.runtime import PackageError, unpack_package
@@ -63,13 +61,6 @@ def _model_read(row: ModelRow, project: ProjectRef, versions: int) -> ModelRead:
         last_updated=row.last_updated,
         number_of_versions=versions,
     )
-
-
-def get_model_row(session: Session, project: ProjectRef, name: str) -> ModelRow:
-    model = repo.get_model_by_name(session, project.id, name)
-    if model is None:
-        raise model_not_found(name)
-    return model
 
 
 def create_model(session: Session, project: ProjectRef, data: ModelCreate) -> ModelRead:
@@ -119,14 +110,14 @@ def update_model(session: Session, project: ProjectRef, name: str, data: ModelUp
     return get_model(session, project, model.name)
 
 
-def delete_model(session: Session, project: ProjectRef, name: str) -> list[uuid.UUID]:
-    """Delete a model and its versions; returns the version ids so their instances can stop."""
+def delete_model(session: Session, project: ProjectRef, name: str) -> None:
+    """Delete a model and its versions; once that commits, their instances stop."""
     model = get_model_row(session, project, name)
     references.ensure_model_unused(session, model.id, model.name)
     version_ids = [v.id for v in repo.list_versions(session, model.id)]
     session.delete(model)
     session.flush()
-    return version_ids
+    effects.retire(session, version_ids)
 
 
 # -- versions -------------------------------------------------------------------------------
@@ -150,16 +141,6 @@ def _version_read(row: ModelVersionRow, model: ModelRow) -> VersionRead:
         file_last_updated=row.file_last_updated,
         revision=row.revision,
     )
-
-
-def get_version_rows(
-    session: Session, project: ProjectRef, model_name: str, version: str
-) -> tuple[ModelRow, ModelVersionRow]:
-    model = get_model_row(session, project, model_name)
-    row = repo.get_version_by_name(session, model.id, version)
-    if row is None:
-        raise version_not_found(model_name, version)
-    return model, row
 
 
 def create_version(
@@ -218,7 +199,8 @@ def update_version(
         row.description = rules.check_description(data.description)
     row.last_updated = utcnow()
     if rebuild:
-        _queue_build(session, row)
+        effects.queue_build(session, row)
+    effects.reconfigure(session, row.id)
     flush(session, conflict=version_name_taken(model.name, new_name))
     return _version_read(row, model)
 
@@ -227,15 +209,13 @@ def _settings_of(row: ModelVersionRow) -> dict[str, object]:
     return {field: getattr(row, field) for field in VersionCreate.model_fields}
 
 
-def delete_version(
-    session: Session, project: ProjectRef, model_name: str, version: str
-) -> uuid.UUID:
-    """Delete a version; returns its id so its instances can stop."""
+def delete_version(session: Session, project: ProjectRef, model_name: str, version: str) -> None:
+    """Delete a version; once that commits, its instances stop."""
     model, row = get_version_rows(session, project, model_name, version)
     references.ensure_version_unused(session, row.id, model=model.name, version=row.version)
     session.delete(row)
     session.flush()
-    return row.id
+    effects.retire(session, [row.id])
 
 
 # -- packages and builds --------------------------------------------------------------------
@@ -272,8 +252,6 @@ def upload_package(
     """
     if author is not None and policy is not None:
         policy.check_deploy(author, field="file")
-    from modelyard.core.serving import environment
-
     model, row = get_version_rows(session, project, model_name, version)
     file_name = environment.model_file_name(session, box, row.id) if box else "model.py"
     check_package(source, model_file_name=file_name)
@@ -283,15 +261,9 @@ def upload_package(
     row.revision = revision
     row.package_key = key
     row.file_last_updated = row.last_updated = utcnow()
-    _queue_build(session, row)
+    effects.queue_build(session, row)
     session.flush()
     return _version_read(row, model)
-
-
-def _queue_build(session: Session, row: ModelVersionRow) -> None:
-    row.status = "building"
-    row.error_message = None
-    session.add(BuildRow(version_id=row.id, revision=row.revision, status="queued"))
 
 
 def package_download(
@@ -317,6 +289,7 @@ def latest_build(
     return BuildRead.model_validate(build) if build else None
 
 
-def versions_in_project(session: Session, project: ProjectRef) -> list[uuid.UUID]:
-    """The ids of every version in a project, so its instances can stop when it goes."""
-    return repo.version_ids_in_project(session, project.id)
+def retire_project(session: Session, project: ProjectRef) -> None:
+    """The project is being deleted in this transaction: once it commits, the instances of
+    every version in it stop (in every server)."""
+    effects.retire(session, repo.version_ids_in_project(session, project.id))

@@ -35,6 +35,7 @@ from modelyard.core.tracking.schemas import (
     UploadedFile,
 )
 from modelyard.core.tracking.service import experiment_named, model_of
+from modelyard.db import effects
 from modelyard.db.tables.tracking import (
     RecordRow,
     SeasonRow,
@@ -147,7 +148,7 @@ def _store_file(
     name = clean_filename(upload.filename)
     key = f"tracking/{project.id.hex}/records/{row.id.hex}/{name}"
     store.put(key, upload.stream)
-    repo.after_rollback(session, lambda: store.delete(key))
+    effects.after_rollback(session, lambda: store.delete(key))
     row.record_file, row.file_name = key, name
     row.file_type = content_type_of(name, upload.content_type)
 
@@ -195,7 +196,7 @@ def delete_record(
     session.delete(row)
     session.flush()
     if key:
-        repo.after_commit(session, lambda: store.delete(key))
+        effects.after_commit(session, lambda: store.delete(key))
 
 
 def open_stream(

@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from modelyard.db.tables.tracking import (
     ExperimentRow,
@@ -160,49 +160,6 @@ def find_run(session: Session, model_id: uuid.UUID, info_key: str) -> RunRow | N
     return session.scalars(
         select(RunRow).where(RunRow.model_id == model_id, RunRow.info_key == info_key)
     ).first()
-
-
-PENDING = "tracking.pending"
-OUTCOME = "tracking.outcome"
-
-
-def after_commit(session: Session, action: Callable[[], None]) -> None:
-    """Run ``action`` once the caller's transaction has committed (never if it rolls back):
-    for effects outside the database, such as removing files of deleted records."""
-    _pending(session)["commit"].append(action)
-
-
-def after_rollback(session: Session, action: Callable[[], None]) -> None:
-    """Run ``action`` if the caller's transaction rolls back: undoes effects outside the
-    database made ahead of it, such as a stored file whose record is not kept."""
-    _pending(session)["rollback"].append(action)
-
-
-def _pending(session: Session) -> dict[str, list[Callable[[], None]]]:
-    pending: dict[str, list[Callable[[], None]]] | None = session.info.get(PENDING)
-    if pending is None:
-        pending = session.info[PENDING] = {"commit": [], "rollback": []}
-        event.listen(session, "after_commit", lambda s: _note(s, "commit"))
-        event.listen(session, "after_rollback", lambda s: _note(s, "rollback"))
-        event.listen(session, "after_transaction_end", _settle)
-    return pending
-
-
-def _note(session: Session, outcome: str) -> None:
-    session.info[OUTCOME] = outcome
-
-
-def _settle(session: Session, transaction: SessionTransaction) -> None:
-    """At the end of the outermost transaction only: savepoints end (and fire the commit
-    and rollback events) inside it."""
-    if transaction.nested or transaction.parent is not None:
-        return
-    pending = session.info[PENDING]
-    actions = list(pending[session.info.pop(OUTCOME, "rollback")])
-    pending["commit"].clear()
-    pending["rollback"].clear()
-    for action in actions:
-        action()
 
 
 def record_files_of_model(session: Session, model_id: uuid.UUID) -> Sequence[str]:

@@ -28,6 +28,7 @@ from modelyard.core.tracking.schemas import (
     RunCreate,
     RunRead,
 )
+from modelyard.db import effects
 from modelyard.db.tables.tracking import (
     ExperimentRow,
     RunRow,
@@ -121,7 +122,7 @@ def delete_model(
     row = model_of(session, project, model_id)
     keys = repo.record_files_of_model(session, row.id)
     repo.delete_model(session, row)
-    repo.after_commit(session, lambda: _delete_files(store, keys))
+    effects.after_commit(session, lambda: _delete_files(store, keys))
 
 
 def _delete_files(store: ArtifactStore, keys: Sequence[str]) -> None:

@@ -96,7 +96,6 @@ def models_id_dataset_uploaded_post(
     scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
     service.finish_upload(session, context.store, scope.project, id)
-    context.worker.wake()
     return Response(status_code=200, media_type="application/json")
 
 

@@ -57,12 +57,10 @@ def models_id_delete(
 def models_id_train_put(
     id: str,
     session: SessionDep,
-    context: ContextDep,
     scope: Annotated[Scope, allowed("tabular_models.train")],
     body: Annotated[wire.TrainIn | None, Body()] = None,
 ) -> Response:
     service.train(session, scope.project, id)
-    context.worker.wake()
     return Response(status_code=200, media_type="application/json")
 
 

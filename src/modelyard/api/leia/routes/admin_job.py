@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep
 from modelyard.api.leia.auth import Permission, SubmitterDep
 from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
@@ -49,13 +49,10 @@ def admin_get_job_statuses(
 @router.post("/admin/{submitter_id}/job/{job_id}/start")
 def admin_start_job(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Admin,
     owner: SubmitterDep,
     job_id: str,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     return jobs.start(session, scope.project, owner, job_id)
 
 

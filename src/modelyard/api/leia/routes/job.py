@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep
 from modelyard.api.leia.auth import ApplicationDep, Permission, path_application
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.api.leia.routes._shared import JobQueryDep
@@ -53,15 +53,12 @@ OptionalApplyBody = Annotated[ApplyBody | None, Body()]
 )
 def admin_apply_model_async(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.administer"))],
     model_id: str,
     document_ids: str,
     query: ApplyQuery,
     body: OptionalApplyBody = None,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     data = apply_request(document_ids, body, query=query)
     return jobs.submit_apply(
         session, scope.project, scope.principal.user_id, model_id, data, admin=True
@@ -71,15 +68,12 @@ def admin_apply_model_async(
 @router.post("/model/{model_id}/apply/{document_ids}")
 def apply_model_async(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.apply"))],
     model_id: str,
     document_ids: str,
     query: ApplyQuery,
     body: OptionalApplyBody = None,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     data = apply_request(document_ids, body, query=query)
     return jobs.submit_apply(
         session, scope.project, scope.principal.user_id, model_id, data, admin=False
@@ -119,8 +113,6 @@ OptionalTrainBody = Annotated[TrainBody | None, Body()]
 @router.post("/admin/{application_id}/model/{model_module}/train/{documents_tag}")
 def admin_train_model_async(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.train"))],
     owner: ApplicationDep,
     model_module: str,
@@ -128,7 +120,6 @@ def admin_train_model_async(
     query: TrainQuery,
     body: OptionalTrainBody = None,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     data = train_request(model_module, documents_tag, body, query=query)
     return jobs.submit_train(session, scope.project, owner, data)
 
@@ -136,15 +127,12 @@ def admin_train_model_async(
 @router.post("/model/{model_module}/train/{documents_tag}")
 def train_model_async(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("document_models.train"))],
     model_module: str,
     documents_tag: str,
     query: TrainQuery,
     body: OptionalTrainBody = None,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     data = train_request(model_module, documents_tag, body, query=query)
     return jobs.submit_train(session, scope.project, scope.principal.user_id, data)
 
@@ -175,12 +163,9 @@ def get_job_statuses(
 @router.post("/job/{job_id}/start")
 def start_job(
     session: SessionDep,
-    context: ContextDep,
-    after: BackgroundTasks,
     scope: Annotated[Scope, Depends(Permission("jobs.update"))],
     job_id: str,
 ) -> JobRead:
-    after.add_task(context.worker.wake)
     return jobs.start(session, scope.project, scope.principal.user_id, job_id)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep
 from modelyard.api.openapi import INT64, within
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
@@ -27,13 +27,10 @@ def batch_model_requests_create(
     data: Annotated[Any, Body()],
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.requests.create")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> list[wire.BatchRequestCreated]:
     if isinstance(data, bytes):
         data = data.decode("utf-8", errors="replace")
     created = batch.create(session, project, model_name, version, data)
-    after.add_task(context.worker.wake)
     return [translate.created(job) for job in created]
 
 

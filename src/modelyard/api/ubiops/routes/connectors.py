@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
@@ -32,11 +32,9 @@ def credentials_create(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("credentials.create")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.CredentialsList:
     data = translate.credentials_create(body)
     created = service.create_credentials(session, context.box, project, data)
-    after.add_task(context.worker.wake)
     return translate.credentials(created)
 
 
@@ -63,11 +61,9 @@ def credentials_update(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("credentials.update")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.CredentialsList:
     data = translate.credentials_update(body)
     updated = service.update_credentials(session, context.box, project, credentials_name, data)
-    after.add_task(context.worker.wake)
     return translate.credentials(updated)
 
 
@@ -87,11 +83,9 @@ def connectors_create(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("connectors.create")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.ConnectorList:
     data = translate.connector_create(body)
     created = service.create_connector(session, context.box, project, data)
-    after.add_task(context.worker.wake)
     return translate.connector(created)
 
 
@@ -118,11 +112,9 @@ def connectors_update(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("connectors.update")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.ConnectorList:
     data = translate.connector_update(body)
     updated = service.update_connector(session, context.box, project, connector_name, data)
-    after.add_task(context.worker.wake)
     return translate.connector(updated)
 
 

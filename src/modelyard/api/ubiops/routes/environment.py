@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
@@ -34,11 +34,9 @@ def project_environment_variables_create(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.create")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
     created = environment.create_variable(session, context.box, VariableScope(project), data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(created)
 
 
@@ -68,12 +66,10 @@ def project_environment_variables_update(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.update")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project)
     updated = environment.update_variable(session, context.box, scope, variable_id, data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(updated)
 
 
@@ -83,10 +79,8 @@ def project_environment_variables_delete(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.delete")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
     environment.delete_variable(session, context.box, VariableScope(project), variable_id)
-    after.add_task(context.serving.wake_builder)
     return no_content()
 
 
@@ -100,12 +94,10 @@ def model_environment_variables_create(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
     scope = VariableScope(project, model_name)
     created = environment.create_variable(session, context.box, scope, data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(created)
 
 
@@ -138,12 +130,10 @@ def model_environment_variables_update(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project, model_name)
     updated = environment.update_variable(session, context.box, scope, variable_id, data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(updated)
 
 
@@ -154,11 +144,9 @@ def model_environment_variables_delete(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
     scope = VariableScope(project, model_name)
     environment.delete_variable(session, context.box, scope, variable_id)
-    after.add_task(context.serving.wake_builder)
     return no_content()
 
 
@@ -173,12 +161,10 @@ def model_version_environment_variables_create(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
     scope = VariableScope(project, model_name, version)
     created = environment.create_variable(session, context.box, scope, data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(created)
 
 
@@ -214,12 +200,10 @@ def model_version_environment_variables_update(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project, model_name, version)
     updated = environment.update_variable(session, context.box, scope, variable_id, data)
-    after.add_task(context.serving.wake_builder)
     return translate.variable(updated)
 
 
@@ -231,9 +215,7 @@ def model_version_environment_variables_delete(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
     scope = VariableScope(project, model_name, version)
     environment.delete_variable(session, context.box, scope, variable_id)
-    after.add_task(context.serving.wake_builder)
     return no_content()

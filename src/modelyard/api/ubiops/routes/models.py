@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
@@ -56,9 +56,6 @@ def models_delete(
     model_name: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.delete")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
-    retired = service.delete_model(session, project, model_name)
-    after.add_task(context.serving.retire, retired)
+    service.delete_model(session, project, model_name)
     return no_content()

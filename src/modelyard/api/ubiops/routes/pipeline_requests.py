@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -61,13 +61,10 @@ def batch_pipeline_requests_create(
     data: Annotated[Any, Body()],
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("pipelines.requests.create")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> list[wire.BatchPipelineRequestCreateResponse]:
     if isinstance(data, bytes):
         data = data.decode("utf-8", errors="replace")
     created = batch.create(session, project, pipeline_name, data)
-    after.add_task(context.worker.wake)
     return [translate.created(r) for r in created]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import PrincipalDep, account, allowed
 from modelyard.api.ubiops.protocol import identity as wire
@@ -63,11 +63,8 @@ def projects_delete(
     session: SessionDep,
     principal: PrincipalDep,
     _: Annotated[ProjectRef, allowed("projects.delete")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
     project = service.project_scope(session, principal, project_name, admin=True)
-    retired = serving.versions_in_project(session, project)
+    serving.retire_project(session, project)
     service.delete_project(session, principal, project_name)
-    after.add_task(context.serving.retire, retired)
     return no_content()

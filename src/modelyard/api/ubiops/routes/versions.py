@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
@@ -58,13 +58,9 @@ def model_versions_update(
     body: wire.ModelVersionUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.update")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.ModelVersionList:
     data = translate.version_update(body)
     updated = service.update_version(session, project, model_name, version, data)
-    after.add_task(context.serving.reconfigure, updated.id)
-    after.add_task(context.serving.wake_builder)
     return translate.version(updated)
 
 
@@ -74,11 +70,8 @@ def model_versions_delete(
     version: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.delete")],
-    context: ContextDep,
-    after: BackgroundTasks,
 ) -> Response:
-    retired = service.delete_version(session, project, model_name, version)
-    after.add_task(context.serving.retire, [retired])
+    service.delete_version(session, project, model_name, version)
     return no_content()
 
 
@@ -91,7 +84,6 @@ def model_versions_file_upload(
     project: Annotated[ProjectRef, allowed("models.versions.file.upload")],
     principal: PrincipalDep,
     context: ContextDep,
-    after: BackgroundTasks,
 ) -> wire.Success:
     service.upload_package(
         session,
@@ -104,7 +96,6 @@ def model_versions_file_upload(
         policy=context.serving.policy,
         box=context.box,
     )
-    after.add_task(context.serving.wake_builder)
     return wire.Success(success=True)
 
 

@@ -1,0 +1,108 @@
+"""Signals between processes that share a database: "there is new work on channel X".
+
+``Signals`` is one process's switchboard. Listeners subscribe to a channel; ``publish`` hands a
+signal to a dispatcher thread, so a commit never waits on what its signals set off. On
+PostgreSQL a listener thread holds one connection that ``LISTEN``s on every subscribed channel
+and publishes what other processes ``NOTIFY`` (``db/effects.signal`` sends them inside the
+transaction). A process ignores its own notifications (they carry its origin): it has already
+published them at commit. After the listening connection is lost and found again, every
+channel hears an empty payload, since notifications sent meanwhile are gone: an empty payload
+means "look for yourself".
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+
+import psycopg
+from sqlalchemy import Engine
+
+logger = logging.getLogger(__name__)
+
+SIGNALS = "modelyard.signals"
+"""The key of a session's ``info`` that holds its process's ``Signals``."""
+
+Listener = Callable[[str], None]
+
+
+def wire_channel(channel: str) -> str:
+    return f"modelyard.{channel}"
+
+
+def wire_payload(origin: str, payload: str) -> str:
+    return f"{origin}|{payload}"
+
+
+class Signals:
+    """Channels to listeners, in one process."""
+
+    def __init__(self) -> None:
+        self.origin = uuid.uuid4().hex[:12]
+        self._listeners: dict[str, list[Listener]] = {}
+        self._queue: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def subscribe(self, channel: str, listener: Listener) -> None:
+        self._listeners.setdefault(channel, []).append(listener)
+
+    def publish(self, channel: str, payload: str = "") -> None:
+        """Hand ``payload`` to the channel's listeners, on the dispatcher thread."""
+        self._queue.put((channel, payload))
+
+    def start(self, engine: Engine | None = None) -> None:
+        """Dispatch published signals; on PostgreSQL also hear other processes'."""
+        self._spawn("modelyard-signals", self._dispatch)
+        if engine is not None and engine.dialect.name == "postgresql":
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(False)
+            self._spawn("modelyard-listen", lambda: self._listen(conninfo))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _dispatch(self) -> None:
+        while (item := self._queue.get()) is not None:
+            channel, payload = item
+            for listener in self._listeners.get(channel, []):
+                try:
+                    listener(payload)
+                except Exception:
+                    logger.exception("a listener of signal %s failed", channel)
+
+    def _listen(self, conninfo: str) -> None:
+        lost = False
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    for channel in self._listeners:
+                        connection.execute(f'LISTEN "{wire_channel(channel)}"')
+                    if lost:  # what was sent while we were away is gone: everyone looks
+                        for channel in self._listeners:
+                            self.publish(channel)
+                    lost = False
+                    self._relay(connection)
+            except psycopg.Error as exc:
+                if not lost:
+                    logger.warning("listening for signals failed (%s); retrying", exc)
+                lost = True
+                self._stop.wait(1.0)
+
+    def _relay(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+        prefix = wire_channel("")
+        while not self._stop.is_set():
+            for notice in connection.notifies(timeout=1.0):
+                origin, _, payload = notice.payload.partition("|")
+                if origin != self.origin:
+                    self.publish(notice.channel.removeprefix(prefix), payload)
