@@ -36,12 +36,12 @@ from modelyard.core.pipelines.schemas import (
     PipelineCreate,
     PipelineUpdate,
 )
+from modelyard.core.schedules import service as schedules
+from modelyard.core.schedules.scheduler import Scheduler
+from modelyard.core.schedules.schemas import ScheduleCreate
 from modelyard.core.secrets import secret_box
-from modelyard.core.serving import schedules
 from modelyard.core.serving import service as serving
 from modelyard.core.serving.deployer import Serving, create_serving
-from modelyard.core.serving.scheduler import Scheduler
-from modelyard.core.serving.schedules import ScheduleCreate
 from modelyard.core.serving.schemas import FieldSpec, ModelCreate, VersionCreate
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import JobRow, LogRow, ModelVersionRow, PipelineObjectRow

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import ProjectRef
-from modelyard.core.serving import batch, schedules, service
-from modelyard.core.serving.scheduler import Scheduler
-from modelyard.core.serving.schedules import ScheduleCreate, ScheduleUpdate
+from modelyard.core.schedules import service as schedules
+from modelyard.core.schedules.scheduler import Scheduler
+from modelyard.core.schedules.schemas import ScheduleCreate, ScheduleUpdate
+from modelyard.core.serving import batch, service
 from modelyard.core.serving.schemas import FieldSpec, ModelCreate, ModelUpdate, VersionCreate
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import JobRow

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from modelyard.core.serving import cron
+from modelyard.core.schedules import cron
 
 
 def at(hour: int, minute: int = 0, second: int = 0, *, day: int = 1) -> datetime:

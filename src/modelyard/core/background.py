@@ -23,12 +23,12 @@ from modelyard.core.jobs.callbacks import CallbackDeliverer
 from modelyard.core.jobs.worker import Worker
 from modelyard.core.pipelines import batch as pipeline_batch
 from modelyard.core.pipelines.execution import PipelineRunner
+from modelyard.core.schedules.scheduler import Scheduler
+from modelyard.core.schedules.service import KIND as SCHEDULE_KIND
 from modelyard.core.secrets import secret_box
 from modelyard.core.serving import effects as serving_effects
 from modelyard.core.serving.batch import KIND as BATCH_KIND
 from modelyard.core.serving.deployer import Serving, create_serving
-from modelyard.core.serving.scheduler import Scheduler
-from modelyard.core.serving.schedules import KIND as SCHEDULE_KIND
 from modelyard.core.tabular.service import TRAIN_KIND
 from modelyard.core.tabular.training import Trainer
 from modelyard.db.engine import SessionFactory, engine_of, transaction

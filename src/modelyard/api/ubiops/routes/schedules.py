@@ -12,7 +12,7 @@ from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import schedules as wire
 from modelyard.api.ubiops.translate import schedules as translate
 from modelyard.core.identity.schemas import ProjectRef
-from modelyard.core.serving import schedules
+from modelyard.core.schedules import service as schedules
 
 router = APIRouter(prefix="/projects/{project_name}/schedules")
 

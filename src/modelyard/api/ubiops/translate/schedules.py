@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelyard.api.ubiops.protocol import schedules as wire
 from modelyard.api.ubiops.translate import timestamp
-from modelyard.core.serving.schedules import ScheduleCreate, ScheduleRead, ScheduleUpdate
+from modelyard.core.schedules.schemas import ScheduleCreate, ScheduleRead, ScheduleUpdate
 
 
 def schedule_create(body: wire.ScheduleCreate) -> ScheduleCreate:

@@ -1,9 +1,9 @@
-"""Scheduled requests: a cron expression that makes requests to a model version on its own.
+"""Scheduled requests: a cron expression that makes requests to a model version or a pipeline.
 
-A schedule targets an object (``object_type``): a model version today; pipelines plug in by
-adding an entry to ``TARGETS`` (how to resolve and check a target) and to ``job_for`` (what a
-firing enqueues). Each firing is a job written in the transaction that claims the tick, so a
-tick fires once however many servers run, and a firing that got claimed is never lost:
+A schedule targets an object (``object_type``): ``TARGETS`` says how to resolve and check each
+kind of target, ``job_for`` what a firing enqueues. Each firing is a job written in the
+transaction that claims the tick, so a tick fires once however many servers run, and a firing
+that got claimed is never lost:
 
 - ``batch`` true: a ``batch.request`` job on the version, listed with its batch requests;
 - ``batch`` false: a ``schedule.request`` job, run by the worker like a direct request with
@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.fields.rules import data_problems
+from modelyard.core.fields.schemas import FieldSpec
 from modelyard.core.identity import rules as identity_rules
 from modelyard.core.identity.repository import add, flush
 from modelyard.core.identity.schemas import ProjectRef
@@ -29,71 +31,20 @@ from modelyard.core.jobs import service as jobs
 from modelyard.core.jobs.schemas import JobRead
 from modelyard.core.pipelines import repository as pipeline_repo
 from modelyard.core.pipelines.batch import KIND as PIPELINE_KIND
-from modelyard.core.serving import cron, rules
+from modelyard.core.schedules import cron
+from modelyard.core.schedules import repository as repo
+from modelyard.core.schedules.errors import invalid, schedule_name_taken, schedule_not_found
+from modelyard.core.schedules.repository import DueSchedule, Firing
+from modelyard.core.schedules.schemas import ScheduleCreate, ScheduleRead, ScheduleUpdate
 from modelyard.core.serving import repository as serving_repo
-from modelyard.core.serving import schedule_repository as repo
+from modelyard.core.serving import rules
 from modelyard.core.serving.batch import KIND as BATCH_KIND
-from modelyard.core.serving.schedule_repository import DueSchedule, Firing
-from modelyard.core.serving.schemas import FieldSpec, Schema
 from modelyard.db.tables import ModelRow, PipelineRow, ScheduleRow
 from modelyard.db.types import utcnow
-from modelyard.errors import Conflict, InvalidInput, NotFound
+from modelyard.errors import InvalidInput
 
 KIND = "schedule.request"
-DEFAULT_TIMEOUT = 300
 MAX_EXPRESSION = 128
-
-# -- schemas --------------------------------------------------------------------------------
-
-
-class ScheduleCreate(Schema):
-    name: str
-    object_type: str
-    object_name: str
-    schedule: str
-    version: str | None = None
-    request_data: Any = None
-    batch: bool = False
-    timeout: int = DEFAULT_TIMEOUT
-    enabled: bool = True
-
-
-class ScheduleUpdate(Schema):
-    """Only the fields set are changed (``None`` leaves a field as it is)."""
-
-    name: str | None = None
-    schedule: str | None = None
-    request_data: Any = None
-    batch: bool | None = None
-    timeout: int | None = None
-    enabled: bool | None = None
-
-
-class ScheduleRead(Schema):
-    id: uuid.UUID
-    name: str
-    object_type: str
-    object_name: str
-    version: str | None
-    schedule: str
-    request_data: Any
-    batch: bool
-    timeout: int
-    enabled: bool
-    creation_date: datetime
-    next_run_at: datetime
-
-
-# -- errors ---------------------------------------------------------------------------------
-
-
-def schedule_not_found(name: str) -> NotFound:
-    return NotFound(f"Scheduled request '{name}' was not found", field="schedule_name")
-
-
-def schedule_name_taken(name: str) -> Conflict:
-    return Conflict(f"A scheduled request named '{name}' already exists", field="name")
-
 
 # -- targets --------------------------------------------------------------------------------
 
@@ -115,12 +66,12 @@ def _model_target(
 ) -> Target:
     model = serving_repo.get_model_by_name(session, project.id, object_name)
     if model is None:
-        raise rules.invalid("object_name", f"model '{object_name}' does not exist")
+        raise invalid("object_name", f"model '{object_name}' does not exist")
     if not version:
-        raise rules.invalid("version", "is required when object_type is 'model'")
+        raise invalid("version", "is required when object_type is 'model'")
     row = serving_repo.get_version_by_name(session, model.id, version)
     if row is None:
-        raise rules.invalid("version", f"model '{object_name}' has no version '{version}'")
+        raise invalid("version", f"model '{object_name}' has no version '{version}'")
     return _of_model(model, version_id=row.id)
 
 
@@ -134,9 +85,9 @@ def _pipeline_target(
 ) -> Target:
     pipeline = pipeline_repo.get_pipeline_by_name(session, project.id, object_name)
     if pipeline is None:
-        raise rules.invalid("object_name", f"pipeline '{object_name}' does not exist")
+        raise invalid("object_name", f"pipeline '{object_name}' does not exist")
     if version:
-        raise rules.invalid("version", "must be omitted when object_type is 'pipeline'")
+        raise invalid("version", "must be omitted when object_type is 'pipeline'")
     return _of_pipeline(pipeline)
 
 
@@ -152,7 +103,7 @@ TARGETS: dict[str, TargetResolver] = {"model": _model_target, "pipeline": _pipel
 def _resolve(session: Session, project: ProjectRef, data: ScheduleCreate) -> Target:
     resolver = TARGETS.get(data.object_type)
     if resolver is None:
-        raise rules.invalid("object_type", f"must be model or pipeline, not '{data.object_type}'")
+        raise invalid("object_type", f"must be model or pipeline, not '{data.object_type}'")
     return resolver(session, project, data.object_name, data.version)
 
 
@@ -174,16 +125,16 @@ def check_schedule(expression: str) -> str:
     try:
         normalised = cron.normalise(expression)
     except cron.CronProblem as exc:
-        raise rules.invalid("schedule", str(exc)) from exc
+        raise invalid("schedule", str(exc)) from exc
     if len(normalised) > MAX_EXPRESSION:
-        raise rules.invalid("schedule", f"must be at most {MAX_EXPRESSION} characters long")
+        raise invalid("schedule", f"must be at most {MAX_EXPRESSION} characters long")
     return normalised
 
 
 def check_request_data(target: Target, data: Any) -> Any:
-    problems = rules.data_problems(target.input_type, target.input_fields, data, side="input")
+    problems = data_problems(target.input_type, target.input_fields, data, side="input")
     if problems:
-        raise rules.invalid("request_data", "; ".join(problems))
+        raise invalid("request_data", "; ".join(problems))
     return data
 
 

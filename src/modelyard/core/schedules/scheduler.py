@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from modelyard.core.serving import schedules
-from modelyard.core.serving.schedule_repository import DueSchedule
+from modelyard.core.schedules import service as schedules
+from modelyard.core.schedules.repository import DueSchedule
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.types import utcnow
 
