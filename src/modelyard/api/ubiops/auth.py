@@ -20,8 +20,9 @@ Every route names the permission it needs, through one of these dependencies
 
   Users pass, and the organization services decide what membership allows; service users pass
   only for the few account permissions of ``SERVICE_USER_ACCOUNT``.
-- A route whose permission the core checks itself (the direct request's one-statement hot
-  path) declares it with ``dependencies=[checked_in_core("...")]``.
+- The direct request checks ``models.versions.requests.create`` inside its one statement
+  (``core/serving/hotpath.py``), with the same rules, built by ``core/identity/access``; it
+  takes no permission dependency here, and the route walk knows its permission by path.
 - A route open to all (``/status``, the sign-in ``/authorize``) says so with
   ``dependencies=[public()]``.
 
@@ -128,16 +129,6 @@ class OptionalAccountPermission(RoutePermission):
         return None if principal is None else access.require_account(principal, self.permission)
 
 
-class CoreChecked(RoutePermission):
-    """Names the permission a route's core path checks itself; does nothing here."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self) -> None:
-        return None
-
-
 def allowed(permission: str) -> Any:
     """``Annotated[ProjectRef, allowed("models.get")]``: the project, with the permission."""
     return Depends(ProjectPermission(permission))
@@ -156,11 +147,6 @@ def account(permission: str) -> Any:
 def optional_account(permission: str) -> Any:
     """``Annotated[Principal | None, optional_account("user.create")]``."""
     return Depends(OptionalAccountPermission(permission))
-
-
-def checked_in_core(permission: str) -> Any:
-    """For ``dependencies=[...]`` of a route whose core path checks ``permission`` itself."""
-    return Depends(CoreChecked(permission))
 
 
 def public() -> Any:

@@ -99,12 +99,12 @@ def application_of(session: Session, principal: Principal, project: ProjectRef) 
     user = session.get(UserRow, principal.user_id)
     if user is None:
         raise bad_token()
-    held = access.permissions_in(session, principal, project.name)
+    admin = access.holds(session, principal, project.name, ADMIN_PERMISSION)
     local, _, _ = user.email.partition("@")
     return ApplicationRead(
         id=str(user.id),
         application_name=user.name or local,
-        application_type="admin" if ADMIN_PERMISSION in held else "developer",
+        application_type="admin" if admin else "developer",
         email=user.email,
         first_name=user.name or local,
         last_name=user.surname or "",

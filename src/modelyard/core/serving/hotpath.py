@@ -2,8 +2,8 @@
 
 A direct request is the one call whose speed users feel, so instead of the several ORM round
 trips of the general services it reads everything it needs in a single statement: who asks,
-whether they may see the project and make requests there (organization admin, or a role
-assigned on the project or the model that holds the request permission), the model's fields,
+whether they may see the project and make requests there (the rules of ``core/identity/access``,
+put into the statement by ``access_clauses``, so the two checks cannot drift), the model's fields,
 the version's state, its built environment, and a fingerprint of everything that shapes its
 instances (so the deployed spec is reused while nothing changed, and rebuilt the moment
 something did).
@@ -15,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, Connection, and_, bindparam, func, or_, select
 
 from modelyard.core.identity.access import rules as access
-from modelyard.core.identity.access.errors import denied
-from modelyard.core.identity.errors import bad_token, project_not_found
+from modelyard.core.identity.access.repository import access_clauses
+from modelyard.core.identity.errors import bad_token
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.serving.errors import model_not_found, not_available, version_not_found
 from modelyard.db.tables import (
@@ -28,17 +28,18 @@ from modelyard.db.tables import (
     EnvironmentVariableRow,
     ModelRow,
     ModelVersionRow,
-    OrganizationMemberRow,
     ProjectRow,
-    RoleAssignmentRow,
-    RolePermissionRow,
-    ServiceUserRow,
     UserRow,
 )
 from modelyard.db.types import utcnow
 
 REQUEST = "models.versions.requests.create"
-MEMBERS_MAY_REQUEST = REQUEST in access.BUILTIN_ROLES[access.VIEWER]
+"""The permission a direct request needs; its route declares none, the check is here."""
+PATH_PARAMS: dict[str, BindParameter[str]] = {
+    "model_name": bindparam("model"),
+    "version": bindparam("version"),
+}
+"""The route's path parameters as the statement has them: what a role on an object may cover."""
 
 
 @dataclass(frozen=True)
@@ -84,35 +85,17 @@ def _environment_key() -> Any:
     )
 
 
-def _granted() -> Any:
-    """Whether a role assigned on the project, or on the model, holds the request permission."""
-    a, p = RoleAssignmentRow, RolePermissionRow
-    custom = select(p.id).where(p.role_id == a.role_id, p.permission == REQUEST).exists()
-    on_target = or_(
-        a.object_type == access.PROJECT_OBJECT,
-        and_(a.object_type == "model", a.object_name == bindparam("model")),
-    )
-    return (
-        select(a.id)
-        .where(
-            a.user_id == UserRow.id,
-            a.project_id == ProjectRow.id,
-            on_target,
-            or_(a.builtin_role.in_(access.roles_with(REQUEST)), custom),
-        )
-        .exists()
-    )
-
-
 def _statement() -> Any:
     """Built once; the values come as bind parameters, so SQLAlchemy caches its compiled form."""
     env_count, env_newest = _env_stats(ModelRow, ModelVersionRow)
+    visible, allowed = access_clauses(
+        UserRow.id, REQUEST, target=access.object_of(REQUEST, PATH_PARAMS)
+    )
     return (
         select(
             UserRow.id,
             ProjectRow.id,
             ProjectRow.organization_id,
-            OrganizationMemberRow.id,
             ModelRow.name,
             ModelRow.input_type,
             ModelRow.output_type,
@@ -127,21 +110,12 @@ def _statement() -> Any:
             _environment_key(),
             env_count,
             env_newest,
-            OrganizationMemberRow.admin,
-            ServiceUserRow.project_id,
-            _granted(),
+            visible,
+            allowed,
         )
         .select_from(ApiTokenRow)
         .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-        .outerjoin(ServiceUserRow, ServiceUserRow.user_id == UserRow.id)
         .outerjoin(ProjectRow, ProjectRow.name == bindparam("project"))
-        .outerjoin(
-            OrganizationMemberRow,
-            and_(
-                OrganizationMemberRow.organization_id == ProjectRow.organization_id,
-                OrganizationMemberRow.user_id == UserRow.id,
-            ),
-        )
         .outerjoin(
             ModelRow,
             and_(ModelRow.project_id == ProjectRow.id, ModelRow.name == bindparam("model")),
@@ -165,23 +139,6 @@ def _statement() -> Any:
 RESOLVE = _statement()
 
 
-def _check_access(row: Any, project: str) -> None:
-    """404 for a project the principal may not see, 403 when it may not make requests there:
-    the rules of ``core/identity/access``, read from the one row."""
-    project_id, member, admin, service_project, granted = row[1], row[3], row[18], row[19], row[20]
-    if project_id is None:
-        raise project_not_found(project)
-    if service_project is not None:
-        visible, allowed = service_project == project_id, bool(granted)
-    else:
-        visible = member is not None
-        allowed = bool(admin) or MEMBERS_MAY_REQUEST or bool(granted)
-    if not visible:
-        raise project_not_found(project)
-    if not allowed:
-        raise denied(REQUEST, project)
-
-
 def resolve(
     connection: Connection, token: str | None, *, project: str, model: str, version: str
 ) -> Target:
@@ -198,14 +155,14 @@ def resolve(
     row = connection.execute(RESOLVE, values).first()
     if row is None:
         raise bad_token()
-    (user_id, project_id, organization_id, _, model_name, input_type, output_type) = row[:7]
-    _check_access(row, project)
+    (user_id, project_id, organization_id, model_name, input_type, output_type) = row[:6]
+    access.decide(project, REQUEST, (project_id, bool(row[17]), bool(row[18])))
     if model_name is None:
         raise model_not_found(model)
-    version_id, version_name, status, revision = row[10:14]
+    version_id, version_name, status, revision = row[9:13]
     if version_id is None:
         raise version_not_found(model, version)
-    if status != "available" or row[15] is None:
+    if status != "available" or row[14] is None:
         raise not_available(model_name, version_name, status)
     return Target(
         user_id=user_id,
@@ -215,10 +172,10 @@ def resolve(
         model_name=model_name,
         input_type=input_type,
         output_type=output_type,
-        input_fields=row[7],
-        output_fields=row[8],
+        input_fields=row[6],
+        output_fields=row[7],
         version_id=version_id,
-        fingerprint=(row[9], revision, row[14], row[15], row[16], row[17]),
+        fingerprint=(row[8], revision, row[13], row[14], row[15], row[16]),
     )
 
 

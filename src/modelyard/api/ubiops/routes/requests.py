@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep
 from modelyard.api.openapi import REQUEST_DATA, raw_body, within
-from modelyard.api.ubiops.auth import AuthorizationDep, checked_in_core
+from modelyard.api.ubiops.auth import AuthorizationDep
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.api.validation import parsed_body
@@ -37,7 +37,6 @@ async def request_data(request: Request) -> Any:
 
 @router.post(
     "/request",
-    dependencies=[checked_in_core("models.versions.requests.create")],
     openapi_extra=raw_body(REQUEST_DATA, required=False),
 )
 async def model_requests_create(

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from modelyard.core.identity.access import rules
 from modelyard.db.tables import (
     ApiTokenRow,
     ConnectorRow,
@@ -46,27 +47,68 @@ def get_token_principal(
     return (found[0], found[1], found[2]) if found else None
 
 
-def member_admin(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> bool | None:
-    """None for a non-member, else whether the member administers the organization."""
-    query = select(OrganizationMemberRow.admin).where(
-        OrganizationMemberRow.organization_id == organization_id,
-        OrganizationMemberRow.user_id == user_id,
+# -- the check, as SQL ----------------------------------------------------------------------
+
+UserId = uuid.UUID | ColumnElement[uuid.UUID] | QueryableAttribute[uuid.UUID]
+"""Who asks: a value, or the column of the statement the clauses go into."""
+
+
+def _standing(user_id: UserId, standing: str) -> ColumnElement[bool]:
+    """Whether the user has ``standing`` in the organization of ``ProjectRow``."""
+    m = OrganizationMemberRow
+    query = select(m.id).where(
+        m.organization_id == ProjectRow.organization_id, m.user_id == user_id
     )
-    found = session.execute(query).first()
-    return None if found is None else bool(found[0])
+    if standing == rules.ORGANIZATION_ADMIN:
+        query = query.where(m.admin == true())
+    return query.exists()
 
 
-def granted(
-    session: Session, project_id: uuid.UUID, user_id: uuid.UUID
-) -> Sequence[tuple[str | None, str | None, str, str]]:
-    """Each (builtin role, custom permission, object type, object name) assigned to a user."""
+def _assigned(
+    user_id: UserId, permission: str, target: tuple[str, Any] | None
+) -> ColumnElement[bool]:
+    """Whether a role assigned in ``ProjectRow`` on the project, or on ``target``, holds
+    ``permission`` (a built-in role by ``BUILTIN_ROLES``, a custom one by its permissions)."""
     a, p = RoleAssignmentRow, RolePermissionRow
-    query = (
-        select(a.builtin_role, p.permission, a.object_type, a.object_name)
-        .outerjoin(p, p.role_id == a.role_id)
-        .where(a.project_id == project_id, a.user_id == user_id)
+    custom = select(p.id).where(p.role_id == a.role_id, p.permission == permission).exists()
+    on = a.object_type == rules.PROJECT_OBJECT
+    if target is not None:
+        on = or_(on, and_(a.object_type == target[0], a.object_name == target[1]))
+    held = or_(a.builtin_role.in_(rules.roles_with(permission)), custom)
+    return (
+        select(a.id).where(a.user_id == user_id, a.project_id == ProjectRow.id, on, held).exists()
     )
-    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query).all()]
+
+
+def access_clauses(
+    user_id: UserId, permission: str, *, target: tuple[str, Any] | None = None
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Whether the user may see ``ProjectRow``, and whether it holds ``permission`` there, as
+    two boolean columns for a statement that selects from ``ProjectRow`` (both false where the
+    project is NULL). The one formulation of the rules of ``service``, for the ordinary check
+    and for the direct request's one statement (``core/serving/hotpath.py``) alike."""
+    binding = select(ServiceUserRow.user_id).where(ServiceUserRow.user_id == user_id)
+    user = ~binding.exists()
+    at_home = binding.where(ServiceUserRow.project_id == ProjectRow.id).exists()
+    visible = or_(at_home, and_(user, _standing(user_id, rules.ORGANIZATION_MEMBER)))
+    standing = [_standing(user_id, s) for s in rules.standings_with(permission)]
+    implicit = and_(user, or_(false(), *standing))
+    return visible, or_(implicit, _assigned(user_id, permission, target))
+
+
+def project_access(
+    session: Session,
+    user_id: uuid.UUID,
+    project_name: str,
+    *,
+    permission: str,
+    target: tuple[str, str] | None,
+) -> tuple[ProjectRow, bool, bool] | None:
+    """The project with whether the user may see it and holds ``permission``; None if none."""
+    visible, allowed = access_clauses(user_id, permission, target=target)
+    query = select(ProjectRow, visible, allowed).where(ProjectRow.name == project_name)
+    found = session.execute(query).first()
+    return (found[0], bool(found[1]), bool(found[2])) if found else None
 
 
 # -- roles ----------------------------------------------------------------------------------

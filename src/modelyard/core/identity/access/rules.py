@@ -4,13 +4,23 @@ Permission names follow the seed (``models.list``, ``models.get``, ``models.dele
 resource path in the plural, dotted, then the verb. Every UbiOps route names one of these
 (``PROJECT_PERMISSIONS`` for routes in a project, ``ACCOUNT_PERMISSIONS`` for the rest); a
 module that adds routes adds its permissions here, and the built-in roles pick them up.
+
+This is the one rule table of access control: which roles hold which permission
+(``BUILTIN_ROLES``), what belonging to an organization grants (``STANDING_ROLES``), which object
+an assignment may be on (``OBJECT_TYPES``) and how a check ends (``decide``). The ordinary check
+and the direct request's one statement both read it through ``repository.access_clauses``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import TypeVar
 
-from modelyard.core.identity.access.errors import invalid
+from modelyard.core.identity.access.errors import denied, invalid
+from modelyard.core.identity.errors import project_not_found
+
+T = TypeVar("T")
 
 CRUD = ("create", "list", "get", "update", "delete")
 READ_VERBS = ("list", "get", "download")
@@ -135,6 +145,13 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
 }
 """The default roles every project has; they cannot be changed or deleted."""
 
+ORGANIZATION_MEMBER, ORGANIZATION_ADMIN = "organization member", "organization admin"
+
+STANDING_ROLES: dict[str, str] = {ORGANIZATION_MEMBER: VIEWER, ORGANIZATION_ADMIN: ADMIN}
+"""What a user holds in every project of an organization by belonging to it, before any
+assignment (an organization admin is a member too). A service user belongs to no organization:
+it sees its own project only and holds exactly the roles assigned to it there."""
+
 OBJECT_TYPES: dict[str, tuple[str, str]] = {
     "model": ("models.", "model_name"),
     "pipeline": ("pipelines.", "pipeline_name"),
@@ -173,17 +190,26 @@ def check_permissions(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def object_of(permission: str, path_params: dict[str, str]) -> tuple[str, str] | None:
-    """The object a route acts on, when a role assigned on that object may cover it."""
+def standings_with(permission: str) -> tuple[str, ...]:
+    """The standings in an organization (``STANDING_ROLES``) that hold ``permission``."""
+    return tuple(s for s, role in STANDING_ROLES.items() if permission in BUILTIN_ROLES[role])
+
+
+def object_of(permission: str, path_params: Mapping[str, T]) -> tuple[str, T] | None:
+    """The object a route acts on, when a role assigned on that object may cover it: a role
+    assigned on the project covers every route, one on an object only the routes naming it."""
     for object_type, (prefix, param) in OBJECT_TYPES.items():
         if permission.startswith(prefix) and param in path_params:
             return object_type, path_params[param]
     return None
 
 
-def covers(assignment: tuple[str, str], target: tuple[str, str] | None) -> bool:
-    """Whether an assignment on ``(object_type, object_name)`` reaches ``target``."""
-    object_type, object_name = assignment
-    if object_type == PROJECT_OBJECT:
-        return True
-    return target is not None and target == (object_type, object_name)
+def decide(project_name: str, permission: str, found: tuple[T, bool, bool] | None) -> T:
+    """The outcome of a check, from ``(project, visible, allowed)`` or None for no project:
+    404 for a project the principal may not see, 403 when it may see it but lacks
+    ``permission``, else the project."""
+    if found is None or not found[1]:
+        raise project_not_found(project_name)
+    if not found[2]:
+        raise denied(permission, project_name)
+    return found[0]

@@ -12,6 +12,9 @@ The rules, decided here once for every dialect:
 - A role assigned on an object (a model, pipeline, connector or credentials) covers that
   object's permissions on routes naming that object only.
 
+The rule table is ``rules``; ``repository.access_clauses`` states these rules once, as SQL, for
+this check and for the direct request's one statement (``core/serving/hotpath.py``).
+
 Services flush, never commit: the caller owns the transaction.
 """
 
@@ -30,7 +33,6 @@ from modelyard.core.identity.access.errors import (
     assignment_exists,
     assignment_not_found,
     default_role,
-    denied,
     invalid,
     role_not_found,
     role_taken,
@@ -46,55 +48,22 @@ from modelyard.core.identity.access.schemas import (
 from modelyard.core.identity.errors import project_not_found
 from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.db.tables import ProjectRow, RoleAssignmentRow, RoleRow
+from modelyard.errors import PermissionDenied
 
 # -- the check ------------------------------------------------------------------------------
 
 
-def _implicit(
-    session: Session, principal: Principal, name: str
-) -> tuple[ProjectRow, frozenset[str]]:
-    """The project if the principal may see it, and what it may do there without assignments."""
-    found = identity_repo.get_project_by_name(session, name)
-    if found is None:
-        raise project_not_found(name)
-    project = found[0]
-    if principal.service_project_id is not None:
-        if project.id != principal.service_project_id:
-            raise project_not_found(name)
-        return project, frozenset()
-    admin = repo.member_admin(session, project.organization_id, principal.user_id)
-    if admin is None:
-        raise project_not_found(name)
-    return project, rules.BUILTIN_ROLES[rules.ADMIN if admin else rules.VIEWER]
-
-
-def _assigned(
-    session: Session,
-    project: ProjectRow,
-    user_id: uuid.UUID,
-    target: tuple[str, str] | None,
-) -> set[str]:
-    held: set[str] = set()
-    for builtin, permission, object_type, object_name in repo.granted(session, project.id, user_id):
-        if not rules.covers((object_type, object_name), target):
-            continue
-        if builtin is not None:
-            held |= rules.BUILTIN_ROLES.get(builtin, frozenset())
-        elif permission is not None:
-            held.add(permission)
-    return held
-
-
-def permissions_in(
+def _check(
     session: Session,
     principal: Principal,
     project_name: str,
-    *,
-    target: tuple[str, str] | None = None,
-) -> frozenset[str]:
-    """Everything the principal may do in the project (404 when it may not see it)."""
-    project, implicit = _implicit(session, principal, project_name)
-    return implicit | _assigned(session, project, principal.user_id, target)
+    permission: str,
+    target: tuple[str, str] | None,
+) -> ProjectRow:
+    found = repo.project_access(
+        session, principal.user_id, project_name, permission=permission, target=target
+    )
+    return rules.decide(project_name, permission, found)
 
 
 def require(
@@ -107,12 +76,16 @@ def require(
 ) -> ProjectRef:
     """The project, once the principal may see it (else 404) and holds ``permission`` there
     (else 403); ``target`` is the object the route acts on, for roles assigned on objects."""
-    project, implicit = _implicit(session, principal, project_name)
-    if permission not in implicit and permission not in _assigned(
-        session, project, principal.user_id, target
-    ):
-        raise denied(permission, project.name)
-    return ProjectRef.model_validate(project)
+    return ProjectRef.model_validate(_check(session, principal, project_name, permission, target))
+
+
+def holds(session: Session, principal: Principal, project_name: str, permission: str) -> bool:
+    """Whether the principal holds ``permission`` in the project (404 when it may not see it)."""
+    try:
+        _check(session, principal, project_name, permission, None)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def require_account(principal: Principal, permission: str) -> Principal:
