@@ -47,7 +47,6 @@ def create_app(settings: Settings) -> FastAPI:
         sessions=sessions,
         store=store,
         serving=background.serving,
-        worker=background.worker,
         box=secret_box(settings),
     )
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from modelyard.core.jobs.worker import Worker
 from modelyard.core.secrets import SecretBox
 from modelyard.core.serving.deployer import Serving
 from modelyard.db.engine import SessionFactory
@@ -23,5 +22,4 @@ class AppContext:
     sessions: SessionFactory
     store: ArtifactStore
     serving: Serving
-    worker: Worker
     box: SecretBox
