@@ -7,8 +7,6 @@ executor runs them is chosen by name; the core only speaks the ``Executor`` prot
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
 from uv import find_uv_bin
 
 from modelyard.core.identity.schemas import ProjectRef
@@ -28,6 +27,14 @@ from modelyard.core.secrets import SecretBox, secret_box
 from modelyard.core.serving import hotpath, requests, rules
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving.builder import Builder, deployment_context, package_dir
+from modelyard.core.serving.deployment import (
+    Built,
+    Deployments,
+    Fingerprint,
+    ModelPackage,
+    Package,
+    Recipe,
+)
 from modelyard.core.serving.environment import merged_environment, model_file_of
 from modelyard.core.serving.logs import LogTags, LogWriter
 from modelyard.core.serving.sandboxing import CodePolicy, code_policy
@@ -35,14 +42,7 @@ from modelyard.core.serving.schemas import FieldSpec, RequestResult
 from modelyard.db.engine import SessionFactory, engine_of, transaction
 from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.errors import Conflict, DomainError
-from modelyard.runtime import (
-    EnvironmentBuilder,
-    Executor,
-    InstanceSpec,
-    LogRecord,
-    create_executor,
-    unpack_package,
-)
+from modelyard.runtime import EnvironmentBuilder, Executor, InstanceSpec, LogRecord, create_executor
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
@@ -74,10 +74,8 @@ class Serving:
         self.quota = RequestQuota(sessions)
         self.executor: Executor = executor_factory(self.logs)
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
-        self._deployed: dict[str, InstanceSpec] = {}
+        self.deployments = Deployments(self.executor, environments, store)
         self._scratch_made: set[uuid.UUID] = set()
-        self._specs: dict[uuid.UUID, tuple[tuple[Any, ...], InstanceSpec]] = {}
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         self.logs.start()
@@ -107,7 +105,7 @@ class Serving:
         if count is None:
             return []
         samples = []
-        for key, spec in list(self._deployed.items()):
+        for key, spec in self.deployments.specs().items():
             tags, running = self.logs.tags.get(key), int(count(key))
             if tags is not None and running:
                 sample = InstanceSample(tags.project_id, uuid.UUID(key), running, spec.memory_mb)
@@ -122,19 +120,17 @@ class Serving:
         """Stop the instances of deleted versions and forget their unpacked packages."""
         for version_id in version_ids:
             key = str(version_id)
-            with self._lock:
-                self._deployed.pop(key, None)
-                self._specs.pop(version_id, None)
-            self.executor.undeploy(key)
-            shutil.rmtree(self.packages_root / key, ignore_errors=True)
+            self.deployments.retire(key, files=self.packages_root / key)
 
     def reconfigure(self, version_id: uuid.UUID) -> None:
         """Apply new scaling settings to running instances (or start the minimum now)."""
         with transaction(self.sessions) as session:
             version = session.get(ModelVersionRow, version_id)
-            spec = self._spec(session, version) if version is not None else None
-        if spec is not None and (spec.minimum_instances > 0 or str(version_id) in self._deployed):
-            self._ensure(spec, version_id)
+            recipe = self._recipe(session, version) if version is not None else None
+        if recipe is None:
+            return
+        if recipe.minimum_instances > 0 or self.deployments.spec(recipe.key) is not None:
+            self.deployments.deploy(recipe)
 
     def request_direct(
         self, token: str | None, *, project: str, model: str, version: str, data: Any, timeout: int
@@ -152,14 +148,16 @@ class Serving:
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
-        spec = self._cached_spec(target)
+        spec = self.deployments.current(str(target.version_id), target.fingerprint)
+        runs: InstanceSpec | Recipe
         if spec is None or any(f.data_type == "blob" for f in inputs):
             with transaction(self.sessions) as session:
-                spec = spec or self._spec_for(session, target)
+                runs = spec or self._recipe_for(session, target)
                 prepared = self._prepare_target(session, scope, target, data)
         else:
-            prepared = self._prepare_target(None, scope, target, data)
-        result, _ = self._execute(spec, prepared, scope, timeout=timeout)
+            runs, prepared = spec, self._prepare_target(None, scope, target, data)
+        fingerprint = target.fingerprint
+        result, _ = self._execute(runs, prepared, scope, timeout=timeout, fingerprint=fingerprint)
         return result
 
     def _prepare_target(
@@ -177,17 +175,12 @@ class Serving:
             data=data,
         )
 
-    def _cached_spec(self, target: hotpath.Target) -> InstanceSpec | None:
-        cached = self._specs.get(target.version_id)
-        return cached[1] if cached is not None and cached[0] == target.fingerprint else None
-
-    def _spec_for(self, session: Any, target: hotpath.Target) -> InstanceSpec:
+    def _recipe_for(self, session: Session, target: hotpath.Target) -> Recipe:
         row = session.get(ModelVersionRow, target.version_id)
-        spec = self._spec(session, row) if row is not None else None
-        if spec is None:
+        recipe = self._recipe(session, row) if row is not None else None
+        if recipe is None:
             raise Conflict(f"Version of model '{target.model_name}' has no build to run")
-        self._specs[target.version_id] = (target.fingerprint, spec)
-        return spec
+        return recipe
 
     def run_batch(self, job: ClaimedJob) -> JobOutcome:
         """The job handler of batch requests: run one, pinned to the version it was made for.
@@ -207,23 +200,27 @@ class Serving:
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
-        spec = self._cached_spec(target)
+        spec = self.deployments.current(str(target.version_id), target.fingerprint)
         needs_session = spec is None or any(
             f.get("data_type") == "blob" for f in target.input_fields
         )
+        runs: InstanceSpec | Recipe
         try:
             if needs_session:
                 with transaction(self.sessions) as session:
-                    spec = spec or self._spec_for(session, target)
+                    runs = spec or self._recipe_for(session, target)
                     prepared = self._prepare_target(session, scope, target, job.payload.get("data"))
             else:
+                assert spec is not None
+                runs = spec
                 prepared = self._prepare_target(None, scope, target, job.payload.get("data"))
         except DomainError as exc:
             return JobOutcome(False, error=exc.message)
-        assert spec is not None
         timeout = int(job.payload.get("timeout", BATCH_TIMEOUT))
         prepared = replace(prepared, request_id=str(job.id))  # its logs carry the batch id
-        result, lost = self._execute(spec, prepared, scope, timeout=timeout)
+        result, lost = self._execute(
+            runs, prepared, scope, timeout=timeout, fingerprint=target.fingerprint
+        )
         return JobOutcome(result.success, result.result, result.error_message, retryable=lost)
 
     def request_pinned(
@@ -243,28 +240,34 @@ class Serving:
             model = session.get(ModelRow, row.model_id) if row else None
             if row is None or model is None:
                 raise Conflict("the version this request was made for is gone", field="version")
-            spec = self._spec(session, row, model) if row.status == "available" else None
-            if spec is None:
+            recipe = self._recipe(session, row, model) if row.status == "available" else None
+            if recipe is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
             prepared = requests.prepare_checked(
                 session, self.store, project, model, row, data, scratch=self.request_scratch(row.id)
             )
         if log_tags:
             self.logs.tag_request(prepared.request_id, log_tags)
-        return self._execute(spec, prepared, project, timeout=timeout)
+        return self._execute(recipe, prepared, project, timeout=timeout)
 
     def _execute(
         self,
-        spec: InstanceSpec,
+        runs: InstanceSpec | Recipe,
         prepared: requests.PreparedRequest,
         project: ProjectRef,
         *,
         timeout: int,
+        fingerprint: Fingerprint | None = None,
     ) -> tuple[RequestResult, bool]:
-        """Run a prepared request on an instance; also says whether the instance was lost."""
+        """Run a prepared request on an instance of ``runs`` (a deployed spec, or the recipe
+        to deploy first, read at ``fingerprint``); also says whether the instance was lost."""
         started = time.perf_counter()
         try:
-            self._ensure(spec, prepared.version_id)
+            spec = (
+                runs
+                if isinstance(runs, InstanceSpec)
+                else self.deployments.deploy(runs, fingerprint=fingerprint)
+            )
             outcome = self.executor.request(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
@@ -303,25 +306,26 @@ class Serving:
             line = f"request {result.request_id} failed: {result.error_message}"
             self.logs(LogRecord(spec.key, result.request_id, "system", line, time.time()))
 
-    def _spec(
-        self, session: Any, version: ModelVersionRow, model: ModelRow | None = None
-    ) -> InstanceSpec | None:
+    def _recipe(
+        self, session: Session, version: ModelVersionRow, model: ModelRow | None = None
+    ) -> Recipe | None:
+        """How the version's current build runs; None while it has none."""
         build = repo.succeeded_build(session, version.id, version.revision)
-        if build is None or build.environment_key is None:
+        if build is None or build.environment_key is None or version.package_key is None:
             return None
         model = model or session.get(ModelRow, version.model_id)
         assert model is not None
         self.logs.tag(str(version.id), LogTags(model.project_id, model.name, version.version))
-        python = self.environments.root_dir / build.environment_key / "bin" / "python"
-        target = package_dir(self.packages_root, version.id, version.revision)
+        folder = package_dir(self.packages_root, version.id, version.revision) / "model_package"
         env = merged_environment(session, self.box, version.id)
-        return InstanceSpec(
+        model_file = model_file_of(env)
+        return Recipe(
             key=str(version.id),
-            python=str(python),
-            package_dir=str(target / "model_package"),
-            scratch_dir=str(self.scratch_dir(version.id)),
+            package=Package(version.package_key, folder, ModelPackage(model_file)),
+            environment=Built(build.environment_key),
             sandbox=self.policy.sandbox,
-            model_file_name=model_file_of(env),
+            scratch_dir=self.scratch_dir(version.id),
+            model_file_name=model_file,
             context=deployment_context(model, version, environment=env),
             env=env,
             memory_mb=version.memory_allocation,
@@ -345,29 +349,6 @@ class Serving:
             self.scratch_dir(version_id),
             partial(self.policy.sandbox.hand_over, key=str(version_id)),
         )
-
-    def _ensure(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
-        """Deploy ``spec`` unless exactly it is deployed already."""
-        with self._lock:
-            if self._deployed.get(spec.key) == spec:
-                return
-            self._unpack_if_missing(spec, version_id)
-            self.executor.deploy(spec)
-            self._deployed[spec.key] = spec
-
-    def _unpack_if_missing(self, spec: InstanceSpec, version_id: uuid.UUID) -> None:
-        """Another server built it, or the directory was cleaned: unpack from the store."""
-        model_dir = Path(spec.package_dir)
-        if model_dir.is_dir():
-            return
-        with transaction(self.sessions) as session:
-            version = session.get(ModelVersionRow, version_id)
-            key = version.package_key if version else None
-        if key is None:
-            return
-        with tempfile.TemporaryDirectory(prefix="modelyard-unpack-") as scratch:
-            archive = self.store.fetch(key, Path(scratch) / "package.zip")
-            unpack_package(archive, model_dir.parent, model_file_name=spec.model_file_name)
 
 
 def create_serving(settings: Settings, sessions: SessionFactory, store: ArtifactStore) -> Serving:
