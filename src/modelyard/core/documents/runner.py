@@ -1,11 +1,12 @@
 """Running apply and train jobs: the handlers of ``job.apply`` and ``job.train``.
 
-A document model runs on the same machinery as a UbiOps version: its zip is unpacked under the
-data directory, its ``requirements.txt`` gets an environment from the shared
-``EnvironmentBuilder`` (keyed by the requirements' hash, so models with the same requirements
-share one), and it is served by the same executor and instance shim, through the small adapter
-``runtime/document_adapter.py`` copied beside its files. A train job runs on a private copy of
-the files, which it then zips as the new model.
+A document model is deployed the way a UbiOps version is (``core/serving/deployment.py``): its
+zip is unpacked under the data directory, its ``requirements.txt`` gets an environment from the
+shared ``EnvironmentBuilder`` (keyed by the requirements' hash, so models with the same
+requirements share one), and it is served by the same executor and instance shim, through the
+small adapter ``runtime/document_adapter.py`` copied beside its files. Its spec is remade, and
+redeployed, when what it is made from changes (an edited ``ttl`` or name). A train job runs on a
+private copy of the files, which it then zips as the new model.
 
 The handler ends the Leia job itself (in one transaction with its callback) and answers the
 queue with success; if the server dies first, the queue runs the job again after restart.
@@ -18,7 +19,6 @@ import logging
 import shutil
 import sys
 import tempfile
-import threading
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -31,13 +31,14 @@ from modelyard.core.documents import repository as repo
 from modelyard.core.documents.schemas import TERMINAL, ModelFields
 from modelyard.core.identity.service import project_ref
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
+from modelyard.core.serving.deployment import Deployments, FromRequirements, Package, Recipe
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import DocumentModelRow, DocumentRow
 from modelyard.db.types import utcnow
 from modelyard.runtime import (
+    BuildError,
     EnvironmentBuilder,
     Executor,
-    InstanceSpec,
     RuntimeFailure,
     document_adapter,
 )
@@ -49,10 +50,30 @@ TIMEOUT = 3600.0
 MAX_BYTES = 2 * 1024**3
 MAX_FILES = 20000
 TEXT_INPUTS = ("text",)
+MODEL_PREFIX = "leia-"
+TRAIN_PREFIX = "leia-train-"
 
 
 class ModelFailure(Exception):
     """The model could not run or raised: the job fails with this message as its reason."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A document model's zip: its files at the root, with the adapter written beside them."""
+
+    def unpacked(self, folder: Path) -> bool:
+        return (folder / document_adapter.FILE_NAME).is_file()
+
+    def unpack(self, archive: Path, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            with zipfile.ZipFile(archive) as opened:
+                members = checked_members(opened, max_bytes=MAX_BYTES, max_files=MAX_FILES)
+                extract(opened, members, folder, max_bytes=MAX_BYTES)
+        except (zipfile.BadZipFile, RuntimeFailure) as error:
+            raise ModelFailure(f"the model file cannot be unpacked: {error}") from None
+        (folder / document_adapter.FILE_NAME).write_text(document_adapter.source(), "utf-8")
 
 
 @dataclass(frozen=True)
@@ -93,7 +114,8 @@ def _document_plan(row: DocumentRow) -> dict[str, Any]:
 
 
 class DocumentRunner:
-    """Runs document models for jobs; one per server, sharing the serving executor."""
+    """Runs document models for jobs; one per server, sharing the serving executor (and, given
+    ``deployments``, the serving runtime's record of what runs on it)."""
 
     def __init__(
         self,
@@ -104,13 +126,12 @@ class DocumentRunner:
         environments: EnvironmentBuilder,
         root: Path,
         on_end: Callable[[], None] = lambda: None,
+        deployments: Deployments | None = None,
     ) -> None:
         self.sessions, self.store, self.executor = sessions, store, executor
         self.environments, self.root, self.on_end = environments, root, on_end
         self.language = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        self._deployed: dict[str, InstanceSpec] = {}
-        self._building: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self.deployments = deployments or Deployments(executor, environments, store)
 
     def handlers(self) -> dict[str, Callable[[ClaimedJob], JobOutcome]]:
         return {jobs.APPLY_KIND: self.run, jobs.TRAIN_KIND: self.run}
@@ -191,7 +212,8 @@ class DocumentRunner:
     # -- apply --------------------------------------------------------------------------
 
     def _apply(self, plan: Plan) -> Any:
-        key = self._deploy(plan.model)
+        model_id = plan.model["id"]
+        key = self._deploy(self._recipe(MODEL_PREFIX + model_id, plan.model, self._files(model_id)))
         self._processing(plan)
         documents = plan.documents
         if plan.spec.get("page_range"):
@@ -237,37 +259,16 @@ class DocumentRunner:
 
     # -- deploying ----------------------------------------------------------------------
 
-    def _deploy(self, model: dict[str, Any]) -> str:
-        """The executor key serving this model, unpacking and building it on first use."""
-        key = f"leia-{model['id']}"
-        with self._lock:
-            if key in self._deployed:
-                return key
-            building = self._building.setdefault(key, threading.Lock())
-        with building:  # one build per model; other models' jobs go on meanwhile
-            with self._lock:
-                if key in self._deployed:
-                    return key
-            folder = self.root / "models" / model["id"]
-            if not (folder / document_adapter.FILE_NAME).is_file():
-                self._unpack(model["storage_key"], folder)
-            spec = self._spec(key, model, folder)
-            self.executor.deploy(spec)
-            with self._lock:
-                self._deployed[key] = spec
-        return key
+    def _files(self, model_id: str) -> Path:
+        return self.root / "models" / model_id
 
-    def _unpack(self, storage_key: str, folder: Path) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-        with tempfile.TemporaryDirectory(prefix="modelyard-unpack-") as scratch:
-            archive_path = self.store.fetch(storage_key, Path(scratch) / "model.zip")
-            try:
-                with zipfile.ZipFile(archive_path) as archive:
-                    members = checked_members(archive, max_bytes=MAX_BYTES, max_files=MAX_FILES)
-                    extract(archive, members, folder, max_bytes=MAX_BYTES)
-            except (zipfile.BadZipFile, RuntimeFailure) as error:
-                raise ModelFailure(f"the model file cannot be unpacked: {error}") from None
-        (folder / document_adapter.FILE_NAME).write_text(document_adapter.source(), "utf-8")
+    def _deploy(self, recipe: Recipe) -> str:
+        """The executor key serving the recipe, unpacking and building it when it changed."""
+        try:
+            self.deployments.deploy(recipe)
+        except BuildError as error:
+            raise ModelFailure(f"the model's environment could not be built: {error}") from None
+        return recipe.key
 
     def _scratch(self, key: str) -> tempfile.TemporaryDirectory[str]:
         """A job's directory for its documents, inside the scratch directory the model's
@@ -278,28 +279,23 @@ class DocumentRunner:
         Path(scratch.name).chmod(0o755)
         return scratch
 
-    def _spec(
+    def _recipe(
         self, key: str, model: dict[str, Any], folder: Path, *, writable: bool = False
-    ) -> InstanceSpec:
+    ) -> Recipe:
         """How to run the model: a train job's private copy is writable (the model saves its
         trained state there), an applied model's files are read-only."""
-        try:
-            built = self.environments.prepare(folder, language=self.language, log=logger.info)
-        except RuntimeFailure as error:
-            raise ModelFailure(f"the model's environment could not be built: {error}") from None
         ttl = float(model["ttl"])
         context = {
             k: model[k]
             for k in ("model_module", "model_clazz", "name", "model_type", "input_types")
         }
         context["model_id"] = model["id"]
-        return InstanceSpec(
+        return Recipe(
             key=key,
-            python=str(built.python),
-            package_dir=str(folder),
-            scratch_dir=str(self.root / "scratch" / key),
+            package=Package(model["storage_key"], folder, ModelFiles(), writable=writable),
+            environment=FromRequirements(self.language),
             sandbox=self.environments.sandbox,
-            package_writable=writable,
+            scratch_dir=self.root / "scratch" / key,
             model_file_name=document_adapter.FILE_NAME,
             context=context,
             maximum_idle_time=ttl if ttl >= 0 else 10.0**9,
@@ -307,8 +303,7 @@ class DocumentRunner:
 
     def retire_deleted(self) -> None:
         """A periodic chore: stop the instances of deleted models, remove their files."""
-        with self._lock:
-            deployed = [uuid.UUID(key.removeprefix("leia-")) for key in self._deployed]
+        deployed = [model_id for key in self.deployments.specs() if (model_id := _model_of(key))]
         if not deployed:
             return
         with transaction(self.sessions) as session:
@@ -316,21 +311,16 @@ class DocumentRunner:
                 model_id for model_id in deployed if not session.get(DocumentModelRow, model_id)
             ]
         for model_id in gone:
-            key = f"leia-{model_id}"
-            with self._lock:
-                if self._deployed.pop(key, None) is not None:
-                    self.executor.undeploy(key)
-            shutil.rmtree(self.root / "models" / str(model_id), ignore_errors=True)
+            self.deployments.retire(MODEL_PREFIX + str(model_id), files=self._files(str(model_id)))
 
     # -- train --------------------------------------------------------------------------
 
     def _train(self, plan: Plan) -> None:
         folder = self.root / "train" / str(plan.job_id)
-        key = f"leia-train-{plan.job_id}"
+        key = f"{TRAIN_PREFIX}{plan.job_id}"
         try:
-            self._unpack(plan.model["storage_key"], folder)
-            spec = self._spec(key, plan.model, folder, writable=True)
-            self.executor.deploy(spec)
+            shutil.rmtree(folder, ignore_errors=True)  # a fresh copy, even after a crash
+            self._deploy(self._recipe(key, plan.model, folder, writable=True))
             self._processing(plan)
             with self._scratch(key) as scratch:
                 described = [self._document(d, plan, Path(scratch)) for d in plan.documents]
@@ -342,8 +332,7 @@ class DocumentRunner:
                 self._call(key, data, plan)
             content = zipped(folder)
         finally:
-            self.executor.undeploy(key)
-            shutil.rmtree(folder, ignore_errors=True)
+            self.deployments.retire(key, files=folder)
         self._save_trained(plan, content)
 
     def _save_trained(self, plan: Plan, content: bytes) -> None:
@@ -373,6 +362,16 @@ class DocumentRunner:
             else:
                 jobs.end(session, row, "PROCESSED", result=model.model_dump(mode="json"))
         self.on_end()
+
+
+def _model_of(key: str) -> uuid.UUID | None:
+    """The document model an executor key serves (None: a train job's copy, or not Leia's)."""
+    if not key.startswith(MODEL_PREFIX) or key.startswith(TRAIN_PREFIX):
+        return None
+    try:
+        return uuid.UUID(key.removeprefix(MODEL_PREFIX))
+    except ValueError:
+        return None
 
 
 def zipped(folder: Path) -> bytes:
