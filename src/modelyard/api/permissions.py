@@ -1,4 +1,5 @@
-"""The markers every dialect's permission dependencies are made of.
+"""The markers every dialect's permission dependencies are made of, and the one permission
+check of the dialects that name no project in the path.
 
 Every route of every dialect names the permission it needs through a dependency that is a
 ``RoutePermission`` (or says it is open with ``Public``); ``tests/api/ubiops/test_permissions.py``
@@ -6,22 +7,29 @@ walks every mounted application and fails for a route without one.
 
 A dialect without a project in the path acts in the principal's home project
 (``core/identity/home.py``). Its ``auth.py`` resolves the principal its own way (a bearer
-access token, a login token header, ``?token=``) and defines one permission class::
+access token, a login token header, ``?token=``) in a ``get_principal`` dependency whose
+``Security(...)`` parameters name its security scheme, and binds it here::
 
-    class Permission(RoutePermission):
-        def __init__(self, permission: str) -> None:
-            super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+    def allowed(permission: str) -> Any:
+        return home_permission(permission, principal=get_principal)
 
-        def __call__(self, session: SessionDep, principal: DialectPrincipalDep) -> Scope:
-            return Scope(principal, require_home(session, principal, self.permission))
-
-used in routes as ``scope: Annotated[Scope, Depends(Permission("datasets.create"))]``.
+used in routes as ``scope: Annotated[Scope, allowed("datasets.create")]``. The outcomes are the
+core's: the dialect's ``get_principal`` decides the 401s, ``require_home`` the 403s.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated, Any
 
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from modelyard.api.deps import SessionDep
+from modelyard.core.identity.access import rules
+from modelyard.core.identity.home import require_home
 from modelyard.core.identity.schemas import Principal, ProjectRef
 
 
@@ -47,3 +55,33 @@ class Scope:
 
     principal: Principal
     project: ProjectRef
+
+
+class HomePermission(RoutePermission):
+    """The route's permission, checked in the caller's home project.
+
+    ``principal`` is the dialect's dependency that authenticates the caller; the signature
+    FastAPI reads is built around it, so one class serves every dialect and each keeps its own
+    security scheme in its OpenAPI document.
+    """
+
+    def __init__(self, permission: str, *, principal: Callable[..., Principal]) -> None:
+        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter("session", keyword, annotation=SessionDep),
+                inspect.Parameter(
+                    "principal", keyword, annotation=Annotated[Principal, Depends(principal)]
+                ),
+            ],
+            return_annotation=Scope,
+        )
+
+    def __call__(self, *, session: Session, principal: Principal) -> Scope:
+        return Scope(principal, require_home(session, principal, self.permission))
+
+
+def home_permission(permission: str, *, principal: Callable[..., Principal]) -> Any:
+    """``Depends`` on ``HomePermission``: for a dialect's ``allowed(permission)``."""
+    return Depends(HomePermission(permission, principal=principal))

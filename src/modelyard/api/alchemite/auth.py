@@ -7,7 +7,7 @@ API token), ``password`` (a user's email and password) and ``refresh_token``. Ac
 refresh tokens are session tokens of that principal (``issue_session_token``): short-lived,
 revocable, in the audit log like any token. A refresh token is used once: refreshing revokes
 it and issues a new pair; it does not work as a bearer token. Routes act in the principal's
-home project, through ``Permission``.
+home project, through ``allowed``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from sqlalchemy.orm import Session
 
 from modelyard.api.alchemite.errors import OAuthError
 from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.api.permissions import home_permission
 from modelyard.core.identity import passwords, service
-from modelyard.core.identity.access import rules
-from modelyard.core.identity.home import require_home
 from modelyard.core.identity.schemas import Principal
 from modelyard.errors import DomainError, Unauthenticated
 
@@ -59,17 +57,10 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-class Permission(RoutePermission):
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
-        return Scope(principal, require_home(session, principal, self.permission))
-
-
 def allowed(permission: str) -> Any:
-    """``scope: Annotated[Scope, allowed("datasets.create")]``."""
-    return Depends(Permission(permission))
+    """``scope: Annotated[Scope, allowed("datasets.create")]``: the home project, once the
+    bearer holds ``permission`` there."""
+    return home_permission(permission, principal=get_principal)
 
 
 def _basic(authorization: str | None) -> tuple[str, str] | None:

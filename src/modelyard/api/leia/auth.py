@@ -3,7 +3,7 @@
 
 Routes act in the principal's home project. Each names its permission::
 
-    scope: Annotated[Scope, Depends(Permission("documents.create"))]
+    scope: Annotated[Scope, allowed("documents.create")]
 
 A missing, unknown, expired or logged-out token is a 401 (the SDK logs in again on a 401 and
 only then); a known application without the permission gets a 403.
@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.api.permissions import home_permission
 from modelyard.core.identity import applications, service
-from modelyard.core.identity.access import rules
-from modelyard.core.identity.home import require_home
 from modelyard.core.identity.schemas import Principal
 
 TOKEN = APIKeyHeader(
@@ -42,14 +40,10 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-class Permission(RoutePermission):
-    """The route's permission, checked in the caller's home project."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
-        return Scope(principal, require_home(session, principal, self.permission))
+def allowed(permission: str) -> Any:
+    """``Annotated[Scope, allowed("documents.create")]``: the home project, once the logged-in
+    caller holds ``permission`` there."""
+    return home_permission(permission, principal=get_principal)
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -17,7 +17,7 @@ from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.api.permissions import RoutePermission, Scope, home_permission
 from modelyard.core.identity import service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import require_home
@@ -44,14 +44,6 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-class Permission(RoutePermission):
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
-        return Scope(principal, require_home(session, principal, self.permission))
-
-
 class SignedLink(RoutePermission):
     """For the file links of LOCAL datasources: the link itself is the credential (sealed by
     the server for a principal that held ``datasources.get``); the route checks it."""
@@ -65,7 +57,7 @@ class SignedLink(RoutePermission):
 
 def allowed(permission: str) -> Any:
     """``Annotated[Scope, allowed("datasources.get")]``."""
-    return Depends(Permission(permission))
+    return home_permission(permission, principal=get_principal)
 
 
 def signed_link() -> Any:

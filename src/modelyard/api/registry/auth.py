@@ -15,10 +15,8 @@ from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import RoutePermission, Scope
+from modelyard.api.permissions import home_permission
 from modelyard.core.identity import service
-from modelyard.core.identity.access import rules
-from modelyard.core.identity.home import require_home
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
 
@@ -36,16 +34,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-class Permission(RoutePermission):
-    """The caller's home project, once the caller holds ``permission`` there."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(self, session: SessionDep, principal: PrincipalDep) -> Scope:
-        return Scope(principal, require_home(session, principal, self.permission))
-
-
 def allowed(permission: str) -> Any:
-    """``Annotated[Scope, allowed("tracking.models.list")]``."""
-    return Depends(Permission(permission))
+    """``Annotated[Scope, allowed("tracking.models.list")]``: the caller's home project, once
+    the caller holds ``permission`` there."""
+    return home_permission(permission, principal=get_principal)

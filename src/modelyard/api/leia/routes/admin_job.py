@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.leia.auth import Permission, SubmitterDep
+from modelyard.api.leia.auth import SubmitterDep, allowed
 from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import ids
@@ -21,7 +21,7 @@ from modelyard.core.documents.schemas import JobRead
 from modelyard.core.identity import applications
 
 router = APIRouter()
-Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
+Admin = Annotated[Scope, allowed("document_models.administer")]
 
 
 @router.get("/admin/job", responses=answers(404))  # an unknown submitter_id

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.leia.auth import Permission, PrincipalDep
+from modelyard.api.leia.auth import PrincipalDep, allowed
 from modelyard.api.leia.protocol.bodies import ApplicationBody, LoginBody
 from modelyard.api.leia.routes._shared import Limit, Offset
 from modelyard.api.leia.translate.lists import listed
@@ -21,8 +21,8 @@ from modelyard.core.identity import applications
 from modelyard.core.identity.applications import ApplicationCreate, ApplicationRead, LoginRead
 
 router = APIRouter()
-Admin = Annotated[Scope, Depends(Permission("applications.create"))]
-Reader = Annotated[Scope, Depends(Permission("applications.list"))]
+Admin = Annotated[Scope, allowed("applications.create")]
+Reader = Annotated[Scope, allowed("applications.list")]
 
 
 @router.get("/login/{api_key}", responses=answers(401))
@@ -72,7 +72,7 @@ def get_application(session: SessionDep, scope: Reader, application_id: str) -> 
 @router.delete("/admin/application/{application_id}", status_code=204)
 def delete_application(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("applications.delete"))],
+    scope: Annotated[Scope, allowed("applications.delete")],
     application_id: str,
 ) -> Response:
     applications.delete(session, scope.project, application_id)
@@ -82,7 +82,7 @@ def delete_application(
 @router.post("/admin/application/{application_id}/reset_api_key")
 def reset_api_key(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("applications.update"))],
+    scope: Annotated[Scope, allowed("applications.update")],
     application_id: str,
 ) -> ApplicationRead:
     return applications.reset_api_key(session, scope.project, application_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import Permission, utc
+from modelyard.api.leia.auth import allowed, utc
 from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import document_bytes
@@ -22,15 +22,11 @@ from modelyard.core.documents.schemas import DocumentCreate, DocumentQuery, Docu
 router = APIRouter()
 
 
-def _scope(permission: str) -> object:
-    return Depends(Permission(permission))
-
-
 @router.post("/document", openapi_extra=raw_body({"application/octet-stream": {"schema": BINARY}}))
 def create_document(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, _scope("documents.create")],
+    scope: Annotated[Scope, allowed("documents.create")],
     body: RawBody,
     filename: Annotated[str, Query()],
     tags: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
@@ -46,7 +42,7 @@ def create_document(
 @router.get("/document")
 def list_documents(
     session: SessionDep,
-    scope: Annotated[Scope, _scope("documents.list")],
+    scope: Annotated[Scope, allowed("documents.list")],
     document_id: str | None = None,
     filename: str | None = None,
     extension: str | None = None,
@@ -77,14 +73,14 @@ def list_documents(
 
 @router.get("/document/tag")
 def get_documents_tags(
-    session: SessionDep, scope: Annotated[Scope, _scope("documents.list")]
+    session: SessionDep, scope: Annotated[Scope, allowed("documents.list")]
 ) -> JSONResponse:
     return listed(documents.tags_of(session, scope.principal.user_id))
 
 
 @router.get("/document/{document_id}")
 def get_document(
-    session: SessionDep, scope: Annotated[Scope, _scope("documents.get")], document_id: str
+    session: SessionDep, scope: Annotated[Scope, allowed("documents.get")], document_id: str
 ) -> DocumentRead:
     return documents.get(session, scope.project, scope.principal.user_id, document_id)
 
@@ -93,7 +89,7 @@ def get_document(
 def get_document_contents(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, _scope("documents.get")],
+    scope: Annotated[Scope, allowed("documents.get")],
     document_id: str,
 ) -> Response:
     found, key = documents.contents(
@@ -107,7 +103,7 @@ def get_document_contents(
 @router.post("/document/{document_id}/tag/{tag}")
 def tag_document(
     session: SessionDep,
-    scope: Annotated[Scope, _scope("documents.update")],
+    scope: Annotated[Scope, allowed("documents.update")],
     document_id: str,
     tag: str,
 ) -> DocumentRead:
@@ -117,7 +113,7 @@ def tag_document(
 @router.delete("/document/{document_id}/tag/{tag}", status_code=204)
 def untag_document(
     session: SessionDep,
-    scope: Annotated[Scope, _scope("documents.update")],
+    scope: Annotated[Scope, allowed("documents.update")],
     document_id: str,
     tag: str,
 ) -> Response:
@@ -129,7 +125,7 @@ def untag_document(
 def delete_document(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, _scope("documents.delete")],
+    scope: Annotated[Scope, allowed("documents.delete")],
     document_id: str,
 ) -> Response:
     documents.delete(session, context.store, scope.project, scope.principal.user_id, document_id)

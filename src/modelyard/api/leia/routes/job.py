@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.leia.auth import ApplicationDep, Permission, path_application
+from modelyard.api.leia.auth import ApplicationDep, allowed, path_application
 from modelyard.api.leia.protocol.bodies import ApplyBody, TrainBody
 from modelyard.api.leia.routes._shared import JobQueryDep
 from modelyard.api.leia.translate.lists import listed
@@ -53,7 +53,7 @@ OptionalApplyBody = Annotated[ApplyBody | None, Body()]
 )
 def admin_apply_model_async(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.administer"))],
+    scope: Annotated[Scope, allowed("document_models.administer")],
     model_id: str,
     document_ids: str,
     query: ApplyQuery,
@@ -68,7 +68,7 @@ def admin_apply_model_async(
 @router.post("/model/{model_id}/apply/{document_ids}")
 def apply_model_async(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.apply"))],
+    scope: Annotated[Scope, allowed("document_models.apply")],
     model_id: str,
     document_ids: str,
     query: ApplyQuery,
@@ -113,7 +113,7 @@ OptionalTrainBody = Annotated[TrainBody | None, Body()]
 @router.post("/admin/{application_id}/model/{model_module}/train/{documents_tag}")
 def admin_train_model_async(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
+    scope: Annotated[Scope, allowed("document_models.train")],
     owner: ApplicationDep,
     model_module: str,
     documents_tag: str,
@@ -127,7 +127,7 @@ def admin_train_model_async(
 @router.post("/model/{model_module}/train/{documents_tag}")
 def train_model_async(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.train"))],
+    scope: Annotated[Scope, allowed("document_models.train")],
     model_module: str,
     documents_tag: str,
     query: TrainQuery,
@@ -140,7 +140,7 @@ def train_model_async(
 @router.get("/job")
 def get_jobs(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("jobs.list"))],
+    scope: Annotated[Scope, allowed("jobs.list")],
     query: JobQueryDep,
 ) -> JSONResponse:
     return listed(jobs.listing(session, scope.principal.user_id, query))
@@ -148,14 +148,14 @@ def get_jobs(
 
 @router.get("/job/{job_id}")
 def get_job(
-    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.get"))], job_id: str
+    session: SessionDep, scope: Annotated[Scope, allowed("jobs.get")], job_id: str
 ) -> JobRead:
     return jobs.get(session, scope.project, scope.principal.user_id, job_id)
 
 
 @router.get("/job/{job_ids}/status")
 def get_job_statuses(
-    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.get"))], job_ids: str
+    session: SessionDep, scope: Annotated[Scope, allowed("jobs.get")], job_ids: str
 ) -> dict[str, str]:
     return jobs.statuses(session, scope.project, scope.principal.user_id, ids(job_ids))
 
@@ -163,7 +163,7 @@ def get_job_statuses(
 @router.post("/job/{job_id}/start")
 def start_job(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("jobs.update"))],
+    scope: Annotated[Scope, allowed("jobs.update")],
     job_id: str,
 ) -> JobRead:
     return jobs.start(session, scope.project, scope.principal.user_id, job_id)
@@ -171,7 +171,7 @@ def start_job(
 
 @router.delete("/job/{job_id}", status_code=204)
 def cancel_job(
-    session: SessionDep, scope: Annotated[Scope, Depends(Permission("jobs.delete"))], job_id: str
+    session: SessionDep, scope: Annotated[Scope, allowed("jobs.delete")], job_id: str
 ) -> Response:
     jobs.cancel(session, scope.project, scope.principal.user_id, job_id)
     return no_content()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.leia.auth import ApplicationDep, Permission, path_application, utc
+from modelyard.api.leia.auth import ApplicationDep, allowed, path_application, utc
 from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.openapi import BINARY, file_download, raw_body
@@ -22,7 +22,7 @@ from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead,
 router = APIRouter()
 KnownApplication = Depends(path_application)
 """The application an admin path names must be the caller or one of its project's."""
-Admin = Annotated[Scope, Depends(Permission("document_models.administer"))]
+Admin = Annotated[Scope, allowed("document_models.administer")]
 ListParam = Annotated[list[str], Query()]
 
 
@@ -33,7 +33,7 @@ ListParam = Annotated[list[str], Query()]
 def admin_create_model(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.create"))],
+    scope: Annotated[Scope, allowed("document_models.create")],
     owner: ApplicationDep,
     body: RawBody,
     name: Annotated[str, Query()],
@@ -122,7 +122,7 @@ def admin_get_model(session: SessionDep, scope: Admin, model_id: str) -> ModelRe
 def admin_get_model_contents(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.download"))],
+    scope: Annotated[Scope, allowed("document_models.download")],
     model_id: str,
 ) -> Response:
     _, key = catalog.contents(session, scope.project, model_id)
@@ -134,7 +134,7 @@ def admin_get_model_contents(
 @router.patch("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
 def admin_edit_model(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    scope: Annotated[Scope, allowed("document_models.update")],
     model_id: str,
     name: str | None = None,
     short_name: str | None = None,
@@ -175,7 +175,7 @@ def admin_untag_model(session: SessionDep, scope: Admin, model_id: str, tag: str
 def admin_delete_model(
     session: SessionDep,
     context: ContextDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.delete"))],
+    scope: Annotated[Scope, allowed("document_models.delete")],
     model_id: str,
 ) -> Response:
     catalog.delete(session, context.store, scope.project, model_id)
@@ -188,7 +188,7 @@ def admin_delete_model(
 @router.get("/model")
 def get_models(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.list"))],
+    scope: Annotated[Scope, allowed("document_models.list")],
     query: ModelQueryDep,
 ) -> JSONResponse:
     caller = scope.principal.user_id
@@ -198,7 +198,7 @@ def get_models(
 @router.get("/model/{model_id}")
 def get_model(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.get"))],
+    scope: Annotated[Scope, allowed("document_models.get")],
     model_id: str,
 ) -> ModelRead:
     return catalog.get(session, scope.project, model_id, user=scope.principal.user_id)
@@ -207,7 +207,7 @@ def get_model(
 @router.post("/model/{model_id}/tag/{tag}")
 def tag_model(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    scope: Annotated[Scope, allowed("document_models.update")],
     model_id: str,
     tag: str,
 ) -> ModelRead:
@@ -217,7 +217,7 @@ def tag_model(
 @router.delete("/model/{model_id}/tag/{tag}", status_code=204)
 def untag_model(
     session: SessionDep,
-    scope: Annotated[Scope, Depends(Permission("document_models.update"))],
+    scope: Annotated[Scope, allowed("document_models.update")],
     model_id: str,
     tag: str,
 ) -> Response:
