@@ -109,6 +109,7 @@ def create_background(
         store,
         executor=serving.executor,
         environments=serving.environments,
+        deployments=serving.deployments,  # one cache of what the executor runs
         root=(settings.data_dir / "documents").resolve(),
         on_end=callbacks.wake,
     )
@@ -157,6 +158,11 @@ def listen(signals: Signals, serving: Serving, worker: Worker) -> None:
             serving.reconfigure(version_id)
 
     signals.subscribe(serving_effects.RECONFIGURE, reconfigure)
-    signals.subscribe(
-        serving_effects.RETIRE, lambda payload: serving.retire(serving_effects.parse_ids(payload))
-    )
+
+    def retire(payload: str) -> None:
+        if payload:
+            serving.retire(serving_effects.parse_ids(payload))
+        else:
+            serving.retire_deleted()
+
+    signals.subscribe(serving_effects.RETIRE, retire)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
 
 from modelyard.core.schedules import service as schedules
@@ -22,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class Scheduler:
-    """Fires due schedules every ``poll_seconds``; ``on_fired`` hears when jobs were queued."""
+    """Fires due schedules every ``poll_seconds`` (the jobs they queue wake the workers)."""
 
     def __init__(
         self,
@@ -30,11 +29,9 @@ class Scheduler:
         *,
         poll_seconds: float = 1.0,
         batch_size: int = 100,
-        on_fired: Callable[[], object] | None = None,
     ) -> None:
         self.sessions = sessions
         self.poll_seconds, self.batch_size = poll_seconds, batch_size
-        self.on_fired = on_fired
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="modelyard-scheduler", daemon=True)
 
@@ -59,8 +56,6 @@ class Scheduler:
         with transaction(self.sessions) as session:
             due = schedules.due(session, now=now, limit=self.batch_size)
         fired = sum(self._fire(item, now) for item in due)
-        if fired and self.on_fired is not None:
-            self.on_fired()
         return fired
 
     def _fire(self, item: DueSchedule, now: datetime) -> bool:

@@ -6,6 +6,7 @@ executor runs them is chosen by name; the core only speaks the ``Executor`` prot
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -121,6 +122,19 @@ class Serving:
         for version_id in version_ids:
             key = str(version_id)
             self.deployments.retire(key, files=self.packages_root / key)
+
+    def retire_deleted(self) -> None:
+        """Stop the instances of every deployed version that no longer exists (when a signal
+        may have been missed: it does not say which)."""
+        deployed = []
+        for key in self.deployments.specs():
+            with contextlib.suppress(ValueError):
+                deployed.append(uuid.UUID(key))
+        if not deployed:
+            return
+        with transaction(self.sessions) as session:
+            gone = [v for v in deployed if session.get(ModelVersionRow, v) is None]
+        self.retire(gone)
 
     def reconfigure(self, version_id: uuid.UUID) -> None:
         """Apply new scaling settings to running instances (or start the minimum now)."""
