@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
@@ -15,6 +15,12 @@ from modelyard.api.registry.protocol.models import (
     ModelRunInput,
     ModelUpdateInput,
 )
+from modelyard.api.registry.protocol.outputs import (
+    DatasetOutput,
+    ExperimentOutput,
+    ModelOutput,
+    ModelRunOutput,
+)
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire
 from modelyard.api.responses import no_content
@@ -25,7 +31,7 @@ router = APIRouter()
 
 def list_all(
     session: SessionDep, scope: Annotated[Scope, allowed("tracking.models.list")]
-) -> list[dict[str, Any]]:
+) -> list[ModelOutput]:
     return [wire.model(m) for m in service.all_models(session, scope.project)]
 
 
@@ -36,7 +42,7 @@ def search(
     model_url: str | None = None,
     model_info: str | None = None,
     experiment_name: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ModelOutput]:
     query = wire.model_search(
         model_name=model_name,
         model_url=model_url,
@@ -50,7 +56,7 @@ def create(
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.models.create")],
     body: Annotated[ModelInput, Body()],
-) -> dict[str, Any]:
+) -> ModelOutput:
     return wire.model(service.create_model(session, scope.project, wire.model_create(body)))
 
 
@@ -64,7 +70,7 @@ route(router, "GET", "/all")(list_all)
 @route(router, "GET", "/id/{model_id}")
 def get_model(
     model_id: str, session: SessionDep, scope: Annotated[Scope, allowed("tracking.models.get")]
-) -> dict[str, Any]:
+) -> ModelOutput:
     return wire.model(service.get_model(session, scope.project, model_id))
 
 
@@ -74,7 +80,7 @@ def update_model(
     body: Annotated[ModelUpdateInput, Body()],
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.models.update")],
-) -> dict[str, Any]:
+) -> ModelOutput:
     changes = wire.model_update(body)
     return wire.model(service.update_model(session, scope.project, model_id, changes))
 
@@ -95,7 +101,7 @@ def model_experiments(
     model_id: str,
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.experiments.list")],
-) -> list[dict[str, Any]]:
+) -> list[ExperimentOutput]:
     found = service.model_experiments(session, scope.project, model_id)
     return [wire.experiment(e) for e in found]
 
@@ -103,7 +109,7 @@ def model_experiments(
 @route(router, "GET", "/id/{model_id}/runs")
 def model_runs(
     model_id: str, session: SessionDep, scope: Annotated[Scope, allowed("tracking.runs.list")]
-) -> list[dict[str, Any]]:
+) -> list[ModelRunOutput]:
     return [wire.run(r) for r in service.model_runs(session, scope.project, model_id)]
 
 
@@ -113,7 +119,7 @@ def create_run(
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.runs.create")],
     body: Annotated[ModelRunInput | None, Body()] = None,
-) -> dict[str, Any]:
+) -> ModelRunOutput:
     data = wire.run_create(body or ModelRunInput())
     return wire.run(service.create_run(session, scope.project, model_id, data))
 
@@ -123,7 +129,7 @@ def model_datasets(
     model_id: str,
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.datasets.list")],
-) -> list[dict[str, Any]]:
+) -> list[DatasetOutput]:
     return [wire.dataset(d) for d in service.model_datasets(session, scope.project, model_id)]
 
 
@@ -133,6 +139,6 @@ def create_dataset(
     body: Annotated[ModelDatasetInput, Body()],
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.datasets.create")],
-) -> dict[str, Any]:
+) -> DatasetOutput:
     data = wire.dataset_create(body)
     return wire.dataset(service.create_dataset(session, scope.project, model_id, data))

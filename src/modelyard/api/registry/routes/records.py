@@ -14,6 +14,7 @@ from modelyard.api.openapi import file_download
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
 from modelyard.api.registry.protocol.models import ModelRecordUpdate
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire_models
 from modelyard.api.registry.translate import records as wire
@@ -24,6 +25,16 @@ from modelyard.core.tracking.schemas import UploadedFile
 router = APIRouter()
 NDJSON = "application/ndjson"
 FormText = Annotated[str | None, Form()]
+REDIRECT: dict[str, Any] = {
+    "status_code": 302,
+    "response_class": RedirectResponse,
+    "responses": {
+        302: {
+            "description": "To the file's signed, expiring link",
+            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+        }
+    },
+}
 
 
 @route(router, "POST", "/id/{model_id}/records", status_code=201)
@@ -41,7 +52,7 @@ def add_record(
     site_name: FormText = None,
     record_info: FormText = None,
     record_file: Annotated[UploadFile | None, File()] = None,
-) -> dict[str, Any]:
+) -> ModelRecordOutput:
     data = wire.record_create(
         timestamp=timestamp,
         model_data=model_data,
@@ -114,7 +125,7 @@ def get_record(
     record_id: str,
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.records.get")],
-) -> dict[str, Any]:
+) -> ModelRecordOutput:
     return wire.record(records.get_record(session, scope.project, record_id))
 
 
@@ -124,7 +135,7 @@ def update_record(
     body: Annotated[ModelRecordUpdate, Body()],
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.records.update")],
-) -> dict[str, Any]:
+) -> ModelRecordOutput:
     changes = wire_models.record_update(body)
     return wire.record(records.update_record(session, scope.project, record_id, changes))
 
@@ -140,7 +151,7 @@ def delete_record(
     return no_content()
 
 
-@route(router, "GET", "/records/id/{record_id}/download")
+@route(router, "GET", "/records/id/{record_id}/download", **REDIRECT)
 def download_record_file(
     record_id: str,
     request: Request,

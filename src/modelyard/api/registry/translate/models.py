@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from modelyard.api.registry.protocol.models import (
     ModelDatasetInput,
     ModelInput,
     ModelRecordUpdate,
     ModelRunInput,
     ModelUpdateInput,
+)
+from modelyard.api.registry.protocol.outputs import (
+    DatasetOutput,
+    ExperimentOutput,
+    ModelOutput,
+    ModelRunOutput,
 )
 from modelyard.api.registry.translate.records import day_of, json_object
 from modelyard.core.tracking.schemas import (
@@ -25,15 +28,6 @@ from modelyard.core.tracking.schemas import (
     RunCreate,
     RunRead,
 )
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _midnight(value: date | None) -> str | None:
-    """The framework keeps a dataset's collection date as a timestamp."""
-    return None if value is None else f"{value.isoformat()}T00:00:00"
 
 
 def model_create(body: ModelInput) -> ModelCreate:
@@ -74,39 +68,17 @@ def record_update(body: ModelRecordUpdate) -> RecordUpdate:
     return RecordUpdate(model_data=body.model_data, record_info=body.record_info)
 
 
-def model(read: ModelRead) -> dict[str, Any]:
-    return {
-        "id": str(read.id),
-        "model_name": read.model_name,
-        "model_url": read.model_url,
-        "model_info": read.model_info,
-    }
+def model(read: ModelRead) -> ModelOutput:
+    return ModelOutput.model_validate(read, from_attributes=True)
 
 
-def experiment(read: ExperimentRead) -> dict[str, Any]:
-    return {
-        "id": str(read.id),
-        "experiment_name": read.experiment_name,
-        "experiment_info": read.experiment_info,
-        "experiment_start_date": _day(read.experiment_start_date),
-        "experiment_end_date": _day(read.experiment_end_date),
-    }
+def experiment(read: ExperimentRead) -> ExperimentOutput:
+    return ExperimentOutput.model_validate(read, from_attributes=True)
 
 
-def run(read: RunRead) -> dict[str, Any]:
-    return {
-        "id": str(read.id),
-        "model_id": str(read.model_id),
-        "model_name": read.model_name,
-        "model_run_info": read.model_run_info,
-    }
+def run(read: RunRead) -> ModelRunOutput:
+    return ModelRunOutput.model_validate(read, from_attributes=True)
 
 
-def dataset(read: DatasetRead) -> dict[str, Any]:
-    return {
-        "id": str(read.id),
-        "dataset_name": read.dataset_name,
-        "collection_date": _midnight(read.collection_date),
-        "dataset_info": read.dataset_info,
-        "dataset_type_id": read.dataset_type_id,
-    }
+def dataset(read: DatasetRead) -> DatasetOutput:
+    return DatasetOutput.model_validate(read, from_attributes=True)

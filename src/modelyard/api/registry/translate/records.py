@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _string
 from typing import Any
 
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput
 from modelyard.core.tracking.errors import invalid
 from modelyard.core.tracking.schemas import RecordCreate, RecordLine, RecordQuery, RecordRead
 
@@ -101,30 +102,9 @@ def filter_query(
     )
 
 
-def _id(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def record(read: RecordRead) -> dict[str, Any]:
+def record(read: RecordRead) -> ModelRecordOutput:
     """Every field, nulls included (single records, as the framework returns them)."""
-    return {
-        "id": str(read.id),
-        "timestamp": read.timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(),
-        "collection_date": read.collection_date.isoformat(),
-        "dataset_id": _id(read.dataset_id),
-        "dataset_name": read.dataset_name,
-        "model_id": _id(read.model_id),
-        "model_name": read.model_name,
-        "model_data": read.model_data,
-        "experiment_id": _id(read.experiment_id),
-        "experiment_name": read.experiment_name,
-        "season_id": _id(read.season_id),
-        "season_name": read.season_name,
-        "site_id": _id(read.site_id),
-        "site_name": read.site_name,
-        "record_file": read.record_file,
-        "record_info": read.record_info,
-    }
+    return ModelRecordOutput.model_validate(read, from_attributes=True)
 
 
 _TEXT = frozenset(
