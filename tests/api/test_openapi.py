@@ -135,6 +135,30 @@ class TestDialectDocuments:
         assert unresolved(documents[prefix]) == set()
 
 
+class TestRegistryAnswers:
+    def test_every_json_answer_names_the_frameworks_output_model(
+        self, documents: dict[str, dict[str, Any]]
+    ) -> None:
+        answered = 0
+        for path, method, operation in operations(documents["/api/models"]):
+            for status, response in operation["responses"].items():
+                json_body = response.get("content", {}).get("application/json")
+                if not status.startswith("2") or json_body is None:
+                    continue
+                schema = json_body["schema"]
+                ref = schema.get("$ref") or schema.get("items", {}).get("$ref", "")
+                assert ref.endswith("Output"), (method, path, status, schema)
+                answered += 1
+        assert answered >= 13
+
+    def test_the_record_download_is_documented_as_a_redirect(
+        self, documents: dict[str, dict[str, Any]]
+    ) -> None:
+        operation = documents["/api/models"]["paths"]["/records/id/{record_id}/download"]["get"]
+        assert "200" not in operation["responses"]
+        assert "Location" in operation["responses"]["302"]["headers"]
+
+
 class TestRootDocument:
     def test_it_holds_every_dialects_operations_under_its_mount(
         self, client: TestClient, documents: dict[str, dict[str, Any]]
