@@ -28,9 +28,7 @@ def _present(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def model_create(body: wire.ModelIn) -> TabularModelCreate:
-    return TabularModelCreate(
-        name=body.name, training_method=body.training_method, tags=body.tags, notes=body.notes
-    )
+    return TabularModelCreate.model_validate(body, from_attributes=True)
 
 
 def model(read: TabularModelRead) -> dict[str, Any]:

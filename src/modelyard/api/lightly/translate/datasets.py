@@ -15,7 +15,7 @@ def unix_seconds(moment: datetime) -> int:
 
 
 def dataset_create(body: DatasetCreateRequest) -> SampleDatasetCreate:
-    return SampleDatasetCreate(name=body.name, type=body.type, img_type=body.img_type)
+    return SampleDatasetCreate.model_validate(body, from_attributes=True)
 
 
 def dataset_data(dataset: SampleDatasetRead) -> DatasetData:

@@ -8,7 +8,6 @@ from modelyard.api.lightly.protocol.datasources import (
     DatasourceConfigBody,
     DatasourceConfigVerifyData,
     DatasourceRawSamplesData,
-    DatasourceRawSamplesDataRow,
 )
 from modelyard.core.data.datasources.schemas import (
     DatasourceRead,
@@ -52,21 +51,8 @@ def datasource_config(datasource: DatasourceRead) -> dict[str, Any]:
 
 
 def verify_data(result: VerifyResult) -> DatasourceConfigVerifyData:
-    return DatasourceConfigVerifyData(
-        can_read=result.can_read,
-        can_write=result.can_write,
-        can_list=result.can_list,
-        can_overwrite=result.can_overwrite,
-        errors=result.errors,
-    )
+    return DatasourceConfigVerifyData.model_validate(result, from_attributes=True)
 
 
 def raw_samples(page: RawSamplesPage) -> DatasourceRawSamplesData:
-    return DatasourceRawSamplesData(
-        has_more=page.has_more,
-        cursor=page.cursor,
-        data=[
-            DatasourceRawSamplesDataRow(file_name=s.file_name, read_url=s.read_url)
-            for s in page.data
-        ],
-    )
+    return DatasourceRawSamplesData.model_validate(page, from_attributes=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Timestamp, Wire
 
 
 class PermissionList(Wire):
@@ -20,7 +20,7 @@ class RoleUpdate(Wire):
 
 
 class RoleList(Wire):
-    id: str
+    id: Id
     name: str
     default: bool
 
@@ -37,8 +37,8 @@ class RoleAssignmentCreate(Wire):
 
 
 class RoleAssignmentList(Wire):
-    id: str
-    user_id: str
+    id: Id
+    user_id: Id
     role: str
     object_name: str
     object_type: str
@@ -49,10 +49,10 @@ class ServiceUserCreate(Wire):
 
 
 class ServiceUserList(Wire):
-    id: str
+    id: Id
     email: str
     name: str | None
-    creation_date: str
+    creation_date: Timestamp
 
 
 class ServiceUserDetail(ServiceUserList):

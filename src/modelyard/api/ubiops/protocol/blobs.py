@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Timestamp, Wire
 
 
 class BlobList(Wire):
-    id: str
-    creation_date: str
+    id: Id
+    creation_date: Timestamp
     filename: str
     size: int
     ttl: int

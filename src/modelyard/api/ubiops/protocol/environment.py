@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Wire
 
 
 class EnvironmentVariableCreate(Wire):
@@ -22,7 +22,7 @@ class EnvironmentVariableUpdate(Wire):
 
 
 class EnvironmentVariableList(Wire):
-    id: str
+    id: Id
     name: str
     value: str | None
     secret: bool

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Timestamp, Wire
 
 
 class Status(Wire):
@@ -47,11 +47,11 @@ class UserUpdate(Wire):
 
 
 class UserDetail(Wire):
-    id: str
+    id: Id
     email: str
     name: str | None
     surname: str | None
-    registration_date: str
+    registration_date: Timestamp
 
 
 class OrganizationCreate(Wire):
@@ -69,9 +69,9 @@ class OrganizationUpdate(Wire):
 
 
 class OrganizationList(Wire):
-    id: str
+    id: Id
     name: str
-    creation_date: str
+    creation_date: Timestamp
 
 
 class OrganizationDetail(OrganizationList):
@@ -90,7 +90,7 @@ class ProjectUpdate(Wire):
 
 
 class ProjectList(Wire):
-    id: str
+    id: Id
     name: str
-    creation_date: str
+    creation_date: Timestamp
     organization_name: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Timestamp, Wire
 
 
 class Field(Wire):
@@ -27,7 +27,7 @@ class ModelUpdate(Wire):
 
 
 class ModelList(Wire):
-    id: str
+    id: Id
     name: str
     project: str
     description: str | None
@@ -35,8 +35,8 @@ class ModelList(Wire):
     output_type: str
     input_fields: list[Field]
     output_fields: list[Field]
-    creation_date: str
-    last_updated: str
+    creation_date: Timestamp
+    last_updated: Timestamp
     number_of_versions: int
 
 
@@ -63,7 +63,7 @@ class ModelVersionUpdate(Wire):
 
 
 class ModelVersionList(Wire):
-    id: str
+    id: Id
     model: str
     version: str
     description: str | None
@@ -74,9 +74,9 @@ class ModelVersionList(Wire):
     maximum_instances: int
     minimum_instances: int
     maximum_idle_time: int
-    creation_date: str
-    last_updated: str
-    file_last_updated: str | None
+    creation_date: Timestamp
+    last_updated: Timestamp
+    file_last_updated: Timestamp | None
 
 
 class Success(Wire):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Wire
 
 
 class OrganizationUserCreate(Wire):
@@ -15,7 +15,7 @@ class OrganizationUserUpdate(Wire):
 
 
 class OrganizationUserDetail(Wire):
-    id: str
+    id: Id
     email: str
     name: str | None
     surname: str | None

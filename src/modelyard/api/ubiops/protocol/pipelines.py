@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Timestamp, Wire
 from modelyard.api.ubiops.protocol.models import Field
 
 
@@ -25,14 +25,14 @@ class PipelineUpdate(Wire):
 
 
 class PipelineList(Wire):
-    id: str
+    id: Id
     name: str
     project: str
     description: str | None
     input_type: str
     input_fields: list[Field]
-    creation_date: str
-    last_updated: str
+    creation_date: Timestamp
+    last_updated: Timestamp
 
 
 class PipelineObjectCreate(Wire):
@@ -48,7 +48,7 @@ class PipelineObjectUpdate(Wire):
 
 
 class PipelineObjectList(Wire):
-    id: str
+    id: Id
     name: str
     reference_type: str
     reference_name: str
@@ -71,7 +71,7 @@ class AttachmentsCreate(Wire):
 
 
 class AttachmentsList(Wire):
-    id: str
+    id: Id
     source_name: str
     destination_name: str
     mapping: list[AttachmentField]

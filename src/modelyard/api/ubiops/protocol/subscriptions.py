@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import Field
 
-from modelyard.api.ubiops.protocol import Wire
+from modelyard.api.ubiops.protocol import Id, Wire
 
 
 class SubscriptionCreate(Wire):
@@ -43,7 +43,7 @@ class SubscriptionUpdate(Wire):
 
 
 class SubscriptionList(Wire):
-    id: str
+    id: Id
     name: str
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from modelyard.api.ubiops.protocol import utc_text as timestamp
 
-
-def timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, as UbiOps writes it."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["timestamp"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from modelyard.api.ubiops.protocol import access as wire
-from modelyard.api.ubiops.translate import timestamp
 from modelyard.core.identity.access.schemas import (
     RoleAssignmentCreate,
     RoleAssignmentRead,
@@ -17,7 +16,7 @@ from modelyard.core.identity.access.schemas import (
 
 
 def role_create(body: wire.RoleCreate) -> RoleCreate:
-    return RoleCreate(name=body.name, permissions=body.permissions)
+    return RoleCreate.model_validate(body, from_attributes=True)
 
 
 def role_update(body: wire.RoleUpdate) -> RoleUpdate:
@@ -25,13 +24,11 @@ def role_update(body: wire.RoleUpdate) -> RoleUpdate:
 
 
 def role(found: RoleRead) -> wire.RoleList:
-    return wire.RoleList(id=str(found.id), name=found.name, default=found.default)
+    return wire.RoleList.model_validate(found, from_attributes=True)
 
 
 def role_detail(found: RoleRead) -> wire.RoleDetailList:
-    return wire.RoleDetailList(
-        id=str(found.id), name=found.name, default=found.default, permissions=found.permissions
-    )
+    return wire.RoleDetailList.model_validate(found, from_attributes=True)
 
 
 def assignment_create(body: wire.RoleAssignmentCreate) -> RoleAssignmentCreate:
@@ -39,13 +36,7 @@ def assignment_create(body: wire.RoleAssignmentCreate) -> RoleAssignmentCreate:
 
 
 def assignment(found: RoleAssignmentRead) -> wire.RoleAssignmentList:
-    return wire.RoleAssignmentList(
-        id=str(found.id),
-        user_id=str(found.user_id),
-        role=found.role,
-        object_name=found.object_name,
-        object_type=found.object_type,
-    )
+    return wire.RoleAssignmentList.model_validate(found, from_attributes=True)
 
 
 def service_user_create(body: wire.ServiceUserCreate | None) -> ServiceUserCreate:
@@ -55,13 +46,8 @@ def service_user_create(body: wire.ServiceUserCreate | None) -> ServiceUserCreat
 
 
 def service_user(found: ServiceUserRead) -> wire.ServiceUserList:
-    return wire.ServiceUserList(
-        id=str(found.id),
-        email=found.email,
-        name=found.name,
-        creation_date=timestamp(found.creation_date),
-    )
+    return wire.ServiceUserList.model_validate(found, from_attributes=True)
 
 
 def service_user_issued(found: ServiceUserIssued) -> wire.ServiceUserDetail:
-    return wire.ServiceUserDetail(**service_user(found).model_dump(), token=found.token)
+    return wire.ServiceUserDetail.model_validate(found, from_attributes=True)

@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from modelyard.api.ubiops.protocol import blobs as wire
-from modelyard.api.ubiops.translate import timestamp
 from modelyard.core.data.schemas import BlobRead
 from modelyard.errors import InvalidInput
 
 
 def blob(blob: BlobRead) -> wire.BlobList:
-    return wire.BlobList(
-        id=str(blob.id),
-        creation_date=timestamp(blob.creation_date),
-        filename=blob.filename,
-        size=blob.size,
-        ttl=blob.ttl,
-    )
+    return wire.BlobList.model_validate(blob, from_attributes=True)
 
 
 def creation_date(value: str | None) -> datetime | None:

@@ -25,11 +25,11 @@ def _fields(fields: list[Field] | None) -> list[FieldSpec] | None:
 
 
 def credentials_create(body: wire.CredentialsCreate) -> CredentialsCreate:
-    return CredentialsCreate(name=body.name, type=body.type, configuration=body.configuration)
+    return CredentialsCreate.model_validate(body, from_attributes=True)
 
 
 def credentials_update(body: wire.CredentialsUpdate) -> CredentialsUpdate:
-    return CredentialsUpdate(name=body.name, configuration=body.configuration)
+    return CredentialsUpdate.model_validate(body, from_attributes=True)
 
 
 def credentials(row: CredentialsRead) -> wire.CredentialsList:

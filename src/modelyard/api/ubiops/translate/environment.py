@@ -15,17 +15,15 @@ WIRE_LEVEL: dict[Level, str] = {"project": "project", "model": "model", "version
 
 
 def variable_create(body: wire.EnvironmentVariableCreate) -> VariableCreate:
-    return VariableCreate(name=body.name, value=body.value, secret=body.secret)
+    return VariableCreate.model_validate(body, from_attributes=True)
 
 
 def variable_update(body: wire.EnvironmentVariableUpdate) -> VariableUpdate:
-    return VariableUpdate(name=body.name, value=body.value, secret=body.secret)
+    return VariableUpdate.model_validate(body, from_attributes=True)
 
 
 def variable(read: VariableRead) -> wire.EnvironmentVariableList:
-    return wire.EnvironmentVariableList(
-        id=str(read.id), name=read.name, value=read.value, secret=read.secret
-    )
+    return wire.EnvironmentVariableList.model_validate(read, from_attributes=True)
 
 
 def inherited(

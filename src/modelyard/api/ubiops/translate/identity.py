@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from modelyard.api.ubiops.protocol import identity as wire
-from modelyard.api.ubiops.translate import timestamp
 from modelyard.core.identity.schemas import (
     OrganizationCreate,
     OrganizationRead,
@@ -28,9 +27,7 @@ def access(issued: TokenIssued) -> wire.AuthorizeDetail:
 
 
 def user_create(body: wire.UserPendingCreate) -> UserCreate:
-    return UserCreate(
-        email=body.email, password=body.password, name=body.name, surname=body.surname
-    )
+    return UserCreate.model_validate(body, from_attributes=True)
 
 
 def user_update(body: wire.UserUpdate) -> UserUpdate:
@@ -38,17 +35,11 @@ def user_update(body: wire.UserUpdate) -> UserUpdate:
 
 
 def user_pending(user: UserRead) -> wire.UserPendingDetail:
-    return wire.UserPendingDetail(email=user.email, name=user.name, surname=user.surname)
+    return wire.UserPendingDetail.model_validate(user, from_attributes=True)
 
 
 def user_detail(user: UserRead) -> wire.UserDetail:
-    return wire.UserDetail(
-        id=str(user.id),
-        email=user.email,
-        name=user.name,
-        surname=user.surname,
-        registration_date=timestamp(user.registration_date),
-    )
+    return wire.UserDetail.model_validate(user, from_attributes=True)
 
 
 def organization_create(body: wire.OrganizationCreate) -> OrganizationCreate:
@@ -60,28 +51,12 @@ def organization_update(body: wire.OrganizationUpdate) -> OrganizationUpdate:
 
 
 def organization_list(organization: OrganizationRead) -> wire.OrganizationList:
-    return wire.OrganizationList(
-        id=str(organization.id),
-        name=organization.name,
-        creation_date=timestamp(organization.creation_date),
-    )
+    return wire.OrganizationList.model_validate(organization, from_attributes=True)
 
 
 def organization_detail(organization: OrganizationRead) -> wire.OrganizationDetail:
-    return wire.OrganizationDetail(
-        id=str(organization.id),
-        name=organization.name,
-        creation_date=timestamp(organization.creation_date),
-        subscription=organization.subscription,
-        subscription_end_date=organization.subscription_end_date,
-        status=organization.status,
-    )
+    return wire.OrganizationDetail.model_validate(organization, from_attributes=True)
 
 
 def project(project: ProjectRead) -> wire.ProjectList:
-    return wire.ProjectList(
-        id=str(project.id),
-        name=project.name,
-        creation_date=timestamp(project.creation_date),
-        organization_name=project.organization_name,
-    )
+    return wire.ProjectList.model_validate(project, from_attributes=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from modelyard.api.ubiops.protocol import models as wire
-from modelyard.api.ubiops.translate import timestamp
 from modelyard.core.serving.schemas import (
     FieldSpec,
     ModelCreate,
@@ -36,19 +35,7 @@ def model_update(body: wire.ModelUpdate) -> ModelUpdate:
 
 
 def model(row: ModelRead) -> wire.ModelList:
-    return wire.ModelList(
-        id=str(row.id),
-        name=row.name,
-        project=row.project,
-        description=row.description,
-        input_type=row.input_type,
-        output_type=row.output_type,
-        input_fields=[wire.Field(name=f.name, data_type=f.data_type) for f in row.input_fields],
-        output_fields=[wire.Field(name=f.name, data_type=f.data_type) for f in row.output_fields],
-        creation_date=timestamp(row.creation_date),
-        last_updated=timestamp(row.last_updated),
-        number_of_versions=row.number_of_versions,
-    )
+    return wire.ModelList.model_validate(row, from_attributes=True)
 
 
 def version_create(body: wire.ModelVersionCreate) -> VersionCreate:
@@ -60,28 +47,8 @@ def version_update(body: wire.ModelVersionUpdate) -> VersionUpdate:
 
 
 def version(row: VersionRead) -> wire.ModelVersionList:
-    return wire.ModelVersionList(
-        id=str(row.id),
-        model=row.model,
-        version=row.version,
-        description=row.description,
-        language=row.language,
-        status=row.status,
-        error_message=row.error_message,
-        memory_allocation=row.memory_allocation,
-        maximum_instances=row.maximum_instances,
-        minimum_instances=row.minimum_instances,
-        maximum_idle_time=row.maximum_idle_time,
-        creation_date=timestamp(row.creation_date),
-        last_updated=timestamp(row.last_updated),
-        file_last_updated=timestamp(row.file_last_updated) if row.file_last_updated else None,
-    )
+    return wire.ModelVersionList.model_validate(row, from_attributes=True)
 
 
 def request_result(result: RequestResult) -> wire.ModelRequestList:
-    return wire.ModelRequestList(
-        request_id=result.request_id,
-        success=result.success,
-        result=result.result,
-        error_message=result.error_message,
-    )
+    return wire.ModelRequestList.model_validate(result, from_attributes=True)

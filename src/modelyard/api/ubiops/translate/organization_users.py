@@ -7,18 +7,12 @@ from modelyard.core.identity.schemas import MemberCreate, MemberRead, MemberUpda
 
 
 def member_create(body: wire.OrganizationUserCreate) -> MemberCreate:
-    return MemberCreate(email=body.email, admin=body.admin)
+    return MemberCreate.model_validate(body, from_attributes=True)
 
 
 def member_update(body: wire.OrganizationUserUpdate) -> MemberUpdate:
-    return MemberUpdate(admin=body.admin)
+    return MemberUpdate.model_validate(body, from_attributes=True)
 
 
 def member(found: MemberRead) -> wire.OrganizationUserDetail:
-    return wire.OrganizationUserDetail(
-        id=str(found.id),
-        email=found.email,
-        name=found.name,
-        surname=found.surname,
-        admin=found.admin,
-    )
+    return wire.OrganizationUserDetail.model_validate(found, from_attributes=True)

@@ -50,16 +50,7 @@ def pipeline_update(body: wire.PipelineUpdate) -> PipelineUpdate:
 
 
 def pipeline(row: PipelineRead) -> wire.PipelineList:
-    return wire.PipelineList(
-        id=str(row.id),
-        name=row.name,
-        project=row.project,
-        description=row.description,
-        input_type=row.input_type,
-        input_fields=_wire_fields(row.input_fields),
-        creation_date=timestamp(row.creation_date),
-        last_updated=timestamp(row.last_updated),
-    )
+    return wire.PipelineList.model_validate(row, from_attributes=True)
 
 
 def object_create(body: wire.PipelineObjectCreate) -> ObjectCreate:
@@ -71,17 +62,7 @@ def object_update(body: wire.PipelineObjectUpdate) -> ObjectUpdate:
 
 
 def pipeline_object(row: ObjectRead) -> wire.PipelineObjectList:
-    return wire.PipelineObjectList(
-        id=str(row.id),
-        name=row.name,
-        reference_type=row.reference_type,
-        reference_name=row.reference_name,
-        version=row.version,
-        input_type=row.input_type,
-        input_fields=_wire_fields(row.input_fields),
-        output_type=row.output_type,
-        output_fields=_wire_fields(row.output_fields),
-    )
+    return wire.PipelineObjectList.model_validate(row, from_attributes=True)
 
 
 def attachment_create(body: wire.AttachmentsCreate) -> AttachmentCreate:
@@ -93,32 +74,15 @@ def attachment_create(body: wire.AttachmentsCreate) -> AttachmentCreate:
 
 
 def attachment(row: AttachmentRead) -> wire.AttachmentsList:
-    return wire.AttachmentsList(
-        id=str(row.id),
-        source_name=row.source_name,
-        destination_name=row.destination_name,
-        mapping=[wire.AttachmentField.model_validate(m.model_dump()) for m in row.mapping],
-    )
+    return wire.AttachmentsList.model_validate(row, from_attributes=True)
 
 
 def _model_request(record: ObjectRequest) -> wire.PipelineRequestModelRequest:
-    return wire.PipelineRequestModelRequest(
-        request_id=record.request_id,
-        pipeline_object=record.pipeline_object,
-        success=record.success,
-        request_data=record.request_data,
-        result=record.result,
-        error_message=record.error_message,
-    )
+    return wire.PipelineRequestModelRequest.model_validate(record, from_attributes=True)
 
 
 def request_result(result: PipelineRequestResult) -> wire.PipelineRequestList:
-    return wire.PipelineRequestList(
-        project=result.project,
-        pipeline=result.pipeline,
-        pipeline_request_id=result.pipeline_request_id,
-        model_requests=[_model_request(r) for r in result.model_requests],
-    )
+    return wire.PipelineRequestList.model_validate(result, from_attributes=True)
 
 
 def created(request: BatchPipelineRequestRead) -> wire.BatchPipelineRequestCreateResponse:

@@ -20,13 +20,11 @@ def subscription_update(body: wire.SubscriptionUpdate) -> SubscriptionUpdate:
 
 
 def subscription_list(subscription: SubscriptionRead) -> wire.SubscriptionList:
-    return wire.SubscriptionList(id=str(subscription.id), name=subscription.name)
+    return wire.SubscriptionList.model_validate(subscription, from_attributes=True)
 
 
 def subscription_detail(subscription: SubscriptionRead) -> wire.SubscriptionDetail:
-    return wire.SubscriptionDetail.model_validate(
-        {**subscription.model_dump(), "id": str(subscription.id)}
-    )
+    return wire.SubscriptionDetail.model_validate(subscription, from_attributes=True)
 
 
 def history_entry(entry: OrganizationSubscriptionRead) -> wire.OrganizationSubscriptionList:
