@@ -1,4 +1,5 @@
-"""Dependencies shared by every dialect: the request's unit of work."""
+"""Dependencies shared by every dialect: the request's unit of work, and the parts of the
+running server a route may need (a route names the part, not the whole context)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from modelyard.api.context import AppContext
+from modelyard.core.secrets import SecretBox
 from modelyard.db.engine import transaction
+from modelyard.settings import Settings
+from modelyard.storage import ArtifactStore
 
 
 async def get_context(request: Request) -> AppContext:
@@ -30,3 +34,22 @@ def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterato
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_store(context: ContextDep) -> ArtifactStore:
+    return context.store
+
+
+async def get_box(context: ContextDep) -> SecretBox:
+    return context.box
+
+
+async def get_settings(context: ContextDep) -> Settings:
+    return context.settings
+
+
+StoreDep = Annotated[ArtifactStore, Depends(get_store)]
+"""The artifact store (packages, blobs, datasets, documents, record files)."""
+BoxDep = Annotated[SecretBox, Depends(get_box)]
+"""What seals and unseals secrets at rest."""
+SettingsDep = Annotated[Settings, Depends(get_settings)]

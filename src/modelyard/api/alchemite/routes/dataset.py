@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from modelyard.api.alchemite import protocol as wire
 from modelyard.api.alchemite import translate
 from modelyard.api.alchemite.auth import allowed
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
@@ -40,11 +40,11 @@ def models_id_dataset_post(
     id: str,
     body: wire.DatasetIn,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.create")],
 ) -> JSONResponse:
     data = translate.dataset_create(body)
-    created = service.upload_dataset(session, context.store, scope.project, id, data)
+    created = service.upload_dataset(session, store, scope.project, id, data)
     return JSONResponse(str(created.id), status_code=201)
 
 
@@ -70,10 +70,10 @@ def models_id_dataset_get(
 def models_id_dataset_delete(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.delete")],
 ) -> Response:
-    service.delete_training_dataset(session, context.store, scope.project, id)
+    service.delete_training_dataset(session, store, scope.project, id)
     return no_content()
 
 
@@ -81,10 +81,10 @@ def models_id_dataset_delete(
 def models_id_dataset_download_get(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.download")],
 ) -> StreamingResponse:
-    stream = service.download(session, context.store, scope.project, id)
+    stream = service.download(session, store, scope.project, id)
     return StreamingResponse(stream, media_type="text/csv")
 
 
@@ -92,10 +92,10 @@ def models_id_dataset_download_get(
 def models_id_dataset_uploaded_post(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
-    service.finish_upload(session, context.store, scope.project, id)
+    service.finish_upload(session, store, scope.project, id)
     return Response(status_code=200, media_type="application/json")
 
 
@@ -109,10 +109,10 @@ def models_id_dataset_chunks_chunk_number_put(
     chunk_number: int,
     body: BodyFile,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
-    service.put_chunk(session, context.store, scope.project, id, chunk_number, body)
+    service.put_chunk(session, store, scope.project, id, chunk_number, body)
     return Response(status_code=201, media_type="application/json")
 
 
@@ -127,10 +127,10 @@ def models_id_dataset_chunks_get(
 def models_id_dataset_chunks_delete(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
-    service.restart_upload(session, context.store, scope.project, id)
+    service.restart_upload(session, store, scope.project, id)
     return no_content()
 
 
@@ -149,8 +149,8 @@ def models_id_dataset_chunks_chunk_number_delete(
     id: str,
     chunk_number: int,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
-    service.delete_chunk(session, context.store, scope.project, id, chunk_number)
+    service.delete_chunk(session, store, scope.project, id, chunk_number)
     return no_content()

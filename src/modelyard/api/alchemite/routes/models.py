@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from modelyard.api.alchemite import protocol as wire
 from modelyard.api.alchemite import translate
 from modelyard.api.alchemite.auth import allowed
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.core.tabular import service, training
@@ -46,10 +46,10 @@ def models_id_get(
 def models_id_delete(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tabular_models.delete")],
 ) -> Response:
-    service.delete_model(session, context.store, scope.project, id)
+    service.delete_model(session, store, scope.project, id)
     return no_content()
 
 
@@ -68,12 +68,12 @@ def models_id_train_put(
 def models_id_predict_put(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tabular_models.predict")],
     body: Annotated[wire.RowsIn | None, Body()] = None,
 ) -> Response:
     rows = translate.rows(body)
-    answer = training.predict(session, context.store, scope.project, id, rows)
+    answer = training.predict(session, store, scope.project, id, rows)
     return Response(answer, media_type="text/csv")
 
 
@@ -81,10 +81,10 @@ def models_id_predict_put(
 def models_id_impute_put(
     id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tabular_models.predict")],
     body: Annotated[wire.RowsIn | None, Body()] = None,
 ) -> Response:
     rows = translate.rows(body)
-    answer = training.impute(session, context.store, scope.project, id, rows)
+    answer = training.impute(session, store, scope.project, id, rows)
     return Response(answer, media_type="text/csv")

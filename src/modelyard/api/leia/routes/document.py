@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.leia.auth import allowed, utc
 from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
@@ -25,7 +25,7 @@ router = APIRouter()
 @router.post("/document", openapi_extra=raw_body({"application/octet-stream": {"schema": BINARY}}))
 def create_document(
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("documents.create")],
     body: RawBody,
     filename: Annotated[str, Query()],
@@ -34,9 +34,7 @@ def create_document(
 ) -> DocumentRead:
     data = DocumentCreate(filename=filename, tags=tags)
     content = document_bytes(body, b64=b64)
-    return documents.create(
-        session, context.store, scope.project, scope.principal.user_id, data, content
-    )
+    return documents.create(session, store, scope.project, scope.principal.user_id, data, content)
 
 
 @router.get("/document")
@@ -88,14 +86,14 @@ def get_document(
 @router.get("/document/{document_id}/file_contents", **file_download("*/*"))
 def get_document_contents(
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("documents.get")],
     document_id: str,
 ) -> Response:
     found, key = documents.contents(
-        session, context.store, scope.project, scope.principal.user_id, document_id
+        session, store, scope.project, scope.principal.user_id, document_id
     )
-    with context.store.open(key) as stream:
+    with store.open(key) as stream:
         content = stream.read()
     return Response(content, media_type=found.mime_type)
 
@@ -124,9 +122,9 @@ def untag_document(
 @router.delete("/document/{document_id}", status_code=204)
 def delete_document(
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("documents.delete")],
     document_id: str,
 ) -> Response:
-    documents.delete(session, context.store, scope.project, scope.principal.user_id, document_id)
+    documents.delete(session, store, scope.project, scope.principal.user_id, document_id)
     return no_content()

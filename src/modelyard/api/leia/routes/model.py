@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.leia.auth import ApplicationDep, allowed, path_application, utc
 from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
@@ -121,12 +121,12 @@ def admin_get_model(session: SessionDep, scope: Admin, model_id: str) -> ModelRe
 )
 def admin_get_model_contents(
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("document_models.download")],
     model_id: str,
 ) -> Response:
     _, key = catalog.contents(session, scope.project, model_id)
-    with context.store.open(key) as stream:
+    with store.open(key) as stream:
         content = stream.read()
     return Response(content, media_type="application/octet-stream")
 
@@ -174,11 +174,11 @@ def admin_untag_model(session: SessionDep, scope: Admin, model_id: str, tag: str
 )
 def admin_delete_model(
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("document_models.delete")],
     model_id: str,
 ) -> Response:
-    catalog.delete(session, context.store, scope.project, model_id)
+    catalog.delete(session, store, scope.project, model_id)
     return no_content()
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
 from modelyard.api.registry.protocol.models import (
@@ -89,10 +89,10 @@ def update_model(
 def delete_model(
     model_id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tracking.models.delete")],
 ) -> Response:
-    service.delete_model(session, context.store, scope.project, model_id)
+    service.delete_model(session, store, scope.project, model_id)
     return no_content()
 
 

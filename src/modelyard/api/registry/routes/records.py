@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import BoxDep, ContextDep, SessionDep, StoreDep
 from modelyard.api.openapi import file_download
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
@@ -41,7 +41,7 @@ REDIRECT: dict[str, Any] = {
 def add_record(
     model_id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tracking.records.create")],
     timestamp: Annotated[datetime, Form()],
     model_data: Annotated[str, Form()],
@@ -68,7 +68,7 @@ def add_record(
         upload = UploadedFile(
             record_file.filename or "", record_file.content_type, record_file.file
         )
-    added = records.add_record(session, context.store, scope.project, model_id, data, upload)
+    added = records.add_record(session, store, scope.project, model_id, data, upload)
     return wire.record(added)
 
 
@@ -144,10 +144,10 @@ def update_record(
 def delete_record(
     record_id: str,
     session: SessionDep,
-    context: ContextDep,
+    store: StoreDep,
     scope: Annotated[Scope, allowed("tracking.records.delete")],
 ) -> Response:
-    records.delete_record(session, context.store, scope.project, record_id)
+    records.delete_record(session, store, scope.project, record_id)
     return no_content()
 
 
@@ -156,8 +156,8 @@ def download_record_file(
     record_id: str,
     request: Request,
     session: SessionDep,
-    context: ContextDep,
+    box: BoxDep,
     scope: Annotated[Scope, allowed("tracking.records.download")],
 ) -> RedirectResponse:
-    token = records.file_link(session, scope.project, record_id, box=context.box)
+    token = records.file_link(session, scope.project, record_id, box=box)
     return RedirectResponse(str(request.url_for("registry_file", token=token)), status_code=302)

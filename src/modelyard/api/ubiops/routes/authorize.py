@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, SettingsDep
 from modelyard.api.openapi import answers
 from modelyard.api.ubiops.auth import SignInThrottleDep, public
 from modelyard.api.ubiops.protocol import identity as wire
@@ -25,10 +25,10 @@ def authorize(
     body: wire.AuthorizeCreate,
     request: Request,
     session: SessionDep,
-    context: ContextDep,
+    settings: SettingsDep,
     throttle: SignInThrottleDep,
 ) -> wire.AuthorizeDetail:
     attempt = translate.sign_in(body, request.client.host if request.client else None)
-    lifetime = timedelta(seconds=context.settings.signin_session_seconds)
+    lifetime = timedelta(seconds=settings.signin_session_seconds)
     issued = passwords.sign_in(session, throttle, attempt, lifetime=lifetime, description=SESSION)
     return translate.access(issued)

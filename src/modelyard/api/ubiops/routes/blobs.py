@@ -8,7 +8,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download, within
 from modelyard.api.responses import no_content
@@ -32,11 +32,11 @@ def blobs_create(
     file: Annotated[UploadFile, File()],
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("blobs.create")],
-    context: ContextDep,
+    store: StoreDep,
     blob_ttl: Annotated[int | None, Header(alias="blob-ttl")] = None,
 ) -> wire.BlobList:
     created = service.create_blob(
-        session, context.store, project, filename=file.filename, source=file.file, ttl=blob_ttl
+        session, store, project, filename=file.filename, source=file.file, ttl=blob_ttl
     )
     return translate.blob(created)
 
@@ -61,9 +61,9 @@ def blobs_get(
     blob_id: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("blobs.get")],
-    context: ContextDep,
+    store: StoreDep,
 ) -> StreamingResponse:
-    opened = service.open_blob(session, context.store, project, blob_id)
+    opened = service.open_blob(session, store, project, blob_id)
     return StreamingResponse(
         _chunks_then_close(opened.stream),
         media_type="application/octet-stream",
@@ -76,7 +76,7 @@ def blobs_delete(
     blob_id: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("blobs.delete")],
-    context: ContextDep,
+    store: StoreDep,
 ) -> Response:
-    service.delete_blob(session, context.store, project, blob_id)
+    service.delete_blob(session, store, project, blob_id)
     return no_content()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import BoxDep, SessionDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import account, allowed
 from modelyard.api.ubiops.protocol import connectors as wire
@@ -31,10 +31,10 @@ def credentials_create(
     body: wire.CredentialsCreate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("credentials.create")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.CredentialsList:
     data = translate.credentials_create(body)
-    created = service.create_credentials(session, context.box, project, data)
+    created = service.create_credentials(session, box, project, data)
     return translate.credentials(created)
 
 
@@ -60,10 +60,10 @@ def credentials_update(
     body: wire.CredentialsUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("credentials.update")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.CredentialsList:
     data = translate.credentials_update(body)
-    updated = service.update_credentials(session, context.box, project, credentials_name, data)
+    updated = service.update_credentials(session, box, project, credentials_name, data)
     return translate.credentials(updated)
 
 
@@ -82,10 +82,10 @@ def connectors_create(
     body: wire.ConnectorCreate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("connectors.create")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.ConnectorList:
     data = translate.connector_create(body)
-    created = service.create_connector(session, context.box, project, data)
+    created = service.create_connector(session, box, project, data)
     return translate.connector(created)
 
 
@@ -111,10 +111,10 @@ def connectors_update(
     body: wire.ConnectorUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("connectors.update")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.ConnectorList:
     data = translate.connector_update(body)
-    updated = service.update_connector(session, context.box, project, connector_name, data)
+    updated = service.update_connector(session, box, project, connector_name, data)
     return translate.connector(updated)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import BoxDep, SessionDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import environment as wire
@@ -33,10 +33,10 @@ def project_environment_variables_create(
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.create")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
-    created = environment.create_variable(session, context.box, VariableScope(project), data)
+    created = environment.create_variable(session, box, VariableScope(project), data)
     return translate.variable(created)
 
 
@@ -65,11 +65,11 @@ def project_environment_variables_update(
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.update")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project)
-    updated = environment.update_variable(session, context.box, scope, variable_id, data)
+    updated = environment.update_variable(session, box, scope, variable_id, data)
     return translate.variable(updated)
 
 
@@ -78,9 +78,9 @@ def project_environment_variables_delete(
     variable_id: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("environment_variables.delete")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> Response:
-    environment.delete_variable(session, context.box, VariableScope(project), variable_id)
+    environment.delete_variable(session, box, VariableScope(project), variable_id)
     return no_content()
 
 
@@ -93,11 +93,11 @@ def model_environment_variables_create(
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
     scope = VariableScope(project, model_name)
-    created = environment.create_variable(session, context.box, scope, data)
+    created = environment.create_variable(session, box, scope, data)
     return translate.variable(created)
 
 
@@ -129,11 +129,11 @@ def model_environment_variables_update(
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project, model_name)
-    updated = environment.update_variable(session, context.box, scope, variable_id, data)
+    updated = environment.update_variable(session, box, scope, variable_id, data)
     return translate.variable(updated)
 
 
@@ -143,10 +143,10 @@ def model_environment_variables_delete(
     variable_id: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> Response:
     scope = VariableScope(project, model_name)
-    environment.delete_variable(session, context.box, scope, variable_id)
+    environment.delete_variable(session, box, scope, variable_id)
     return no_content()
 
 
@@ -160,11 +160,11 @@ def model_version_environment_variables_create(
     body: wire.EnvironmentVariableCreate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.create")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_create(body)
     scope = VariableScope(project, model_name, version)
-    created = environment.create_variable(session, context.box, scope, data)
+    created = environment.create_variable(session, box, scope, data)
     return translate.variable(created)
 
 
@@ -199,11 +199,11 @@ def model_version_environment_variables_update(
     body: wire.EnvironmentVariableUpdate,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.update")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> wire.EnvironmentVariableList:
     data = translate.variable_update(body)
     scope = VariableScope(project, model_name, version)
-    updated = environment.update_variable(session, context.box, scope, variable_id, data)
+    updated = environment.update_variable(session, box, scope, variable_id, data)
     return translate.variable(updated)
 
 
@@ -214,8 +214,8 @@ def model_version_environment_variables_delete(
     variable_id: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.environment_variables.delete")],
-    context: ContextDep,
+    box: BoxDep,
 ) -> Response:
     scope = VariableScope(project, model_name, version)
-    environment.delete_variable(session, context.box, scope, variable_id)
+    environment.delete_variable(session, box, scope, variable_id)
     return no_content()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import SessionDep, SettingsDep
 from modelyard.api.responses import no_content
 from modelyard.api.ubiops.auth import account, optional_account
 from modelyard.api.ubiops.protocol import identity as wire
@@ -21,10 +21,10 @@ router = APIRouter()
 def user_create(
     body: wire.UserPendingCreate,
     session: SessionDep,
-    context: ContextDep,
+    settings: SettingsDep,
     principal: Annotated[Principal | None, optional_account("user.create")],
 ) -> wire.UserPendingDetail:
-    service.authorize_signup(principal, open_signup=context.settings.open_signup)
+    service.authorize_signup(principal, open_signup=settings.open_signup)
     service.require_terms(body.terms_conditions)
     return translate.user_pending(service.create_user(session, translate.user_create(body)))
 

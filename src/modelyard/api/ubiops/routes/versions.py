@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
@@ -105,9 +105,9 @@ def model_versions_file_download(
     version: str,
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.file.download")],
-    context: ContextDep,
+    store: StoreDep,
 ) -> StreamingResponse:
-    package = service.package_download(session, context.store, project, model_name, version)
+    package = service.package_download(session, store, project, model_name, version)
     headers = download_headers(package.filename, package.size)
-    chunks = stream_object(context.store, package.storage_key)
+    chunks = stream_object(store, package.storage_key)
     return StreamingResponse(chunks, media_type="application/zip", headers=headers)
