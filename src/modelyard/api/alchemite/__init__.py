@@ -3,14 +3,13 @@ chunks, and the models trained on them, for the unmodified ``alchemite-apiclient
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
-from modelyard.api.alchemite.errors import BODIES, install_error_handlers
+from modelyard.api.alchemite.errors import BODIES, RENDERERS
 from modelyard.api.alchemite.routes import dataset, models, token, version
 from modelyard.api.context import AppContext
-from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.openapi import install_document
-from modelyard.api.validation import check_parameters
+from modelyard.api.dialect import Dialect, create_dialect_app
+from modelyard.api.limits import Upload
 
 UPLOADS = (
     Upload("POST", r"/models/[^/]+/dataset$"),
@@ -19,18 +18,16 @@ UPLOADS = (
 """A dataset in one JSON string, and its chunks of CSV."""
 
 
+ROUTES = (version, token, models, dataset)
+
+
 def create_alchemite_app(context: AppContext) -> FastAPI:
-    """The Alchemite sub-application: its routes and its error envelope."""
-    app = FastAPI(
-        title="modelyard: Alchemite",
-        docs_url="/docs",
-        redoc_url=None,
-        dependencies=[Depends(check_parameters)],
+    """The Alchemite sub-application."""
+    dialect = Dialect(
+        "Alchemite",
+        [module.router for module in ROUTES],
+        BODIES,
+        RENDERERS,
+        UPLOADS,
     )
-    app.state.context = context
-    install_error_handlers(app)
-    install_document(app, BODIES)
-    limit_bodies(app, context.settings, UPLOADS)
-    for module in (version, token, models, dataset):
-        app.include_router(module.router)
-    return app
+    return create_dialect_app(context, dialect)

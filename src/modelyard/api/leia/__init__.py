@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
-from modelyard.api.leia.errors import BODIES, install_error_handlers
+from modelyard.api.dialect import Dialect, create_dialect_app
+from modelyard.api.leia.errors import BODIES, RENDERERS
 from modelyard.api.leia.routes import admin_job, application, document, job, model
-from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.openapi import install_document
-from modelyard.api.validation import check_parameters
+from modelyard.api.limits import Upload
 
 UPLOADS = (
     Upload("POST", r"/document$"),
@@ -18,18 +17,16 @@ UPLOADS = (
 """Documents and model files as raw bytes."""
 
 
+ROUTES = (application, document, model, job, admin_job)
+
+
 def create_leia_app(context: AppContext) -> FastAPI:
-    """The Leia sub-application: its routes and its error envelope."""
-    app = FastAPI(
-        title="modelyard: Leia",
-        docs_url="/docs",
-        redoc_url=None,
-        dependencies=[Depends(check_parameters)],
+    """The Leia sub-application."""
+    dialect = Dialect(
+        "Leia",
+        [module.router for module in ROUTES],
+        BODIES,
+        RENDERERS,
+        UPLOADS,
     )
-    app.state.context = context
-    install_error_handlers(app)
-    install_document(app, BODIES)
-    limit_bodies(app, context.settings, UPLOADS)
-    for module in (application, document, model, job, admin_job):
-        app.include_router(module.router)
-    return app
+    return create_dialect_app(context, dialect)

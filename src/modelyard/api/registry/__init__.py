@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelyard.api.context import AppContext
-from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.openapi import install_document
-from modelyard.api.registry.errors import BODIES, install_error_handlers
+from modelyard.api.dialect import Dialect, create_dialect_app
+from modelyard.api.limits import Upload
+from modelyard.api.registry.errors import BODIES, RENDERERS
 from modelyard.api.registry.routes import files, models, records
-from modelyard.api.validation import check_parameters
 
 MOUNT = "/api/models"
 
@@ -21,21 +20,19 @@ UPLOADS = (Upload("POST", r"/id/[^/]+/records$"),)
 """A record with its file (multipart)."""
 
 
+ROUTES = (models, records, files)
+
+
 def create_registry_app(context: AppContext) -> FastAPI:
-    """The Models registry sub-application: its routes and its error envelope."""
-    app = FastAPI(
-        title="modelyard: Models registry",
-        docs_url="/docs",
-        redoc_url=None,
-        dependencies=[Depends(check_parameters)],
+    """The Models registry sub-application."""
+    dialect = Dialect(
+        "Models registry",
+        [module.router for module in ROUTES],
+        BODIES,
+        RENDERERS,
+        UPLOADS,
     )
-    app.state.context = context
-    install_error_handlers(app)
-    install_document(app, BODIES)
-    limit_bodies(app, context.settings, UPLOADS)
-    for module in (models, records, files):
-        app.include_router(module.router)
-    return app
+    return create_dialect_app(context, dialect)
 
 
 class AtMountPoint:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from modelyard.api.context import AppContext
-from modelyard.api.limits import Upload, limit_bodies
-from modelyard.api.openapi import install_document
-from modelyard.api.ubiops.errors import BODIES, install_error_handlers
+from modelyard.api.dialect import Dialect, create_dialect_app
+from modelyard.api.limits import Upload
+from modelyard.api.ubiops.errors import BODIES, RENDERERS
 from modelyard.api.ubiops.routes import (
     authorize,
     batch,
@@ -35,7 +35,6 @@ from modelyard.api.ubiops.routes import (
     user,
     versions,
 )
-from modelyard.api.validation import check_parameters
 from modelyard.core.identity.throttle import SignInLimits, SignInThrottle
 from modelyard.settings import Settings
 
@@ -54,45 +53,44 @@ def signin_limits(settings: Settings) -> SignInLimits:
     )
 
 
+ROUTES = (
+    status,
+    authorize,
+    user,
+    organizations,
+    organization_users,
+    subscriptions,
+    projects,
+    resources,
+    blobs,
+    models,
+    versions,
+    requests,
+    batch,
+    schedules,
+    environment,
+    connectors,
+    pipelines,
+    pipeline_requests,
+    logs,
+    metrics,
+    usage,
+    permissions,
+    roles,
+    role_assignments,
+    service_users,
+)
+
+
 def create_ubiops_app(context: AppContext) -> FastAPI:
-    """The UbiOps sub-application: its routes, its error envelope and the sign-in limits."""
-    app = FastAPI(
-        title="modelyard: UbiOps v2.1",
-        docs_url="/docs",
-        redoc_url=None,
-        dependencies=[Depends(check_parameters)],
+    """The UbiOps sub-application, with the sign-in limits of this process."""
+    dialect = Dialect(
+        "UbiOps v2.1",
+        [module.router for module in ROUTES],
+        BODIES,
+        RENDERERS,
+        UPLOADS,
     )
-    app.state.context = context
+    app = create_dialect_app(context, dialect)
     app.state.signin_throttle = SignInThrottle(signin_limits(context.settings))
-    install_error_handlers(app)
-    install_document(app, BODIES)
-    limit_bodies(app, context.settings, UPLOADS)
-    for module in (
-        status,
-        authorize,
-        user,
-        organizations,
-        organization_users,
-        subscriptions,
-        projects,
-        resources,
-        blobs,
-        models,
-        versions,
-        requests,
-        batch,
-        schedules,
-        environment,
-        connectors,
-        pipelines,
-        pipeline_requests,
-        logs,
-        metrics,
-        usage,
-        permissions,
-        roles,
-        role_assignments,
-        service_users,
-    ):
-        app.include_router(module.router)
     return app

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from modelyard.api.errors import status_for
+from modelyard.api.errors import Renderers, status_for
 from modelyard.api.openapi import ErrorBodies
-from modelyard.api.outage import install_outage_handler
 from modelyard.api.responses import error_headers
 from modelyard.core.identity.errors import TooManyAttempts
 from modelyard.errors import DomainError
@@ -66,9 +65,4 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Render every error of this dialect in its envelope."""
-    app.add_exception_handler(DomainError, _domain)
-    install_outage_handler(app, _domain)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(HTTPException, _http)
+RENDERERS = Renderers(_domain, _validation, _http)
