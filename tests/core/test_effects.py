@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -131,6 +132,11 @@ class TestSignalsBetweenProcesses:
                 effects.signal(session, "jobs", "committed")
             assert heard.within(2.0) == [("jobs", "committed")]
             assert own.within(0.5) == [("jobs", "committed")]  # once: its own NOTIFY is skipped
+            many = ",".join(str(uuid.uuid4()) for _ in range(500))  # beyond NOTIFY's 8000 bytes
+            with transaction(sessions) as session:
+                effects.signal(session, "jobs", many)
+            assert heard.within(2.0) == [("jobs", "")]  # "look for yourself"
+            assert own.within(0.5) == [("jobs", many)]
         finally:
             other.stop()
             signals.stop()

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from modelyard.db.signals import SIGNALS, Signals, wire_channel, wire_payload
 
+NOTIFY_LIMIT = 7900
+"""PostgreSQL refuses a NOTIFY payload of 8000 bytes or more (and with it the transaction)."""
 PENDING = "modelyard.effects"
 OUTCOME = "modelyard.effects.outcome"
 
@@ -54,7 +56,10 @@ def signal(session: Session, channel: str, payload: str = "") -> None:
     signals: Signals | None = session.info.get(SIGNALS)
     if session.get_bind().dialect.name == "postgresql":
         origin = signals.origin if signals is not None else ""
-        notify = func.pg_notify(wire_channel(channel), wire_payload(origin, payload))
+        wired = wire_payload(origin, payload)
+        if len(wired.encode()) > NOTIFY_LIMIT:  # others are told to look for themselves
+            wired = wire_payload(origin, "")
+        notify = func.pg_notify(wire_channel(channel), wired)
         session.execute(select(notify))
     if signals is not None:
         pending.commit.append(partial(signals.publish, channel, payload))
