@@ -1,19 +1,24 @@
 """Two servers on one PostgreSQL: work accepted by one is heard by the other at commit (NOTIFY),
 not at its next poll. Server A answers the API and runs no jobs; server B runs the jobs and
-polls only every 30 s, so a pickup within a second can only be the signal's doing."""
+polls only every 30 s, so a pickup within a second can only be the signal's doing. And what
+changes who may do what (a token reset, a role taken away, a service user deleted) or what a
+version runs (a new package) holds on the other server's next request."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import ubiops
+from ubiops.exceptions import ApiException
 
 from tests.e2e.test_batch_durability import COUNTING_MODEL, deploy, wait_all_done
 from tests.support.databases import BACKENDS, Templates, fresh_database
 from tests.support.packages import model_zip
-from tests.support.server import running_server
+from tests.support.server import RunningServer, running_server
+from tests.support.ubiops import client_for
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +60,87 @@ class TestTwoServersOnOneDatabase:
             results = wait_all_done(api, [warm.id], timeout=30)
             assert [r.status for r in results] == ["completed"]
             assert max(delays) < 1.0, delays
+
+
+UPPER_MODEL = """
+class Model:
+    def __init__(self, base_directory, context):
+        pass
+
+    def request(self, data):
+        return data.upper()
+"""
+HONOURED_WITHIN = 2.0
+
+
+def status_on(robot: ubiops.CoreApi, data: str) -> int | str:
+    """The other server's answer to a direct request: its result, or the refusal's status."""
+    try:
+        return str(robot.model_requests_create("default", "rev", "v1", data).result)
+    except ApiException as refused:
+        return int(refused.status)
+
+
+def honoured(check: object, expected: int | str) -> float:
+    """Seconds until ``check()`` gives ``expected`` (asking again every 50 ms)."""
+    assert callable(check)
+    start = time.monotonic()
+    while (answer := check()) != expected:
+        assert time.monotonic() - start < 20, answer
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def servers(templates: Templates, tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
+    """Server A (API only) and server B (runs jobs), a reversing model deployed on both."""
+    data = tmp_path / "data"
+    with (
+        fresh_database(templates, "postgresql", tmp_path) as url,
+        running_server(url, data) as second,
+        running_server(url, data, token=second.token, env=API_ONLY) as first,
+    ):
+        deploy(first.api(), model_zip(tmp_path / "rev.zip", COUNTING_MODEL))
+        yield first, second
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
+class TestChangesHoldOnTheOtherServer:
+    def test_a_reset_token_a_removed_role_and_a_deleted_service_user(
+        self, backend: str, servers: tuple[RunningServer, RunningServer]
+    ) -> None:
+        first, second = servers
+        admin = first.api()
+        robot = admin.service_users_create("default", ubiops.ServiceUserCreate(name="robot"))
+        assignment = admin.role_assignments_create(
+            "default", ubiops.RoleAssignmentCreate(user_id=robot.id, role="project-editor")
+        )
+        with client_for(second.url, robot.token) as on_second:
+            assert status_on(on_second, "ab") == "ba"
+            admin.role_assignments_delete("default", assignment.id)
+            assert honoured(lambda: status_on(on_second, "ab"), 403) < HONOURED_WITHIN
+            admin.role_assignments_create(
+                "default", ubiops.RoleAssignmentCreate(user_id=robot.id, role="project-editor")
+            )
+            assert honoured(lambda: status_on(on_second, "ab"), "ba") < HONOURED_WITHIN
+            fresh = admin.service_users_token("default", robot.id, {})
+            assert honoured(lambda: status_on(on_second, "ab"), 401) < HONOURED_WITHIN
+        with client_for(second.url, fresh.token) as on_second:
+            assert status_on(on_second, "ab") == "ba"
+            admin.service_users_delete("default", robot.id)
+            assert honoured(lambda: status_on(on_second, "ab"), 401) < HONOURED_WITHIN
+
+    def test_a_new_package_is_what_the_other_server_runs_once_it_is_built(
+        self, backend: str, servers: tuple[RunningServer, RunningServer], tmp_path: Path
+    ) -> None:
+        first, second = servers
+        admin = first.api()
+        with client_for(second.url, second.token) as on_second:
+            assert status_on(on_second, "ab") == "ba"
+            package = model_zip(tmp_path / "upper.zip", UPPER_MODEL)
+            admin.model_versions_file_upload("default", "rev", "v1", file=str(package))
+            deadline = time.monotonic() + 120
+            while admin.model_versions_get("default", "rev", "v1").status != "available":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            assert honoured(lambda: status_on(on_second, "ab"), "AB") < HONOURED_WITHIN
