@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 
 def _midnight(value: Any) -> Any:
@@ -28,8 +28,18 @@ def _naive_utc(value: Any) -> Any:
     return value
 
 
-MidnightTimestamp = Annotated[datetime | None, BeforeValidator(_midnight)]
-NaiveUTC = Annotated[datetime, BeforeValidator(_naive_utc)]
+NAIVE_TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+    "description": "ISO 8601 without an offset (UTC), as the framework writes it: not an RFC "
+    "3339 date-time, which needs one",
+}
+MidnightTimestamp = Annotated[
+    datetime | None,
+    BeforeValidator(_midnight),
+    WithJsonSchema({"anyOf": [NAIVE_TIMESTAMP, {"type": "null"}]}),
+]
+NaiveUTC = Annotated[datetime, BeforeValidator(_naive_utc), WithJsonSchema(NAIVE_TIMESTAMP)]
 JSONObject = dict[str, Any] | None
 
 
