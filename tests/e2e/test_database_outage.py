@@ -178,23 +178,23 @@ class TestASqliteWriteLockHeldElsewhere:
 
 
 class TestStartingWithoutADatabase:
-    def test_says_which_sqlite_file_cannot_be_opened_and_exits_3(self, tmp_path: Path) -> None:
-        missing = f"sqlite:///{tmp_path}/no/such/dir/modelyard.db"
-        process = start_process(missing, tmp_path / "data", free_port())
+    @pytest.mark.parametrize(
+        ("backend", "reason"),
+        [("sqlite", "unable to open database file"), ("postgresql", "Connection refused")],
+    )
+    def test_says_which_database_and_why_in_one_paragraph_and_exits_3(
+        self, tmp_path: Path, backend: str, reason: str
+    ) -> None:
+        unreachable = (
+            f"sqlite:///{tmp_path}/no/such/dir/modelyard.db"
+            if backend == "sqlite"
+            else f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/modelyard"
+        )
+        process = start_process(unreachable, tmp_path / "data", free_port())
         output, _ = process.communicate(timeout=60)
         assert process.returncode == 3
         assert "Traceback" not in output
         (error,) = [line for line in output.splitlines() if line.startswith("error:")]
-        assert error.startswith(f"error: cannot reach the database at {missing}: ")
-        assert "unable to open database file" in error
-
-    def test_says_which_database_and_why_in_one_paragraph_and_exits_3(self, tmp_path: Path) -> None:
-        closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/modelyard"
-        process = start_process(closed, tmp_path / "data", free_port())
-        output, _ = process.communicate(timeout=60)
-        assert process.returncode == 3
-        assert "Traceback" not in output
-        (error,) = [line for line in output.splitlines() if line.startswith("error:")]
-        assert error.startswith(f"error: cannot reach the database at {closed}: ")
-        assert "Connection refused" in error
+        assert error.startswith(f"error: cannot reach the database at {unreachable}: ")
+        assert reason in error
         assert "MODELYARD_DATABASE_URL" in error

@@ -25,6 +25,7 @@ class InvalidValue(HTTPException):
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(400, f"{field}: {reason}")
+        self.field = field
 
 
 PARSED = "modelyard.json"

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from modelyard.api.errors import Renderers, status_for
 from modelyard.api.openapi import ErrorBodies
 from modelyard.api.responses import error_headers
+from modelyard.api.validation import InvalidValue
 from modelyard.core.identity.errors import TooManyAttempts
 from modelyard.errors import DomainError
 
@@ -60,7 +61,8 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    response = envelope(exc.status_code, str(exc.detail))
+    field = exc.field if isinstance(exc, InvalidValue) else None
+    response = envelope(exc.status_code, str(exc.detail), field=field)
     response.headers.update(error_headers(request, exc))
     return response
 
