@@ -1,8 +1,10 @@
-"""The pure parts of datasources: configuration checks per type, cursors and windows,
-modification times as each store reports them, reasons without secrets."""
+"""The pure parts of datasources: configuration checks per type, cursors and windows, pages
+over entries, the sorted walk of a directory from a cursor, modification times as each store
+reports them, reasons without secrets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,15 +13,17 @@ from fsspec.implementations.local import LocalFileSystem
 
 from modelyard.core.data.datasources.errors import DatasourceCredentialsRefused, DatasourceInvalid
 from modelyard.core.data.datasources.kinds import find_kind
-from modelyard.core.data.datasources.kinds.base import Location
+from modelyard.core.data.datasources.kinds.base import Entry, Location
+from modelyard.core.data.datasources.kinds.common import modified_seconds
+from modelyard.core.data.datasources.kinds.walk import walk_after
 from modelyard.core.data.datasources.listing import (
     PAGE_SIZE,
     Window,
     decode_cursor,
     encode_cursor,
-    files,
-    modified_seconds,
+    guarded,
     page,
+    tally,
 )
 from modelyard.core.data.datasources.reasons import describe
 from modelyard.core.data.datasources.schemas import DatasourceSettings
@@ -81,30 +85,102 @@ class TestCursors:
         assert caught.value.field == "cursor"
 
     def test_pages_cover_the_window_once(self) -> None:
-        listed = [(f"f{i:04d}", i) for i in range(PAGE_SIZE * 2 + 5)]
+        listed = [Entry(f"f{i:04d}", i, 1) for i in range(PAGE_SIZE * 2 + 5)]
         window, seen = Window(3, None), []
         while True:
-            names, window, more = page(listed, window)
+            names, window, more = page(iter(listed), window)
             seen += names
             if not more:
                 break
-        assert seen == [name for name, stamp in listed if stamp >= 3]
+        assert seen == [entry.name for entry in listed if entry.modified >= 3]
+
+    def test_a_page_with_one_more_after_it_says_so_and_one_without_does_not(self) -> None:
+        full = [Entry(f"f{i:04d}", 0, 1) for i in range(PAGE_SIZE)]
+        names, window, more = page(iter(full), Window())
+        assert (len(names), window.after, more) == (PAGE_SIZE, full[-1].name, False)
+        names, window, more = page(iter([*full, Entry("g", 0, 1)]), Window())
+        assert (len(names), window.after, more) == (PAGE_SIZE, full[-1].name, True)
+
+    def test_names_not_after_the_cursor_are_skipped(self) -> None:
+        """A store that ignores where to start (an emulator) repeats nothing."""
+        listed = [Entry(name, 0, 1) for name in ("a", "b", "c", "d")]
+        names, _, more = page(iter(listed), Window(after="b"))
+        assert (names, more) == (["c", "d"], False)
+
+    def test_a_narrow_window_stops_after_the_scan_limit_and_resumes_past_it(self) -> None:
+        listed = [Entry(f"f{i:04d}", 5 if i in (3, 40) else 0, 1) for i in range(50)]
+        window, seen, pages = Window(5, 5), [], 0
+        while True:
+            names, window, more = page(iter(listed), window, scan_limit=10)
+            seen, pages = seen + names, pages + 1
+            assert len(names) <= 1
+            if not more:
+                break
+            listed = [entry for entry in listed if entry.name > window.after]
+        assert seen == ["f0003", "f0040"]
+        assert pages == 6  # five of ten looked at, then an empty last one
+
+    def test_a_tally_counts_files_and_bytes(self) -> None:
+        assert tally(iter([Entry("a", 0, 3), Entry("b", 0, 4)])) == (2, 7)
+        assert tally(iter([])) == (0, 0)
+
+
+class TestSortedWalk:
+    TREE = (
+        "a!", "a-b/x.jpg", "a.b", "a/x.jpg", "a/y/z.jpg", "a/y-/q.jpg", "a/y.jpg", "ab",
+        "b/c/d/e.jpg", "b/c.jpg", "ü.jpg", "z/", "zz/empty/",
+    )  # fmt: skip
+
+    @pytest.fixture
+    def tree(self, tmp_path: Path) -> Path:
+        for name in self.TREE:
+            path = tmp_path / name
+            if name.endswith("/"):
+                path.mkdir(parents=True, exist_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(name.encode())
+        return tmp_path
+
+    def files(self) -> list[str]:
+        return sorted(name for name in self.TREE if not name.endswith("/"))
+
+    def test_the_walk_is_in_code_point_order_of_the_whole_path(self, tree: Path) -> None:
+        walked = list(walk_after(str(tree), ""))
+        assert [entry.name for entry in walked] == self.files()
+        assert all(entry.size == len(entry.name.encode()) for entry in walked)
+
+    @pytest.mark.parametrize(
+        "after", ["a", "a-", "a-b/x.jpg", "a/", "a/y", "a/y/", "a/y/z.jpg", "a/y-", "b", "b/c/",
+                  "b/c/d/e.jpg", "c", "ü.jpg", "zzz"]
+    )  # fmt: skip
+    def test_a_walk_from_a_cursor_lists_exactly_the_names_after_it(
+        self, tree: Path, after: str
+    ) -> None:
+        walked = [entry.name for entry in walk_after(str(tree), after)]
+        assert walked == [name for name in self.files() if name > after]
+
+    def test_a_missing_root_raises_and_a_directory_removed_meanwhile_is_passed_over(
+        self, tree: Path
+    ) -> None:
+        with pytest.raises(FileNotFoundError):
+            list(walk_after(str(tree / "nowhere"), ""))
+        walk = walk_after(str(tree), "")
+        assert next(walk).name == "a!"
+        (tree / "a-b" / "x.jpg").unlink()
+        (tree / "a-b").rmdir()
+        assert "a-b/x.jpg" not in [entry.name for entry in walk]
 
 
 class TestModificationTimes:
     moment = datetime(2020, 1, 1, tzinfo=UTC)
 
-    @pytest.mark.parametrize(
-        "info",
-        [
-            {"mtime": 1577836800.7},
-            {"LastModified": moment},
-            {"last_modified": moment},
-            {"updated": "2020-01-01T00:00:00.000Z"},
-        ],
-    )
-    def test_each_store_s_field_is_read(self, info: dict[str, object]) -> None:
-        assert modified_seconds(info) == 1577836800
+    @pytest.mark.parametrize("value", [1577836800.7, moment, "2020-01-01T00:00:00.000Z"])
+    def test_each_store_s_field_is_read(self, value: object) -> None:
+        assert modified_seconds(value) == 1577836800
+
+    def test_a_time_the_store_does_not_give_is_zero(self) -> None:
+        assert modified_seconds(None) == 0
 
 
 class TestReasons:
@@ -153,21 +229,26 @@ class TestVerifyReadOnly:
         assert "no file" in result.errors["canRead"]
 
 
-class RefusingFileSystem(LocalFileSystem):  # type: ignore[misc]
+def refusing() -> Iterator[Entry]:
     """A store that refuses the credentials it was given."""
+    raise PermissionError("InvalidAccessKeyId for key s3cr3t")
+    yield  # pragma: no cover
 
-    def find(self, path: str, **kwargs: object) -> dict[str, object]:
-        raise PermissionError("InvalidAccessKeyId for key s3cr3t")
+
+def failing() -> Iterator[Entry]:
+    yield Entry("a", 0, 1)
+    raise ConnectionError("connection to s3cr3t.example reset")
 
 
 class TestListingFailures:
-    def test_refused_credentials_are_their_own_error_without_the_secret(
-        self, tmp_path: Path
-    ) -> None:
-        location = Location(
-            RefusingFileSystem(skip_instance_cache=True), str(tmp_path), str(tmp_path), ("s3cr3t",)
-        )
+    def test_refused_credentials_are_their_own_error_without_the_secret(self) -> None:
         with pytest.raises(DatasourceCredentialsRefused) as caught:
-            files(location)
+            list(guarded(refusing(), ("s3cr3t",)))
         assert "InvalidAccessKeyId" in caught.value.message
         assert "s3cr3t" not in caught.value.message
+
+    def test_a_store_failing_mid_listing_is_unreachable_without_the_secret(self) -> None:
+        with pytest.raises(DatasourceInvalid) as caught:
+            list(guarded(failing(), ("s3cr3t",)))
+        assert not isinstance(caught.value, DatasourceCredentialsRefused)
+        assert "connection to [secret].example reset" in caught.value.message

@@ -1,7 +1,13 @@
-"""Raw sample listing: every file under the datasource's path, by name, in pages.
+"""Raw sample listing: the files under the datasource's path, by name, in pages, resumed
+where the last page stopped.
 
-The cursor carries the time window and the last name handed out, because Lightly's client
-sends only the cursor on follow-up pages. Names are relative to the path, and the path is a
+The cursor is opaque to the client and carries the time window and the last name handed out
+(Lightly's client sends only the cursor on follow-up pages). A page asks the store for names
+strictly after that one (``DatasourceKind.entries``: S3 ``StartAfter``, GCS ``startOffset``,
+Azure ``startFrom``, a sorted walk of the directory from that name on), so a page costs the
+same at any depth, and files added or removed between pages never make one appear twice or
+hide one that was there throughout: a name sorting after the cursor is listed once it exists,
+a name before it was listed already. Names are relative to the path, and the path is a
 directory: ``data`` lists ``data/a.jpg`` but never ``data-other/b.jpg``.
 """
 
@@ -10,16 +16,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from modelyard.core.data.datasources.errors import credentials_refused, invalid, unreachable
-from modelyard.core.data.datasources.kinds.base import Location
+from modelyard.core.data.datasources.kinds.base import Entry
 from modelyard.core.data.datasources.reasons import describe
 
 PAGE_SIZE = 100
 """Files per page; Lightly's client expects pages smaller than 250."""
+
+SCAN_LIMIT = 10_000
+"""Files one request looks at at most: a narrow time window over a big store answers a short
+(even empty) page with ``hasMore`` and a cursor past what it looked at, rather than one slow
+request; the client follows the cursor."""
 
 
 @dataclass(frozen=True)
@@ -54,42 +64,41 @@ def decode_cursor(cursor: str) -> Window:
     return window
 
 
-def modified_seconds(info: dict[str, Any]) -> int:
-    """The modification time fsspec reports, whatever the store calls it."""
-    for key in ("mtime", "LastModified", "last_modified", "updated", "timeCreated"):
-        value = info.get(key)
-        if isinstance(value, int | float):
-            return int(value)
-        if isinstance(value, datetime):
-            return int(value.timestamp())
-        if isinstance(value, str) and value:
-            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    return 0
-
-
-def files(location: Location) -> list[tuple[str, int]]:
-    """Every file under the path: its name relative to the path and its modification time."""
-    prefix = location.root.rstrip("/") + "/"
+def guarded(entries: Iterable[Entry], secrets: tuple[str, ...]) -> Iterator[Entry]:
+    """``entries`` with every store failure turned into the datasource's errors (never a 500),
+    its reason stripped of ``secrets``."""
     try:
-        found = location.fs.find(location.root, detail=True)
+        yield from entries
     except PermissionError as exc:
-        raise credentials_refused(describe(exc, location.secrets)) from None
+        raise credentials_refused(describe(exc, secrets)) from None
     except Exception as exc:  # any store failure is reported, never a 500
-        raise unreachable(describe(exc, location.secrets)) from None
-    listed = [
-        (path[len(prefix) :], modified_seconds(info))
-        for path, info in found.items()
-        if path.startswith(prefix) and info.get("type") != "directory"
-    ]
-    return sorted(listed)
+        raise unreachable(describe(exc, secrets)) from None
 
 
-def page(listed: list[tuple[str, int]], window: Window) -> tuple[list[str], Window, bool]:
+def page(
+    entries: Iterable[Entry], window: Window, *, scan_limit: int = SCAN_LIMIT
+) -> tuple[list[str], Window, bool]:
     """The next page of names in the window, the window to continue from, and whether more
-    remain."""
-    remaining = [
-        name for name, modified in listed if name > window.after and window.holds(modified)
-    ]
-    names = remaining[:PAGE_SIZE]
-    after = names[-1] if names else window.after
-    return names, Window(window.start, window.end, after), len(remaining) > PAGE_SIZE
+    may remain. ``entries`` are in name order; those not after the cursor are skipped (a store
+    that ignores where to start, as emulators may, costs time but never repeats a name)."""
+    names: list[str] = []
+    scanned, last = 0, window.after
+    for entry in entries:
+        if entry.name <= window.after:
+            continue
+        if window.holds(entry.modified):
+            if len(names) == PAGE_SIZE:
+                return names, Window(window.start, window.end, names[-1]), True
+            names.append(entry.name)
+        scanned, last = scanned + 1, entry.name
+        if scanned >= scan_limit:
+            return names, Window(window.start, window.end, last), True
+    return names, Window(window.start, window.end, last), False
+
+
+def tally(entries: Iterable[Entry]) -> tuple[int, int]:
+    """How many files there are and their bytes in all."""
+    count = size = 0
+    for entry in entries:
+        count, size = count + 1, size + entry.size
+    return count, size

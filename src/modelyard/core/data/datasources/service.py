@@ -31,7 +31,7 @@ from modelyard.core.data.datasources.listing import (
     Window,
     decode_cursor,
     encode_cursor,
-    files,
+    guarded,
     page,
 )
 from modelyard.core.data.datasources.reasons import describe
@@ -186,7 +186,8 @@ def list_raw_samples(
         if row.type == "LIGHTLY":
             raise no_store(dataset_id)
         kind, location = find_kind(row.type), _open(row, stores)
-    names, following, has_more = page(files(location), window)
+    entries = guarded(kind.entries(location, window.after), location.secrets)
+    names, following, has_more = page(entries, window)
     data = []
     for name in names:
         url = _read_url(kind, location, name)

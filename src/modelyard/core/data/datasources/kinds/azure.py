@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
-from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
+from modelyard.core.data.datasources.kinds.base import Endpoints, Entry, Location, Param
+from modelyard.core.data.datasources.kinds.common import (
+    batches,
+    bucket_and_prefix,
+    modified_seconds,
+    require_values,
+    split_bucket_path,
+)
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 
@@ -44,3 +51,31 @@ class AzureKind:
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         url: str = location.fs.sign(location.path_of(file_name), expiration=expires)
         return url
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        """List Blobs from ``startFrom`` (inclusive, the SDK's ``start_from``; a store that does
+        not know it, such as Azurite, lists from the start and the caller skips what is not
+        after the cursor), then by continuation marker."""
+        from fsspec.asyn import sync
+
+        fs = location.fs
+        container, prefix = bucket_and_prefix(location.root)
+
+        async def call(token: str | None, size: int) -> tuple[list[Entry], str | None]:
+            client = fs.service_client.get_container_client(container)
+            start: dict[str, Any] = {"start_from": prefix + after} if after and not token else {}
+            pages = client.list_blobs(
+                name_starts_with=prefix or None, results_per_page=size, **start
+            ).by_page(continuation_token=token)
+            found = [
+                Entry(blob.name[len(prefix) :], modified_seconds(blob.last_modified), blob.size)
+                async for blob in await pages.__anext__()
+                if not blob.name.endswith("/")
+            ]
+            return found, pages.continuation_token or None
+
+        def fetch(token: str | None, size: int) -> tuple[list[Entry], str | None]:
+            result: tuple[list[Entry], str | None] = sync(fs.loop, call, token, size)
+            return result
+
+        return batches(fetch)

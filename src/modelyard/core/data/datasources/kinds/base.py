@@ -1,15 +1,17 @@
 """What a datasource type is: the fields it takes, how it opens its store, how it signs a URL.
 
-Every store is reached through an fsspec filesystem, so listing, reading and writing the
-verification probe are written once (``listing.py``, ``verify.py``); a type only knows its
-configuration, how to open its filesystem and how to hand out a URL for one file.
+Every store is reached through an fsspec filesystem, so reading and writing the verification
+probe are written once (``verify.py``); a type knows its configuration, how to open its
+filesystem, how to hand out a URL for one file, and how to list its files in name order from
+any name on (each store has its own way to start there: ``StartAfter``, ``startOffset``,
+``startFrom``, a sorted directory walk), which ``listing.py`` pages and counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from fsspec import AbstractFileSystem
 
@@ -53,6 +55,14 @@ class Location:
         return f"{self.root}/{file_name}" if self.root else file_name
 
 
+class Entry(NamedTuple):
+    """One file: its name relative to the root, its modification time (Unix seconds), its size."""
+
+    name: str
+    modified: int
+    size: int
+
+
 class DatasourceKind(Protocol):
     type: str
     params: tuple[Param, ...]
@@ -68,4 +78,10 @@ class DatasourceKind(Protocol):
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         """A URL of the store serving the file without credentials, or None when modelyard
         must serve it itself (a local directory)."""
+        ...
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        """Every file under the root whose name sorts strictly after ``after`` (by code point,
+        which is the UTF-8 byte order the stores sort by), in that order, fetched lazily: the
+        store is asked for the next batch only when the caller reads past the last one."""
         ...

@@ -4,12 +4,18 @@ JSON (``MODELYARD_GCS_ENDPOINT_URL`` points at an emulator, which takes no crede
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from urllib.parse import quote
 
 from modelyard.core.data.datasources.errors import invalid_config
-from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
-from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
+from modelyard.core.data.datasources.kinds.base import Endpoints, Entry, Location, Param
+from modelyard.core.data.datasources.kinds.common import (
+    batches,
+    bucket_and_prefix,
+    modified_seconds,
+    require_values,
+    split_bucket_path,
+)
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 
@@ -62,3 +68,24 @@ class GCSKind:
             )
         url: str = fs.sign(path, expiration=expires)
         return url
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        """``objects.list`` from ``startOffset`` (inclusive: the cursor's own name is skipped by
+        the caller), then by page token."""
+        bucket, prefix = bucket_and_prefix(location.root)
+
+        def fetch(token: str | None, size: int) -> tuple[list[Entry], str | None]:
+            answer = location.fs.call(
+                "GET", "b/{}/o", bucket, json_out=True, prefix=prefix or None,
+                startOffset=prefix + after if after and token is None else None,
+                maxResults=size, pageToken=token,
+            )  # fmt: skip
+            found = [
+                Entry(item["name"][len(prefix) :], modified_seconds(item.get("updated")),
+                      int(item.get("size", 0)))
+                for item in answer.get("items", [])
+                if not item["name"].endswith("/")
+            ]  # fmt: skip
+            return found, answer.get("nextPageToken") or None
+
+        return batches(fetch)

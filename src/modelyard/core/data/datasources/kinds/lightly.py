@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from modelyard.core.data.datasources.errors import DatasourceIllegal
-from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
+from modelyard.core.data.datasources.kinds.base import Endpoints, Entry, Location, Param
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 
@@ -23,3 +23,6 @@ class LightlyKind:
 
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         return None
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        raise DatasourceIllegal("A LIGHTLY datasource has no external store", field="datasource")

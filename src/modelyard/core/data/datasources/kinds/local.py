@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from fsspec.implementations.local import LocalFileSystem
 
 from modelyard.core.data.datasources.errors import invalid_config
-from modelyard.core.data.datasources.kinds.base import Endpoints, Location, Param
+from modelyard.core.data.datasources.kinds.base import Endpoints, Entry, Location, Param
+from modelyard.core.data.datasources.kinds.walk import walk_after
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 
@@ -35,3 +36,6 @@ class LocalKind:
 
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         return None
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        return walk_after(location.root, after)

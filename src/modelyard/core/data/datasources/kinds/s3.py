@@ -3,10 +3,23 @@ the settings: ``MODELYARD_S3_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL_S3``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from modelyard.core.data.datasources.kinds.base import CONNECT_TIMEOUT, Endpoints, Location, Param
-from modelyard.core.data.datasources.kinds.common import require_values, split_bucket_path
+from modelyard.core.data.datasources.kinds.base import (
+    CONNECT_TIMEOUT,
+    Endpoints,
+    Entry,
+    Location,
+    Param,
+)
+from modelyard.core.data.datasources.kinds.common import (
+    batches,
+    bucket_and_prefix,
+    modified_seconds,
+    require_values,
+    split_bucket_path,
+)
 from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 S3_REGIONS = (
@@ -58,3 +71,25 @@ class S3Kind:
     def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
         url: str = location.fs.sign(location.path_of(file_name), expiration=expires)
         return url
+
+    def entries(self, location: Location, after: str) -> Iterator[Entry]:
+        """``ListObjectsV2`` from ``StartAfter`` the cursor's key, then by continuation token."""
+        bucket, prefix = bucket_and_prefix(location.root)
+
+        def fetch(token: str | None, size: int) -> tuple[list[Entry], str | None]:
+            query: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": size}
+            if token is not None:
+                query["ContinuationToken"] = token
+            elif after:
+                query["StartAfter"] = prefix + after
+            answer = location.fs.call_s3("list_objects_v2", **query)
+            found = [
+                Entry(item["Key"][len(prefix) :], modified_seconds(item["LastModified"]),
+                      int(item["Size"]))
+                for item in answer.get("Contents", [])
+                if not item["Key"].endswith("/")
+            ]  # fmt: skip
+            more = answer.get("IsTruncated") and answer.get("NextContinuationToken")
+            return found, more or None
+
+        return batches(fetch)
