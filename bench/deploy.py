@@ -25,13 +25,21 @@ POLL_SECONDS = 0.02
 PROJECT = "default"
 
 
-def package_zip(requirements: str | None = None) -> bytes:
-    """A deployment package: ``model_package/model.py`` (no-op) and optional requirements."""
+def package_zip(
+    requirements: str | None = None,
+    *,
+    model: str = NOOP_MODEL,
+    files: dict[str, bytes] | None = None,
+) -> bytes:
+    """A deployment package: ``model_package/model.py`` (the no-op unless ``model`` says
+    otherwise), optional requirements and further files beside it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model_package/model.py", NOOP_MODEL)
+        archive.writestr("model_package/model.py", model)
         if requirements is not None:
             archive.writestr("model_package/requirements.txt", requirements)
+        for name, content in (files or {}).items():
+            archive.writestr(f"model_package/{name}", content)
     return buffer.getvalue()
 
 
@@ -59,13 +67,15 @@ class Modelyard:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
 
-    def create(self, model: str, *, minimum: int, maximum: int) -> None:
+    def create(
+        self, model: str, *, minimum: int, maximum: int, language: str = "python3.8"
+    ) -> None:
         """A plain-in, plain-out model with one version ``v1`` scaled as asked."""
         body = {"name": model, "input_type": "plain", "output_type": "plain"}
         self.call("POST", self.models_path(), json=body)
         version = {
             "version": "v1",
-            "language": "python3.8",
+            "language": language,
             "minimum_instances": minimum,
             "maximum_instances": maximum,
         }
@@ -88,12 +98,20 @@ class Modelyard:
         raise RuntimeError(f"{model} was not available after {timeout:g} s")
 
     def deploy(
-        self, model: str, *, minimum: int, maximum: int, requirements: str | None = None
+        self,
+        model: str,
+        *,
+        minimum: int,
+        maximum: int,
+        requirements: str | None = None,
+        package: bytes | None = None,
+        language: str = "python3.8",
     ) -> float:
-        """Create, upload and wait; returns the seconds from upload sent to ``available``."""
-        self.create(model, minimum=minimum, maximum=maximum)
+        """Create, upload (``package``, or the no-op with ``requirements``) and wait; returns
+        the seconds from upload sent to ``available``."""
+        self.create(model, minimum=minimum, maximum=maximum, language=language)
         started = time.perf_counter()
-        self.upload(model, package_zip(requirements))
+        self.upload(model, package if package is not None else package_zip(requirements))
         self.wait_available(model)
         return time.perf_counter() - started
 

@@ -43,6 +43,7 @@ from processes import (
     wait_for_line,
     wait_until_listening,
 )
+from processes import wait_for_quiet as quiet
 from render import section
 from report import REPO_DIR, machine, update_readme, verdicts, write_json
 
@@ -59,7 +60,6 @@ THREADS = {1: 1, 32: 2}
 MODELS = {"modelyard-max2": "noop", "modelyard-max1": "noop-max1"}
 SIX = "six==1.16.0\n"
 WARM_REQUESTS = 20
-QUIET_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -164,22 +164,8 @@ def measure_once(
 
 
 def wait_for_quiet(servers: Servers, patience: float) -> None:
-    """Wait (up to ``patience`` seconds) for a second in which processes other than our
-    servers use less than QUIET_SHARE of the CPUs: the machine may be shared."""
-    deadline = time.monotonic() + patience
-    while True:
-        ours, busy = servers_cpu(servers), machine_busy_seconds()
-        time.sleep(1)
-        ours, busy = servers_cpu(servers) - ours, machine_busy_seconds() - busy
-        other = (busy - ours) / (os.cpu_count() or 1)
-        if other < QUIET_SHARE or time.monotonic() > deadline:
-            return
-        print(f"  waiting: other processes use {other:.0%} of the CPUs", flush=True)
-
-
-def servers_cpu(servers: Servers) -> float:
-    """CPU seconds so far of both servers and everything they started."""
-    return sum(sum(cpu_seconds(server.pid)) for server in (servers.modelyard, servers.echo))
+    """Wait until the machine is quiet apart from our two servers and what they started."""
+    quiet([servers.modelyard.pid, servers.echo.pid], patience)
 
 
 def cpu_snapshot(server: Server) -> tuple[float, float, float, float]:

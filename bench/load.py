@@ -17,12 +17,17 @@ PERCENTILE = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)
 
 @dataclass(frozen=True)
 class Target:
-    """What to load: a URL, the Authorization header to send, a substring every answer has."""
+    """What to load: a URL, the Authorization header to send, a substring every answer has;
+    the method, the body and any further headers (``name: value``) when not a JSON POST of
+    ``"hi"``."""
 
     name: str
     url: str
     auth: str
     expect: str
+    method: str = "POST"
+    body: str = '"hi"'
+    headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,14 @@ def run_wrk(target: Target, *, connections: int, threads: int, seconds: float) -
         str(SCRIPT),
         target.url,
     ]
-    env = {**os.environ, "BENCH_AUTH": target.auth, "BENCH_EXPECT": target.expect}
+    env = {
+        **os.environ,
+        "BENCH_AUTH": target.auth,
+        "BENCH_EXPECT": target.expect,
+        "BENCH_METHOD": target.method,
+        "BENCH_BODY": target.body,
+        "BENCH_HEADERS": "\n".join(target.headers),
+    }
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
     )

@@ -1,16 +1,26 @@
--- wrk script: POST a JSON body and count answers that are not what was expected.
--- Environment: BENCH_BODY (the body, default "hi" as a JSON string), BENCH_AUTH (an
--- Authorization header value, optional), BENCH_EXPECT (a substring every good answer holds).
--- Prints "bad_responses N" at the end, summed over wrk's threads.
+-- wrk script: send one request over and over and count answers that are not what was expected.
+-- Environment: BENCH_METHOD (default POST), BENCH_BODY (the body of a POST, default "hi" as a
+-- JSON string), BENCH_AUTH (an Authorization header value, optional), BENCH_HEADERS (further
+-- headers, one "Name: value" a line, optional), BENCH_EXPECT (a substring every good answer
+-- holds). Prints "bad_responses N" at the end, summed over wrk's threads.
 
 local expect = os.getenv("BENCH_EXPECT") or ""
 local auth = os.getenv("BENCH_AUTH")
+local method = os.getenv("BENCH_METHOD") or "POST"
 
-wrk.method = "POST"
-wrk.body = os.getenv("BENCH_BODY") or '"hi"'
+wrk.method = method
+if method == "POST" or method == "PUT" then
+  wrk.body = os.getenv("BENCH_BODY") or '"hi"'
+end
 wrk.headers["Content-Type"] = "application/json"
 if auth and auth ~= "" then
   wrk.headers["Authorization"] = auth
+end
+for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+  if name then
+    wrk.headers[name] = value
+  end
 end
 
 local threads = {}

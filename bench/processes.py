@@ -178,3 +178,40 @@ def children_cpu_seconds() -> float:
     """CPU seconds used by the children this process has waited for (wrk runs, for one)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+QUIET_SHARE = 0.10
+
+
+def wait_for_quiet(pids: Sequence[int], patience: float) -> None:
+    """Wait (up to ``patience`` seconds) for a second in which processes other than ``pids``
+    and their descendants use less than QUIET_SHARE of the CPUs: the machine may be shared."""
+    deadline = time.monotonic() + patience
+    while True:
+        ours, busy = tree_cpu(pids), machine_busy_seconds()
+        time.sleep(1)
+        ours, busy = tree_cpu(pids) - ours, machine_busy_seconds() - busy
+        other = (busy - ours) / (os.cpu_count() or 1)
+        if other < QUIET_SHARE or time.monotonic() > deadline:
+            return
+        print(f"  waiting: other processes use {other:.0%} of the CPUs", flush=True)
+
+
+def tree_cpu(pids: Sequence[int]) -> float:
+    """CPU seconds so far of ``pids`` and everything they started."""
+    return sum(sum(cpu_seconds(pid)) for pid in pids)
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident memory (MiB) of ``pid`` now, and of it with every live process below it."""
+    own = process_rss(pid)
+    return own, own + sum(process_rss(child) for child in descendants(pid))
+
+
+def process_rss(pid: int) -> float:
+    """VmRSS of one live process in MiB (0 if it is gone)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

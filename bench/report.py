@@ -101,21 +101,22 @@ def verdicts(load: dict[str, dict[str, Any]], cached_build_s: float) -> list[Ver
     return found
 
 
-def write_json(results: dict[str, Any], stamp: str) -> Path:
-    """Save the raw numbers under bench/results/ (git-ignored)."""
+def write_json(results: dict[str, Any], stamp: str, *, name: str = "direct_request") -> Path:
+    """Save the raw numbers under bench/results/ (git-ignored) as ``<name>-<stamp>.json``."""
     RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"direct_request-{stamp}.json"
+    path = RESULTS_DIR / f"{name}-{stamp}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     return path
 
 
-def update_readme(section: str) -> None:
-    """Replace the text between the result markers in bench/README.md (append if missing)."""
+def update_readme(section: str, *, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the text between a benchmark's result markers in bench/README.md (append the
+    markers if missing)."""
     text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{section.strip()}\n{END}"
-    if BEGIN in text and END in text.split(BEGIN, 1)[1]:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
+    block = f"{begin}\n{section.strip()}\n{end}"
+    if begin in text and end in text.split(begin, 1)[1]:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     README.write_text(text)
