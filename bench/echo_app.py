@@ -4,7 +4,8 @@
 (one process, uvicorn's automatic loop and HTTP choices); this does the same, so the only
 difference in a side-by-side run is what happens inside the request.
 
-Run: ``python bench/echo_app.py --port 8001``; then ``POST /echo`` with a JSON body.
+Run: ``python bench/echo_app.py --port 8001``; then ``POST /echo`` with a JSON body, or
+``GET /echo``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ app = FastAPI(title="echo")
 async def echo(request: Request) -> Any:
     """Return the JSON body as it came."""
     return await request.json()
+
+
+@app.get("/echo")
+async def echo_get() -> dict[str, str]:
+    """A fixed small document: the reference for the dialects' authenticated reads."""
+    return {"echo": "hi"}
 
 
 def main() -> None:
