@@ -145,7 +145,7 @@ def serve_once(built: BuiltEnvironment, package: Path, logs: LogCollector) -> ob
     supervisor = Supervisor(logs)
     try:
         supervisor.deploy(spec_for(package, key="k", python=str(built.python)))
-        outcome = supervisor.request("k", None, request_id="r", timeout=30)
+        outcome = supervisor.request_blocking("k", None, request_id="r", timeout=30)
     finally:
         supervisor.shutdown()
     assert outcome.success, outcome.error

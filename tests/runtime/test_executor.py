@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from modelyard.runtime import (
     Executor,
     LocalExecutor,
     NotDeployedError,
+    RequestOutcome,
     create_executor,
     executor_names,
     register_executor,
@@ -37,14 +39,54 @@ class TestLocalExecutor:
         spec = spec_for(write_package(tmp_path, ADDER), key="adder")
         try:
             executor.deploy(spec)
-            outcome = executor.request("adder", {"a": 2, "b": 3}, request_id="x1", timeout=10)
+            outcome = executor.request_blocking(
+                "adder", {"a": 2, "b": 3}, request_id="x1", timeout=10
+            )
             executor.undeploy("adder")
             with pytest.raises(NotDeployedError):
-                executor.request("adder", {"a": 1, "b": 1}, request_id="x2", timeout=10)
+                executor.request_blocking("adder", {"a": 1, "b": 1}, request_id="x2", timeout=10)
         finally:
             executor.shutdown()
         assert outcome.result == {"sum": 5}
         assert logs.lines("x1", "stdout") == ["adding"]
+
+    def test_a_server_binds_its_loop_and_awaits_requests_there(
+        self, tmp_path: Path, logs: LogCollector
+    ) -> None:
+        executor: Executor = create_executor("local", log_sink=logs)
+        spec = spec_for(write_package(tmp_path, ADDER), key="adder")
+
+        async def serve() -> list[RequestOutcome]:
+            executor.bind_loop(asyncio.get_running_loop())
+            await asyncio.to_thread(executor.deploy, spec)
+            try:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            executor.request(
+                                "adder", {"a": n, "b": 1}, request_id=f"y{n}", timeout=10
+                            )
+                            for n in range(5)
+                        )
+                    )
+                )
+            finally:
+                await asyncio.to_thread(executor.shutdown)
+
+        outcomes = asyncio.run(serve())
+        assert [outcome.result for outcome in outcomes] == [{"sum": n + 1} for n in range(5)]
+
+    def test_a_request_awaited_on_another_loop_hops_to_the_executors(
+        self, tmp_path: Path, logs: LogCollector
+    ) -> None:
+        executor: Executor = create_executor("local", log_sink=logs)
+        try:
+            executor.deploy(spec_for(write_package(tmp_path, ADDER), key="adder"))
+            request = executor.request("adder", {"a": 2, "b": 2}, request_id="z", timeout=10)
+            outcome = asyncio.run(request)
+        finally:
+            executor.shutdown()
+        assert outcome.result == {"sum": 4}
 
 
 class TestRegistry:

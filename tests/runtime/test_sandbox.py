@@ -135,7 +135,7 @@ class TestDiskLimit:
         sandbox = replace(machine_sandbox(), limits=Limits(disk_mb=16))
         spec = spec_for(package, key="filler", sandbox=sandbox)
         supervisor.deploy(spec)
-        outcome = supervisor.request("filler", "fill", request_id="r1", timeout=60)
+        outcome = supervisor.request_blocking("filler", "fill", request_id="r1", timeout=60)
         assert not outcome.success
         assert not outcome.lost
         assert outcome.error == (
@@ -143,5 +143,5 @@ class TestDiskLimit:
             "limit of 16 MB to its scratch directory"
         )
         assert wait_until(lambda: disk_used(Path(spec.scratch_dir)) < 16 * 1024 * 1024)
-        calm = supervisor.request("filler", "hello", request_id="r2", timeout=30)
+        calm = supervisor.request_blocking("filler", "hello", request_id="r2", timeout=30)
         assert calm.result == "calm"

@@ -50,7 +50,9 @@ def package(tmp_path: Path) -> Path:
 
 
 def ask(supervisor: Supervisor, data: dict[str, Any], *, timeout: float = 20) -> RequestOutcome:
-    return supervisor.request("dep", data, request_id=f"r-{time.monotonic_ns()}", timeout=timeout)
+    return supervisor.request_blocking(
+        "dep", data, request_id=f"r-{time.monotonic_ns()}", timeout=timeout
+    )
 
 
 def pid_of(outcome: RequestOutcome) -> int:
@@ -181,7 +183,9 @@ class TestLogs:
         self, supervisor: Supervisor, package: Path, logs: LogCollector
     ) -> None:
         supervisor.deploy(spec(package))
-        supervisor.request("dep", {"action": "print", "value": 5}, request_id="abc", timeout=10)
+        supervisor.request_blocking(
+            "dep", {"action": "print", "value": 5}, request_id="abc", timeout=10
+        )
         record = next(record for record in logs.records if record.request_id == "abc")
         assert (record.key, record.stream, record.line) == ("dep", "stdout", "working on 5")
         assert abs(record.time - time.time()) < 60

@@ -1,12 +1,14 @@
 """Executors: where requests run. A Protocol plus a registry by name.
 
-``local`` runs the supervisor inside the server process. A scale-out executor (celery) will
-register under its own name and carry the same calls to workers that run the same supervisor;
-the database stays the source of truth for every request, the executor only carries work.
+``local`` runs the supervisor inside the server process, its instances' pipes served by one
+asyncio event loop. A scale-out executor (celery) will register under its own name and carry
+the same calls to workers that run the same supervisor; the database stays the source of truth
+for every request, the executor only carries work.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -15,18 +17,32 @@ from modelyard.runtime.supervisor import Supervisor
 
 
 class Executor(Protocol):
-    """Deploys versions and runs their requests; every method may block its calling thread."""
+    """Deploys versions and runs their requests.
+
+    Requests are carried on one event loop, the executor's: its own unless the server hands it
+    its running loop with ``bind_loop``. ``request`` is awaited (on that loop it does no thread
+    hop; on another loop it hops over and back); ``request_blocking`` is for plain threads and
+    raises RuntimeError on the executor's loop. ``deploy``, ``undeploy`` and ``shutdown`` may
+    block their calling thread, so they are called from a thread, never on that loop."""
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Carry requests on ``loop`` (the caller's running loop); before the first deploy."""
 
     def deploy(self, spec: InstanceSpec) -> None:
-        """Serve ``spec``, replacing a deployment with the same key."""
+        """Serve ``spec``, replacing a deployment with the same key; returns once warm."""
 
     def undeploy(self, key: str) -> None:
         """Stop serving ``key``."""
 
-    def request(
+    async def request(
         self, key: str, data: Any, *, request_id: str, timeout: float | None
     ) -> RequestOutcome:
-        """Run one request of deployment ``key``."""
+        """Run one request of deployment ``key``; ``timeout`` covers waiting and running."""
+
+    def request_blocking(
+        self, key: str, data: Any, *, request_id: str, timeout: float | None
+    ) -> RequestOutcome:
+        """``request`` from a plain thread (batch workers, pipelines, document jobs)."""
 
     def shutdown(self) -> None:
         """Stop everything this executor started."""
@@ -41,6 +57,10 @@ class LocalExecutor:
     def __init__(self, log_sink: LogSink, **options: Any) -> None:
         self.supervisor = Supervisor(log_sink, **options)
 
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve the instances' pipes on ``loop`` rather than a loop thread of our own."""
+        self.supervisor.bind_loop(loop)
+
     def deploy(self, spec: InstanceSpec) -> None:
         """Serve ``spec`` on this machine."""
         self.supervisor.deploy(spec)
@@ -49,18 +69,25 @@ class LocalExecutor:
         """Stop serving ``key`` on this machine."""
         self.supervisor.undeploy(key)
 
-    def request(
+    async def request(
         self, key: str, data: Any, *, request_id: str, timeout: float | None
     ) -> RequestOutcome:
         """Run one request on a local instance."""
-        return self.supervisor.request(key, data, request_id=request_id, timeout=timeout)
+        return await self.supervisor.request(key, data, request_id=request_id, timeout=timeout)
+
+    def request_blocking(
+        self, key: str, data: Any, *, request_id: str, timeout: float | None
+    ) -> RequestOutcome:
+        """Run one request on a local instance, blocking this (non-loop) thread."""
+        return self.supervisor.request_blocking(key, data, request_id=request_id, timeout=timeout)
 
     def shutdown(self) -> None:
         """Stop the local instances."""
         self.supervisor.shutdown()
 
     def instance_count(self, key: str) -> int:
-        """How many instances of ``key`` run here now (sampled for the ``instances`` metric)."""
+        """How many instances of ``key`` run here now (sampled for the ``instances`` metric;
+        from any thread, the loop's too)."""
         return self.supervisor.instance_count(key)
 
 

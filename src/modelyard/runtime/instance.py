@@ -1,34 +1,41 @@
 """One instance: a shim subprocess in the model's environment, serving one request at a time.
 
-Two daemon threads per instance turn its pipes into log records: one reads protocol frames
-(log frames go to the sink at once, replies to a queue the caller waits on), one reads raw
-stderr, which carries what user code wrote to the file descriptors and is tagged with the
-request in flight. The instance runs in its own session so that stopping it also stops any
+Its pipes are served by an asyncio event loop, with no thread per instance or request: stdout
+is cut into protocol frames as bytes arrive (log frames go to the sink at once, a reply to the
+request waiting for it), stderr into lines, which carry what user code wrote to the file
+descriptors and are tagged with the request in flight. Launching the sandbox, waiting for a
+process to end and closing its network block, so they run in the loop's executor.
+``AsyncInstance`` is what the pool uses on the supervisor's loop; ``Instance`` is a blocking
+handle on one, on a loop thread of its own, for callers without a loop (the build's import
+check, benchmarks). The instance runs in its own session so that stopping it also stops any
 processes the model started.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
-import queue
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from modelyard.runtime.errors import InstanceStartError, SandboxSetupError
 from modelyard.runtime.sandbox import Network
 from modelyard.runtime.shim import (
     CONTEXT_ENV,
+    HEADER,
     LIMITS_ENV,
+    MAX_FRAME_BYTES,
     MEMORY_ENV,
     MODEL_FILE_ENV,
+    FrameError,
     encode_frame,
-    read_frame,
 )
 from modelyard.runtime.spec import InstanceSpec, LogSink, RequestOutcome, Stream, emit
 
@@ -37,6 +44,8 @@ SANDBOX_ATTEMPTS = 3
 STOP_GRACE = 5.0
 DRAIN_TIMEOUT = 1.0
 MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
+
+T = TypeVar("T")
 
 
 class RequestTimeout(Exception):
@@ -87,57 +96,90 @@ def exit_reason(code: int, spec: InstanceSpec) -> str:
     return reason
 
 
-class Instance:
-    """A running shim process; create with ``Instance.start``."""
+class AsyncInstance:
+    """A running shim process whose pipes are served by the event loop that started it; create
+    with ``AsyncInstance.start`` and use it on that loop only."""
 
-    def __init__(self, spec: InstanceSpec, log_sink: LogSink) -> None:
+    def __init__(
+        self,
+        spec: InstanceSpec,
+        log_sink: LogSink,
+        process: subprocess.Popen[bytes],
+        network: Network | None,
+    ) -> None:
         self.spec = spec
+        self.pid = process.pid
         self.request_id: str | None = None
         self.last_used = time.monotonic()
+        self.sandbox_error: str | None = None
+        self._sink = log_sink
+        self._process, self._network = process, network
         self._killed = False
         self._kill_reason: str | None = None
-        self._sink = log_sink
-        self._replies: queue.Queue[Any] = queue.Queue()
-        self.sandbox_error: str | None = None
-        self._process, self._network = launch(spec)
-        self.pid = self._process.pid
-        self._readers = [
-            threading.Thread(target=target, name=f"instance-{self.pid}", daemon=True)
-            for target in (self._read_frames, self._read_stderr)
-        ]
-        for reader in self._readers:
-            reader.start()
+        self._replies: asyncio.Queue[Any] = asyncio.Queue()
+        self._stdin: asyncio.WriteTransport | None = None
+        self._readers: list[_PipeReader] = []
 
     @classmethod
-    def start(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> Instance:
+    async def start(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> AsyncInstance:
         """Start an instance and wait until its model is loaded. bubblewrap's own set-up of a
         new network namespace fails now and then (``loopback: Failed RTM_NEWADDR``) before any
         user code runs; such a start is tried again, a few times."""
         for _ in range(SANDBOX_ATTEMPTS - 1):
             try:
-                return cls._start_once(spec, log_sink, timeout=timeout)
+                return await cls._start_once(spec, log_sink, timeout=timeout)
             except SandboxSetupError:
                 continue
-        return cls._start_once(spec, log_sink, timeout=timeout)
+        return await cls._start_once(spec, log_sink, timeout=timeout)
 
     @classmethod
-    def _start_once(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> Instance:
-        instance = cls(spec, log_sink)
+    async def _start_once(
+        cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float
+    ) -> AsyncInstance:
+        instance = await cls._open(spec, log_sink)
         try:
-            reply = instance._replies.get(timeout=timeout)
-        except queue.Empty:
-            instance.kill()
+            reply = await instance._next_reply(timeout)
+        except TimeoutError:
+            await instance.kill()
             raise InstanceStartError(f"the model did not load within {timeout:g} seconds") from None
+        except asyncio.CancelledError:
+            await instance.kill()
+            raise
         if reply is None:
-            reason = instance._exit_reason()
-            instance._drain()
+            reason = await instance._exit_reason()
+            await instance._release()
             if instance.sandbox_error is not None:
                 raise SandboxSetupError(f"the sandbox did not start ({instance.sandbox_error})")
             raise InstanceStartError(f"the instance stopped while loading the model ({reason})")
         if reply.get("type") != "ready":
-            instance.kill()
+            await instance.kill()
             raise InstanceStartError(str(reply.get("error")))
         instance.emit(None, "system", f"instance {instance.pid} started")
+        return instance
+
+    @classmethod
+    async def _open(cls, spec: InstanceSpec, log_sink: LogSink) -> AsyncInstance:
+        """Launch the process and connect its pipes. A launch cannot be interrupted, so a start
+        cancelled meanwhile (a shutdown) waits for it and kills what it launched."""
+        opening = asyncio.ensure_future(cls._launch(spec, log_sink))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            await (await opening).kill()
+            raise
+
+    @classmethod
+    async def _launch(cls, spec: InstanceSpec, log_sink: LogSink) -> AsyncInstance:
+        loop = asyncio.get_running_loop()
+        process, network = await loop.run_in_executor(None, launch, spec)
+        instance = cls(spec, log_sink, process, network)
+        frames, lines = _Frames(instance), _Lines(instance)
+        instance._readers = [frames, lines]
+        instance._stdin, _ = await loop.connect_write_pipe(
+            asyncio.BaseProtocol, _pipe(process.stdin)
+        )
+        await loop.connect_read_pipe(lambda: frames, _pipe(process.stdout))
+        await loop.connect_read_pipe(lambda: lines, _pipe(process.stderr))
         return instance
 
     @property
@@ -145,66 +187,81 @@ class Instance:
         """Whether the process is still running."""
         return self._process.poll() is None
 
-    def call(self, request_id: str, data: Any, *, timeout: float | None) -> RequestOutcome:
-        """Send one request and wait for its result; a timeout kills the instance and raises."""
+    async def call(self, request_id: str, data: Any, *, timeout: float | None) -> RequestOutcome:
+        """Send one request and wait for its result; a timeout kills the instance and raises
+        RequestTimeout. A caller cancelled meanwhile kills it too: the answer still to come
+        could not be told from the next request's."""
         self.request_id = request_id
         try:
-            return self._exchange(request_id, data, timeout)
+            return await self._exchange(request_id, data, timeout)
         finally:
             self.request_id = None
             self.last_used = time.monotonic()
 
-    def _exchange(self, request_id: str, data: Any, timeout: float | None) -> RequestOutcome:
+    async def _exchange(self, request_id: str, data: Any, timeout: float | None) -> RequestOutcome:
         try:
             frame = encode_frame({"id": request_id, "data": data})
         except (TypeError, ValueError) as error:
             return RequestOutcome(False, None, f"the request data is not JSON: {error}")
-        stdin = self._pipe(self._process.stdin)
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.write(frame)
         try:
-            stdin.write(frame)
-            stdin.flush()
-            reply = self._replies.get(timeout=timeout)
-        except OSError:
-            reply = None
-        except queue.Empty:
-            self.kill()
+            reply = await self._next_reply(timeout)
+        except TimeoutError:
+            await self.kill()
             raise RequestTimeout from None
-        if reply is None and self._killed and self._kill_reason:
+        except asyncio.CancelledError:
+            await self.kill()
+            raise
+        if reply is not None:
+            return RequestOutcome(
+                bool(reply.get("success")), reply.get("result"), reply.get("error")
+            )
+        return await self._unanswered(request_id)
+
+    async def _unanswered(self, request_id: str) -> RequestOutcome:
+        """The outcome of a request whose instance ended before answering."""
+        if self._killed and self._kill_reason:
             message = f"the instance was stopped while handling the request: {self._kill_reason}"
             self.emit(request_id, "system", message)
             return RequestOutcome(False, None, message)
-        if reply is None and self._killed:
+        if self._killed:
             message = "the instance was stopped while handling the request"
             return RequestOutcome(False, None, message, lost=True)
-        if reply is None:
-            message = f"the instance stopped while handling the request ({self._exit_reason()})"
-            self.emit(request_id, "system", message)
-            return RequestOutcome(False, None, message, lost=True)
-        return RequestOutcome(bool(reply.get("success")), reply.get("result"), reply.get("error"))
+        message = f"the instance stopped while handling the request ({await self._exit_reason()})"
+        self.emit(request_id, "system", message)
+        return RequestOutcome(False, None, message, lost=True)
 
-    def _exit_reason(self) -> str:
+    async def _next_reply(self, timeout: float | None) -> Any:
+        """The next reply frame, or ``None`` once stdout has ended."""
+        async with asyncio.timeout(timeout):
+            return await self._replies.get()
+
+    async def _exit_reason(self) -> str:
         """Why the process ended, in words a model's author can act on."""
-        try:
-            code = self._process.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        code = await _off_loop(self._wait, STOP_GRACE)
+        if code is None:
+            await self.kill()
             return "it stopped answering"
         return exit_reason(code, self.spec)
 
-    def stop(self) -> None:
+    def _wait(self, timeout: float | None) -> int | None:
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    async def stop(self) -> None:
         """Ask the shim to exit by closing its input, kill it if it does not; idempotent."""
         was_alive = self.alive
         self._close_stdin()
-        try:
-            self._process.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self._drain()
-        self._close_network()
+        if await _off_loop(self._wait, STOP_GRACE) is None:
+            await self.kill()
+        await self._release()
         if was_alive:
             self.emit(None, "system", f"instance {self.pid} stopped")
 
-    def kill(self, *, reason: str | None = None) -> None:
+    async def kill(self, *, reason: str | None = None) -> None:
         """Kill the instance and everything it started; with a ``reason`` (a limit it broke)
         its request fails with it rather than being given up as lost."""
         self._kill_reason = self._kill_reason or reason
@@ -212,57 +269,198 @@ class Instance:
         if self._process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-        self._process.wait()
+        await _off_loop(self._wait, None)
+        await self._release()
+
+    async def _release(self) -> None:
+        """Close the pipes once the last output is read, and the network. A child the model
+        left running may hold the pipes open, so the wait for them is short."""
         self._close_stdin()
-        self._drain()
-        self._close_network()
-
-    def _close_network(self) -> None:
-        if self._network is not None:
-            self._network.close()
-
-    def _drain(self) -> None:
-        """Let the readers pass on the last output; a child the model left running may hold
-        the pipes open, so the wait is short."""
+        pending = [reader.done for reader in self._readers if not reader.done.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=DRAIN_TIMEOUT)
         for reader in self._readers:
-            if reader is not threading.current_thread():
-                reader.join(timeout=DRAIN_TIMEOUT)
+            reader.close()
+        if self._network is not None:
+            await _off_loop(self._network.close)
 
     def _close_stdin(self) -> None:
-        stdin = self._process.stdin
-        if stdin is not None and not stdin.closed:
-            with contextlib.suppress(OSError):
-                stdin.close()
+        if self._stdin is not None:
+            self._stdin.close()
 
     def emit(self, request_id: str | None, stream: Stream, line: str) -> None:
         """Send one log line for this instance's deployment to the sink."""
         emit(self._sink, self.spec.key, request_id, stream, line)
 
-    def _read_frames(self) -> None:
-        stdout = self._pipe(self._process.stdout)
+    def on_frame(self, frame: Any) -> None:
+        """Pass on one frame from stdout: log lines to the sink, replies to the waiting call."""
+        if frame.get("type") == "log":
+            self.emit(frame.get("id"), frame.get("stream", "stdout"), frame["line"])
+        else:
+            self._replies.put_nowait(frame)
+
+    def on_stdout_end(self) -> None:
+        """No reply can come any more: the waiting call (or start) gets ``None``."""
+        self._replies.put_nowait(None)
+
+    def on_stderr(self, raw: bytes) -> None:
+        """Log one line the process wrote to its stderr, noting bubblewrap's own failures."""
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if line.startswith("bwrap: ") and self.sandbox_error is None:
+            self.sandbox_error = line.removeprefix("bwrap: ")
+        self.emit(self.request_id, "stderr", line)
+
+
+class _PipeReader(asyncio.Protocol):
+    """Reads one of an instance's pipes as data arrives; ``done`` once the pipe has closed."""
+
+    def __init__(self, instance: AsyncInstance) -> None:
+        self.instance = instance
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.buffer = bytearray()
+        self._transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def close(self) -> None:
+        """Stop reading, whether or not the other end has closed."""
+        if self._transport is not None:
+            self._transport.close()
+
+
+class _Frames(_PipeReader):
+    """The shim's stdout, cut into frames; a broken frame ends the protocol (and the stream)."""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
         try:
-            while (frame := read_frame(stdout)) is not None:
-                if frame.get("type") == "log":
-                    self.emit(frame.get("id"), frame.get("stream", "stdout"), frame["line"])
-                else:
-                    self._replies.put(frame)
+            for frame in self._frames():
+                self.instance.on_frame(frame)
         except Exception as error:
-            self.emit(self.request_id, "system", f"protocol error from the instance: {error!r}")
-        finally:
-            stdout.close()
-            self._replies.put(None)
+            self._broken(error)
 
-    def _read_stderr(self) -> None:
-        stderr = self._pipe(self._process.stderr)
-        with stderr:
-            for raw in stderr:
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                if line.startswith("bwrap: ") and self.sandbox_error is None:
-                    self.sandbox_error = line.removeprefix("bwrap: ")
-                self.emit(self.request_id, "stderr", line)
+    def _frames(self) -> Iterator[Any]:
+        while len(self.buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer)
+            if size > MAX_FRAME_BYTES:
+                raise FrameError(f"frame of {size} bytes exceeds the limit")
+            end = HEADER.size + size
+            if len(self.buffer) < end:
+                return
+            body = bytes(self.buffer[HEADER.size : end])
+            del self.buffer[:end]
+            yield json.loads(body.decode("utf-8"))
 
-    @staticmethod
-    def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
-        if stream is None:
-            raise RuntimeError("instance pipes are missing")
-        return stream
+    def _broken(self, error: Exception) -> None:
+        message = f"protocol error from the instance: {error!r}"
+        self.instance.emit(self.instance.request_id, "system", message)
+        self.buffer.clear()
+        self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.buffer:
+            self._broken(FrameError("stream ended inside a frame"))
+        self.instance.on_stdout_end()
+        super().connection_lost(exc)
+
+
+class _Lines(_PipeReader):
+    """The process's raw stderr, cut into lines."""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        *lines, rest = self.buffer.split(b"\n")
+        self.buffer = rest
+        for line in lines:
+            self.instance.on_stderr(bytes(line))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.buffer:
+            self.instance.on_stderr(bytes(self.buffer))
+            self.buffer.clear()
+        super().connection_lost(exc)
+
+
+class Instance:
+    """A blocking handle on one ``AsyncInstance``, served by an event loop thread of its own,
+    for callers that have no loop: the build's import check and benchmarks of one instance."""
+
+    def __init__(self, instance: AsyncInstance, runner: LoopThread) -> None:
+        self._instance, self._runner = instance, runner
+        self._lock = threading.Lock()
+        self.pid = instance.pid
+
+    @classmethod
+    def start(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> Instance:
+        """Start an instance and wait until its model is loaded."""
+        runner = LoopThread(f"instance-{spec.key}")
+        try:
+            instance = runner.run(AsyncInstance.start(spec, log_sink, timeout=timeout))
+        except BaseException:
+            runner.close()
+            raise
+        return cls(instance, runner)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process is still running."""
+        return self._instance.alive
+
+    def call(self, request_id: str, data: Any, *, timeout: float | None) -> RequestOutcome:
+        """Send one request and wait for its result; a timeout kills the instance and raises."""
+        return self._runner.run(self._instance.call(request_id, data, timeout=timeout))
+
+    def stop(self) -> None:
+        """Stop the instance (see ``AsyncInstance.stop``) and its loop; idempotent."""
+        self._finish(self._instance.stop)
+
+    def kill(self, *, reason: str | None = None) -> None:
+        """Kill the instance (see ``AsyncInstance.kill``) and stop its loop; idempotent."""
+        self._finish(lambda: self._instance.kill(reason=reason))
+
+    def _finish(self, ending: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        with self._lock:
+            if self._runner.closed:
+                return
+            try:
+                self._runner.run(ending())
+            finally:
+                self._runner.close()
+
+
+class LoopThread:
+    """An event loop running in a daemon thread of its own, for owners given no loop."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.closed = False
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the loop and wait for its result (from another thread)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        """Stop the loop once its executor's threads are done; call it once."""
+        self.closed = True
+        self.run(self.loop.shutdown_default_executor())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
+async def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking ``function`` in the loop's executor, keeping the loop free."""
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    if stream is None:
+        raise RuntimeError("instance pipes are missing")
+    return stream

@@ -1,26 +1,36 @@
 """The instances of one deployment and the queue of requests waiting for one of them.
 
-Requests take an idle instance or wait on a condition; a new instance is started in the
-background while more requests wait than instances are starting, up to ``maximum_instances``.
-Instances that fail to start are retried with a growing back-off, so a model that cannot load
-does not spin; requests arriving meanwhile fail at once with the model's start-up error.
+A pool lives on the supervisor's event loop and is touched only there, so it needs no lock: a
+request takes an idle instance or joins a FIFO of futures, and every change (a release, a
+finished start, a reap) hands idle instances to the oldest waiting requests. A new instance is
+started in the background while more requests wait than instances are starting, up to
+``maximum_instances``. Instances that fail to start are retried with a growing back-off, so a
+model that cannot load does not spin; requests arriving meanwhile fail at once with the model's
+start-up error. The disk-usage walk and clearing a scratch directory run in the loop's executor.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
-import threading
 import time
+from collections import deque
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from modelyard.runtime.errors import InstanceStartError
-from modelyard.runtime.instance import Instance
+from modelyard.runtime.instance import AsyncInstance
 from modelyard.runtime.spec import InstanceSpec, LogSink, emit
 
 MAX_BACKOFF = 60.0
 KEPT_PREFIXES = ("request-", "job-")
+SETTLE_TIMEOUT = 10.0
+
+Handed: TypeAlias = AsyncInstance | str
+"""What a waiting request is given: an instance, or why none can come."""
 
 
 def disk_used(folder: Path) -> int:
@@ -31,6 +41,13 @@ def disk_used(folder: Path) -> int:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(root, name)).st_blocks * 512
     return total
+
+
+def clear_scratch(scratch: Path) -> None:
+    """Remove what instances wrote, keeping the files of requests and jobs in flight."""
+    for entry in scratch.iterdir():
+        if not entry.name.startswith(KEPT_PREFIXES):
+            _remove(entry)
 
 
 def _remove(entry: Path) -> None:
@@ -52,130 +69,178 @@ class Pool:
         self.spec = spec
         self._sink = log_sink
         self._start_timeout = start_timeout
-        self._cond = threading.Condition()
-        self._idle: list[Instance] = []
-        self._busy: set[Instance] = set()
+        self._idle: list[AsyncInstance] = []
+        self._busy: set[AsyncInstance] = set()
+        self._waiters: deque[asyncio.Future[Handed]] = deque()
         self._starting = 0
-        self._waiting = 0
+        self._starts: set[asyncio.Task[None]] = set()
+        self._chores: set[asyncio.Task[None]] = set()
         self._start_error: str | None = None
         self._failures = 0
         self._retry_at = 0.0
         self._closed = False
 
-    def instances(self) -> list[Instance]:
+    def instances(self) -> list[AsyncInstance]:
         """The running instances, idle and busy."""
-        with self._cond:
-            return [*self._idle, *self._busy]
+        return [*self._idle, *self._busy]
 
-    def fill(self) -> None:
+    @property
+    def settled(self) -> bool:
+        """Whether a closed pool has nothing left to stop."""
+        return not (self._busy or self._starts or self._chores)
+
+    async def fill(self) -> None:
         """Start instances up to the minimum and wait until they are up or have failed."""
-        with self._cond:
-            self._top_up(time.monotonic())
-            self._cond.wait_for(lambda: self._starting == 0)
+        self._top_up(time.monotonic())
+        while self._starts:
+            await asyncio.wait(set(self._starts))
 
-    def acquire(self, deadline: float | None) -> Instance | str | None:
+    async def acquire(self, deadline: float | None) -> Handed | None:
         """A free instance for one request, why there can be none, or ``None`` at ``deadline``."""
-        with self._cond:
-            self._waiting += 1
-            try:
-                return self._acquire(deadline)
-            finally:
-                self._waiting -= 1
+        if self._closed:
+            raise PoolClosed
+        if not self._waiters and (instance := self._pop_idle()) is not None:
+            self._busy.add(instance)
+            return instance
+        waiter: asyncio.Future[Handed] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._dispatch()
+        try:
+            async with asyncio.timeout(None if deadline is None else deadline - time.monotonic()):
+                return await waiter
+        except TimeoutError:
+            self._withdraw(waiter)
+            return None
+        except asyncio.CancelledError:
+            self._withdraw(waiter)
+            raise
 
-    def _acquire(self, deadline: float | None) -> Instance | str | None:
-        while True:
-            if self._closed:
-                raise PoolClosed
-            instance = self._pop_idle()
-            if instance is not None:
-                self._busy.add(instance)
-                return instance
-            now = time.monotonic()
-            if self._waiting > self._starting and self._can_grow(now):
-                self._spawn()
-            if self._start_error and self._starting == 0 and not self._busy:
-                return f"the instance failed to start: {self._start_error}"
-            remaining = None if deadline is None else deadline - now
-            if remaining is not None and remaining <= 0:
-                return None
-            self._cond.wait(remaining)
+    def _withdraw(self, waiter: asyncio.Future[Handed]) -> None:
+        """Forget a request that stopped waiting; an instance handed to it meanwhile is passed
+        on to the next."""
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
+        if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+            handed = waiter.result()
+            if isinstance(handed, AsyncInstance):
+                self.release(handed)
+        waiter.cancel()
 
-    def release(self, instance: Instance) -> None:
-        """Return an instance after a request; dead ones are dropped and replaced."""
-        alive = instance.alive
-        with self._cond:
-            self._busy.discard(instance)
-            keep = alive and not self._closed
-            if keep:
-                self._idle.append(instance)
-                self._cond.notify()
-            else:
-                self._cond.notify_all()
-            self._top_up(time.monotonic())
-        if not keep:
-            instance.stop()
+    def release(self, instance: AsyncInstance) -> None:
+        """Return an instance after a request; dead ones are stopped and replaced."""
+        self._busy.discard(instance)
+        if instance.alive and not self._closed:
+            self._idle.append(instance)
+        else:
+            self._later(instance.stop())
+        self._dispatch()
 
-    def reap(self, now: float) -> None:
+    async def reap(self, now: float) -> None:
         """Stop instances idle past ``maximum_idle_time``, never going below the minimum."""
-        with self._cond:
-            dead = [instance for instance in self._idle if not instance.alive]
-            self._idle = [instance for instance in self._idle if instance not in dead]
-            surplus = len(self._idle) + len(self._busy) - self.spec.minimum_instances
-            expired: list[Instance] = []
-            for instance in sorted(self._idle, key=lambda item: item.last_used):
-                idle_for = now - instance.last_used
-                if len(expired) < surplus and idle_for > self.spec.maximum_idle_time:
-                    expired.append(instance)
-            self._idle = [instance for instance in self._idle if instance not in expired]
-            self._top_up(now)
+        dead = [instance for instance in self._idle if not instance.alive]
+        self._idle = [instance for instance in self._idle if instance not in dead]
+        expired = self._expired(now)
+        self._idle = [instance for instance in self._idle if instance not in expired]
+        self._dispatch()
         for instance in dead:
             emit(self._sink, self.spec.key, None, "system", f"instance {instance.pid} exited")
-            instance.stop()
+        limit = self.spec.maximum_idle_time
         for instance in expired:
-            limit = self.spec.maximum_idle_time
             message = f"instance {instance.pid} was idle for more than {limit:g} s"
             emit(self._sink, self.spec.key, None, "system", message)
-            instance.stop()
+        await asyncio.gather(*(instance.stop() for instance in [*dead, *expired]))
 
-    def enforce_disk(self) -> None:
+    def _expired(self, now: float) -> list[AsyncInstance]:
+        surplus = len(self._idle) + len(self._busy) - self.spec.minimum_instances
+        idle_too_long = [
+            instance
+            for instance in sorted(self._idle, key=lambda item: item.last_used)
+            if now - instance.last_used > self.spec.maximum_idle_time
+        ]
+        return idle_too_long[: max(surplus, 0)]
+
+    async def enforce_disk(self) -> None:
         """Stop every instance of a deployment whose scratch directory holds more than its
         disk limit, failing their requests with that reason, and clear what they wrote (the
         files of requests in flight stay; their requests clean them up)."""
+        loop = asyncio.get_running_loop()
         scratch = Path(self.spec.scratch_dir)
         limit_mb = self.spec.sandbox.limits.disk_mb
-        if disk_used(scratch) <= limit_mb * 1024 * 1024:
+        if await loop.run_in_executor(None, disk_used, scratch) <= limit_mb * 1024 * 1024:
             return
         reason = f"it wrote more than its disk limit of {limit_mb} MB to its scratch directory"
         emit(self._sink, self.spec.key, None, "system", f"instances stopped: {reason}")
-        with self._cond:
-            idle, self._idle = self._idle, []
-            busy = list(self._busy)
-        for instance in [*busy, *idle]:
-            instance.kill(reason=reason)
-        for entry in scratch.iterdir():
-            if not entry.name.startswith(KEPT_PREFIXES):
-                _remove(entry)
-        with self._cond:
-            self._top_up(time.monotonic())
+        idle, self._idle = self._idle, []
+        busy = list(self._busy)
+        await asyncio.gather(*(instance.kill(reason=reason) for instance in [*busy, *idle]))
+        await loop.run_in_executor(None, clear_scratch, scratch)
+        self._dispatch()
 
-    def close(self, *, kill_busy: bool = False) -> None:
-        """Stop idle instances now, busy ones when free (or now, killed), starting ones when up."""
-        with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            busy = list(self._busy) if kill_busy else []
-            self._cond.notify_all()
-        for instance in idle:
-            instance.stop()
-        for instance in busy:
-            instance.kill()
+    async def close(self, *, kill_busy: bool = False) -> None:
+        """Stop idle instances now, busy ones when free and starting ones when up; waiting
+        requests get PoolClosed. ``kill_busy`` (a shutdown) kills busy instances now, cancels
+        starts and returns once everything has stopped."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(PoolClosed())
+        busy = list(self._busy) if kill_busy else []
+        if kill_busy:
+            for task in self._starts:
+                task.cancel()
+        await asyncio.gather(
+            *(instance.stop() for instance in idle), *(instance.kill() for instance in busy)
+        )
+        if kill_busy:
+            await self._settle()
 
-    def _pop_idle(self) -> Instance | None:
+    async def _settle(self) -> None:
+        """Wait until starts and stops are over and the requests of killed instances have let
+        them go (bounded: a request stuck elsewhere must not hold up a shutdown)."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while not self.settled and time.monotonic() < deadline:
+            pending = {*self._starts, *self._chores}
+            if pending:
+                await asyncio.wait(pending, timeout=deadline - time.monotonic())
+            else:
+                await asyncio.sleep(0.01)
+
+    def _dispatch(self) -> None:
+        """Hand idle instances to the oldest waiting requests, start more while more wait than
+        start, and fail the waiting with the start-up error when nothing else could serve them."""
+        if self._closed:
+            return
+        self._hand_out()
+        now = time.monotonic()
+        while len(self._waiters) > self._starting and self._can_grow(now):
+            self._spawn()
+        if self._start_error and not self._starting and not self._busy:
+            failure = f"the instance failed to start: {self._start_error}"
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(failure)
+        self._top_up(now)
+
+    def _hand_out(self) -> None:
+        while self._waiters:
+            if self._waiters[0].done():
+                self._waiters.popleft()
+                continue
+            instance = self._pop_idle()
+            if instance is None:
+                return
+            self._busy.add(instance)
+            self._waiters.popleft().set_result(instance)
+
+    def _pop_idle(self) -> AsyncInstance | None:
         while self._idle:
             instance = self._idle.pop()
             if instance.alive:
                 return instance
-            instance.stop()
+            self._later(instance.stop())
         return None
 
     def _can_grow(self, now: float) -> bool:
@@ -191,29 +256,37 @@ class Pool:
 
     def _spawn(self) -> None:
         self._starting += 1
-        threading.Thread(target=self._start_one, name=f"start-{self.spec.key}", daemon=True).start()
+        self._track(self._starts, self._start_one())
 
-    def _start_one(self) -> None:
-        instance: Instance | None = None
+    def _later(self, chore: Coroutine[Any, Any, None]) -> None:
+        """Run ``chore`` (stopping an instance) in the background, where a shutdown waits."""
+        self._track(self._chores, chore)
+
+    @staticmethod
+    def _track(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def _start_one(self) -> None:
+        instance: AsyncInstance | None = None
         try:
-            instance = Instance.start(self.spec, self._sink, timeout=self._start_timeout)
+            instance = await AsyncInstance.start(self.spec, self._sink, timeout=self._start_timeout)
         except InstanceStartError as error:
             self._record_failure(error.message)
         except Exception as error:
             self._record_failure(f"cannot start {self.spec.python}: {error}")
-        with self._cond:
+        finally:
             self._starting -= 1
-            closed = self._closed
-            if instance is not None and not closed:
-                self._idle.append(instance)
-                self._start_error, self._failures = None, 0
-            self._cond.notify_all()
-        if instance is not None and closed:
-            instance.stop()
+        if instance is not None and self._closed:
+            await instance.stop()
+        elif instance is not None:
+            self._start_error, self._failures = None, 0
+            self._idle.append(instance)
+        self._dispatch()
 
     def _record_failure(self, message: str) -> None:
         emit(self._sink, self.spec.key, None, "system", f"instance failed to start: {message}")
-        with self._cond:
-            self._start_error = message
-            self._failures += 1
-            self._retry_at = time.monotonic() + min(MAX_BACKOFF, 2.0 ** (self._failures - 1))
+        self._start_error = message
+        self._failures += 1
+        self._retry_at = time.monotonic() + min(MAX_BACKOFF, 2.0 ** (self._failures - 1))

@@ -250,7 +250,9 @@ class DocumentRunner:
         return described
 
     def _call(self, key: str, data: dict[str, Any], plan: Plan) -> Any:
-        outcome = self.executor.request(key, data, request_id=str(plan.job_id), timeout=TIMEOUT)
+        outcome = self.executor.request_blocking(
+            key, data, request_id=str(plan.job_id), timeout=TIMEOUT
+        )
         if outcome.lost:
             raise RuntimeFailure(outcome.error or "the model's instance went away")
         if not outcome.success:

@@ -282,7 +282,7 @@ class Serving:
                 if isinstance(runs, InstanceSpec)
                 else self.deployments.deploy(runs, fingerprint=fingerprint)
             )
-            outcome = self.executor.request(
+            outcome = self.executor.request_blocking(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
 
