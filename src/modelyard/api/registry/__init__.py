@@ -16,8 +16,8 @@ from modelyard.api.registry.routes import files, models, records
 MOUNT = "/api/models"
 
 
-UPLOADS = (Upload("POST", r"/id/[^/]+/records$"),)
-"""A record with its file (multipart)."""
+UPLOADS = (Upload("POST", r"/id/[^/]+/records$"), Upload("POST", r"/id/[^/]+/records/bulk/?$"))
+"""A record with its file (multipart), and records in bulk (ndjson)."""
 
 
 ROUTES = (models, records, files)

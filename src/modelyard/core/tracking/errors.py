@@ -42,3 +42,15 @@ def duplicate_record() -> Conflict:
 
 def link_expired() -> NotFound:
     return NotFound("The download link is invalid or has expired", field="token")
+
+
+def duplicate_in_batch(line: int, record: str, why: str) -> Conflict:
+    """A record of a bulk add that is there already, named by its line and its key fields."""
+    return Conflict(f"Duplicate record: line {line} ({record}): {why}", field=f"line {line}")
+
+
+def invalid_line(line: int, field: str | None, reason: str) -> InvalidInput:
+    """A bad line of a bulk add: keyed ``line 3.timestamp`` (``line 3`` when the line as a
+    whole is bad), and worded ``line 3: timestamp: <reason>``."""
+    key = f"line {line}.{field}" if field else f"line {line}"
+    return InvalidInput(f"line {line}: {field or 'body'}: {reason}", field=key)

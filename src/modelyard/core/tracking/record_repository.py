@@ -19,6 +19,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Table,
     cast,
     func,
     insert,
@@ -26,7 +27,9 @@ from sqlalchemy import (
     select,
     tuple_,
     type_coerce,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modelyard.core.tracking.schemas import RecordLine, RecordQuery, RecordRead
@@ -40,6 +43,15 @@ from modelyard.db.tables.tracking import (
 )
 
 BATCH = 2000
+
+
+def cast_table(table: object) -> Table:
+    assert isinstance(table, Table)
+    return table
+
+
+RECORDS = cast_table(RecordRow.__table__)
+"""The records table, for Core statements that need no ORM objects."""
 
 
 @cache
@@ -240,3 +252,44 @@ def _keyset(engine: Engine, statement: Select[Any], batch: int) -> Iterator[list
             if len(rows) < batch:
                 return
             last = (rows[-1][1], rows[-1][0])  # as stored: keyset on the raw values
+
+
+KEYS_PER_QUERY = 5000
+"""Natural keys looked up per ``IN`` list: well under SQLite's 32,766 bound parameters."""
+
+
+def taken_keys(session: Session, model_id: uuid.UUID, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the model's records hold already."""
+    taken: set[str] = set()
+    for first in range(0, len(keys), KEYS_PER_QUERY):
+        part = keys[first : first + KEYS_PER_QUERY]
+        taken.update(
+            session.scalars(
+                select(RecordRow.natural_key).where(
+                    RecordRow.model_id == model_id, RecordRow.natural_key.in_(part)
+                )
+            )
+        )
+    return taken
+
+
+def insert_unique(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+    """Insert prepared record rows in a savepoint, in multi-row statements; False (and nothing
+    inserted) when a key is taken, by a concurrent add say, leaving the transaction usable."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(RECORDS), list(rows))
+    except IntegrityError:
+        return False
+    return True
+
+
+def hold_model(session: Session, model_id: uuid.UUID) -> None:
+    """Write-lock the model's row (a no-op update) for the rest of the transaction: bulk adds
+    to one model take turns, each seeing the keys of the one before; and on SQLite the
+    transaction truly begins here, before the savepoints that follow (the driver opens one
+    only at a write, and a savepoint opened outside one would commit on release)."""
+    table = cast_table(TrackedModelRow.__table__)
+    session.execute(
+        update(table).where(table.c.id == model_id).values(updated_at=table.c.updated_at)
+    )

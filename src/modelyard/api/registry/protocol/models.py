@@ -58,3 +58,20 @@ class ModelDatasetInput(_Wire):
 class ModelRecordUpdate(_Wire):
     model_data: JSONB = None
     record_info: JSONB = None
+
+
+class ModelRecordLine(_Wire):
+    """One line of a bulk add (``POST /id/{model_id}/records/bulk``, ndjson): the fields of
+    the single add's form, as JSON. A line has no file, and a field the form does not have
+    (a misspelt one, ``record_file``) is refused rather than dropped."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    timestamp: datetime
+    model_data: Annotated[dict[str, Any], BeforeValidator(_object)]
+    collection_date: date | datetime | None = None
+    dataset_name: str | None = Field(default=None, max_length=255)
+    experiment_name: str | None = Field(default=None, max_length=255)
+    season_name: str | None = Field(default=None, max_length=255)
+    site_name: str | None = Field(default=None, max_length=255)
+    record_info: JSONB = None

@@ -97,3 +97,10 @@ class ModelRecordOutput(_Output):
     site_name: str | None
     record_file: str | None
     record_info: JSONObject
+
+
+class ModelRecordsAdded(_Output):
+    """The answer to a bulk add: how many records it added and their ids, in line order."""
+
+    records_added: int
+    record_ids: list[uuid.UUID]

@@ -1,25 +1,26 @@
 """``/api/models/id/{model_id}/records`` and ``/api/models/records/id/{record_id}``: records
-added as multipart forms, read one at a time, and streamed as ndjson."""
+added as multipart forms (or many at once as ndjson), read one at a time, and streamed as
+ndjson."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from modelyard.api.deps import BoxDep, ContextDep, SessionDep, StoreDep
-from modelyard.api.openapi import file_download
+from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
-from modelyard.api.registry.protocol.models import ModelRecordUpdate
-from modelyard.api.registry.protocol.outputs import ModelRecordOutput
+from modelyard.api.registry.protocol.models import ModelRecordLine, ModelRecordUpdate
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAdded
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire_models
 from modelyard.api.registry.translate import records as wire
 from modelyard.api.responses import no_content
-from modelyard.core.tracking import records
+from modelyard.core.tracking import record_batch, records
 from modelyard.core.tracking.schemas import UploadedFile
 
 router = APIRouter()
@@ -70,6 +71,38 @@ def add_record(
         )
     added = records.add_record(session, store, scope.project, model_id, data, upload)
     return wire.record(added)
+
+
+async def ndjson_body(request: Request) -> bytes:
+    """A bulk add's body, read whole (its size is bounded by ``MODELYARD_MAX_UPLOAD_MB``)."""
+    return await request.body()
+
+
+BULK_BODY = {
+    NDJSON: {
+        "schema": {"type": "string", "description": "One ModelRecordLine object per line"},
+        "x-ndjson-line": ModelRecordLine.model_json_schema(),
+    }
+}
+
+
+@route(
+    router,
+    "POST",
+    "/id/{model_id}/records/bulk",
+    status_code=201,
+    openapi_extra=raw_body(BULK_BODY),
+)
+def add_records(
+    model_id: str,
+    body: Annotated[bytes, Depends(ndjson_body)],
+    session: SessionDep,
+    scope: Annotated[Scope, allowed("tracking.records.create")],
+) -> ModelRecordsAdded:
+    """Records in bulk: an ndjson body, one record per line with the single add's fields
+    (no file); all are added or none (400 naming the line and field, 409 naming the record)."""
+    batch = wire.record_lines(body)
+    return wire.records_added(record_batch.add_records(session, scope.project, model_id, batch))
 
 
 @route(router, "GET", "/id/{model_id}/records", **file_download(NDJSON))

@@ -12,9 +12,14 @@ from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _string
 from typing import Any
 
-from modelyard.api.registry.protocol.outputs import ModelRecordOutput
-from modelyard.core.tracking.errors import invalid
+from pydantic import ValidationError
+
+from modelyard.api.registry.protocol.models import ModelRecordLine
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAdded
+from modelyard.core.tracking.errors import invalid, invalid_line
+from modelyard.core.tracking.record_batch import NumberedRecord, RecordsAdded
 from modelyard.core.tracking.schemas import RecordCreate, RecordLine, RecordQuery, RecordRead
+from modelyard.errors import InvalidInput
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -64,6 +69,46 @@ def record_create(
         site_name=site_name,
         record_info=json_object("record_info", record_info),
     )
+
+
+def record_lines(body: bytes) -> list[NumberedRecord]:
+    """The records of an ndjson body, numbered by line (blank lines skipped); the first line
+    that is not a valid record is InvalidInput naming its line and field."""
+    batch = []
+    for number, text in enumerate(body.split(b"\n"), start=1):
+        if not text.strip():
+            continue
+        try:
+            line = ModelRecordLine.model_validate_json(text)
+        except ValidationError as exc:
+            raise _line_error(number, exc) from None
+        record = RecordCreate.model_construct(
+            timestamp=_aware(line.timestamp),
+            model_data=line.model_data,
+            collection_date=day_of(line.collection_date),
+            dataset_name=line.dataset_name,
+            experiment_name=line.experiment_name,
+            season_name=line.season_name,
+            site_name=line.site_name,
+            record_info=line.record_info,
+        )
+        batch.append(NumberedRecord(number, record))
+    return batch
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _line_error(number: int, exc: ValidationError) -> InvalidInput:
+    """The line's first error, naming its field (none when the line is not JSON)."""
+    error = exc.errors(include_url=False)[0]
+    field = str(error["loc"][0]) if error["loc"] else None
+    return invalid_line(number, field, str(error["msg"]).removeprefix("Value error, "))
+
+
+def records_added(added: RecordsAdded) -> ModelRecordsAdded:
+    return ModelRecordsAdded(records_added=len(added.ids), record_ids=added.ids)
 
 
 def search_query(
