@@ -39,7 +39,7 @@ from direct_request import (
 from load import WRK, Target, wrk_version
 from processes import Server
 from processes import wait_for_quiet as quiet
-from report import machine, update_readme, write_json
+from report import caveat, machine, update_readme, write_json
 
 BEGIN, END = "<!-- results:dialects -->", "<!-- /results:dialects -->"
 COUNT = 20
@@ -304,6 +304,7 @@ def section(results: dict[str, Any]) -> str:
     dirty = " plus uncommitted changes" if m["dirty"] else ""
     other = max(run["other_cpu_share"] for row in load.values() for run in row["rounds"])
     lines = [
+        *filter(None, [caveat(s, other)]),
         f"- run {results['date']} on {m['nproc']} x {m['cpu_model']}; "
         f"code at {m['commit']}{dirty}, "
         f"Python {m['python']}, SQLite; both servers one uvicorn process (uvloop installed: "

@@ -120,3 +120,19 @@ def update_readme(section: str, *, begin: str = BEGIN, end: str = END) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     README.write_text(text)
+
+
+TRUSTED_OTHER_SHARE = 0.25
+
+
+def caveat(settings: dict[str, Any], other_share: float) -> str | None:
+    """A warning line for a run whose numbers are not for comparison: short runs, a single
+    round, or other processes taking a large share of the CPUs."""
+    reasons = []
+    if settings["duration"] < 10 or settings["rounds"] < 3:
+        reasons.append(f"{settings['duration']:g} s runs, {settings['rounds']} round(s)")
+    if other_share > TRUSTED_OTHER_SHARE:
+        reasons.append(f"other processes took up to {other_share:.0%} of the CPUs")
+    if not reasons:
+        return None
+    return f"- **a quick or disturbed run, not for comparison** ({'; '.join(reasons)})"

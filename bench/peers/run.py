@@ -90,9 +90,11 @@ def prepare(scratch: Path) -> dict[str, Path]:
         env = peers.peer_env(venv, BENTOML_HOME=str(artifacts / "bentoml"))
         env["BENTOML_DO_NOT_TRACK"] = "True"
         command = [str(venv / "bin" / "python"), str(HERE / "prepare.py"), name]
-        subprocess.run(
-            [*command, str(artifacts / name)], env=env, check=True, stdout=subprocess.DEVNULL
+        done = subprocess.run(
+            [*command, str(artifacts / name)], env=env, capture_output=True, text=True, check=False
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"prepare.py {name} failed:\n{done.stdout}{done.stderr}")
     return found
 
 

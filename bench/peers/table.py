@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from report import caveat
 from servers import FRAMEWORKS, LABELS, MODELS
 
 MODEL_LABELS = {"noop": "no-op", "lr": "LogisticRegression"}
@@ -26,8 +27,10 @@ def context(results: dict[str, Any]) -> str:
         for name, env in envs.items()
     )
     dirty = " plus uncommitted changes" if m["dirty"] else ""
+    warning = caveat(s, max_other(results["peers"]))
     return "\n".join(
-        [
+        ([warning] if warning else [])
+        + [
             f"- run {results['date']} on {m['nproc']} x {m['cpu_model']}; modelyard at "
             f"{m['commit']}{dirty} on Python {m['python']} (uvloop installed: {m['uvloop']}, "
             f"httptools: {m['httptools']}), its models on Python 3.11",
