@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         description="how long a SQLite write waits for another writer's lock before the request "
         "answers 503",
     )
+    lookup_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long a server keeps a token's principal, a granted access check or a "
+        "direct request's target when no change signal reaches it (0: never kept)",
+    )
     signin_window_seconds: int = Field(
         default=900, ge=1, description="how long a failed sign-in counts (in each server process)"
     )

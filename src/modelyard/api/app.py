@@ -26,6 +26,7 @@ from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
 from modelyard.core.secrets import secret_box
 from modelyard.db.engine import make_engine, make_session_factory
+from modelyard.db.lookups import Lookups
 from modelyard.db.signals import Signals
 from modelyard.settings import Settings
 from modelyard.storage import open_store
@@ -37,7 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
         settings.resolved_database_url, lock_wait=settings.sqlite_lock_wait_seconds
     )
     signals = Signals()
-    sessions = make_session_factory(engine, signals)
+    lookups = Lookups(ttl=settings.lookup_cache_seconds)
+    sessions = make_session_factory(engine, signals, lookups=lookups)
     store = open_store(settings.resolved_storage_url)
     background = create_background(settings, sessions, store, signals)
     audit = AuditRecorder(sessions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import typer
@@ -31,5 +32,19 @@ def serve(
             "Use it as ubiops.Configuration(host=..., api_key={'Authorization': 'Token <token>'})."
         )
     typer.echo(code_policy(settings).startup_line())
-    typer.echo(f"modelyard serving http://{host}:{port}/v2.1 (data in {settings.data_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    loop, http = event_loop()
+    typer.echo(
+        f"modelyard serving http://{host}:{port}/v2.1 (data in {settings.data_dir}; "
+        f"event loop {loop}, HTTP parser {http})"
+    )
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", loop=loop, http=http
+    )
+
+
+def event_loop() -> tuple[str, str]:
+    """uvloop and httptools, which ``uvicorn[standard]`` brings, where they are installed (not
+    on every platform); else asyncio's own loop and the pure-Python h11."""
+    loop = "uvloop" if find_spec("uvloop") else "asyncio"
+    http = "httptools" if find_spec("httptools") else "h11"
+    return loop, http

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from modelyard.db.lookups import CHANNEL, LOOKUPS, Lookups, report_changes
 from modelyard.db.signals import SIGNALS, Signals
 
 SessionFactory = sessionmaker[Session]
@@ -41,11 +42,20 @@ def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_session_factory(engine: Engine, signals: Signals | None = None) -> SessionFactory:
-    """Sessions that keep loaded rows usable after commit; with ``signals``, the signals their
-    transactions send (``db/effects.signal``) reach this process's listeners at commit."""
-    info = {SIGNALS: signals} if signals is not None else {}
-    return sessionmaker(engine, expire_on_commit=False, info=info)
+def make_session_factory(
+    engine: Engine, signals: Signals | None = None, *, lookups: Lookups | None = None
+) -> SessionFactory:
+    """Sessions that keep loaded rows usable after commit, and signal when they change what
+    cached lookups rest on (``db/lookups``); with ``signals``, the signals their transactions
+    send (``db/effects.signal``) reach this process's listeners at commit; with ``lookups``
+    (and ``signals``), those cached lookups are kept and forgotten on such a change."""
+    info: dict[str, object] = {SIGNALS: signals} if signals is not None else {}
+    if signals is not None and lookups is not None:
+        info[LOOKUPS] = lookups
+        signals.subscribe(CHANNEL, lookups.forget, at_once=True)
+    factory = sessionmaker(engine, expire_on_commit=False, info=info)
+    report_changes(factory)
+    return factory
 
 
 def engine_of(factory: SessionFactory) -> Engine:

@@ -1,7 +1,10 @@
 """Signals between processes that share a database: "there is new work on channel X".
 
 ``Signals`` is one process's switchboard. Listeners subscribe to a channel; ``publish`` hands a
-signal to a dispatcher thread, so a commit never waits on what its signals set off. On
+signal to a dispatcher thread, so a commit never waits on what its signals set off. A listener
+subscribed ``at_once`` is called by ``publish`` itself instead, in the committing thread, before
+the commit returns: for what must hold by this process's very next request (a forgotten cached
+lookup), and must be cheap. On
 PostgreSQL a listener thread holds one connection that ``LISTEN``s on every subscribed channel
 and publishes what other processes ``NOTIFY`` (``db/effects.signal`` sends them inside the
 transaction). A process ignores its own notifications (they carry its origin): it has already
@@ -43,16 +46,27 @@ class Signals:
     def __init__(self) -> None:
         self.origin = uuid.uuid4().hex[:12]
         self._listeners: dict[str, list[Listener]] = {}
+        self._at_once: dict[str, list[Listener]] = {}
         self._queue: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def subscribe(self, channel: str, listener: Listener) -> None:
-        self._listeners.setdefault(channel, []).append(listener)
+    def subscribe(self, channel: str, listener: Listener, *, at_once: bool = False) -> None:
+        """Call ``listener`` with each payload of ``channel``: on the dispatcher thread, or
+        ``at_once`` in the thread that publishes (it must not block)."""
+        listeners = self._at_once if at_once else self._listeners
+        listeners.setdefault(channel, []).append(listener)
 
     def publish(self, channel: str, payload: str = "") -> None:
-        """Hand ``payload`` to the channel's listeners, on the dispatcher thread."""
+        """Call the channel's ``at_once`` listeners now, and hand ``payload`` to the others on
+        the dispatcher thread."""
+        for listener in self._at_once.get(channel, []):
+            listener(payload)
         self._queue.put((channel, payload))
+
+    def channels(self) -> set[str]:
+        """Every channel something here listens on."""
+        return {*self._listeners, *self._at_once}
 
     def start(self, engine: Engine | None = None) -> None:
         """Dispatch published signals; on PostgreSQL also hear other processes'."""
@@ -86,10 +100,10 @@ class Signals:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
-                    for channel in self._listeners:
+                    for channel in self.channels():
                         connection.execute(f'LISTEN "{wire_channel(channel)}"')
                     if lost:  # what was sent while we were away is gone: everyone looks
-                        for channel in self._listeners:
+                        for channel in self.channels():
                             self.publish(channel)
                     lost = False
                     self._relay(connection)

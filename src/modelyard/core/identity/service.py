@@ -6,7 +6,9 @@ Services flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +40,7 @@ from modelyard.core.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from modelyard.db.lookups import lookups_of
 from modelyard.db.tables import (
     ApiTokenRow,
     OrganizationMemberRow,
@@ -53,24 +56,49 @@ from modelyard.errors import Conflict, NotFound, PermissionDenied
 
 def authenticate(session: Session, token: str | None, *, sessions_only: bool = False) -> Principal:
     """The principal a token belongs to; unknown or revoked tokens are refused alike, and
-    with ``sessions_only`` so are API tokens (a dialect whose header takes only its logins)."""
+    with ``sessions_only`` so are API tokens (a dialect whose header takes only its logins).
+
+    Every dialect's requests come through here, so a server keeps what it found in its cached
+    lookups (``db/lookups``) until a token, user or service user changes; expiry is checked
+    on every call."""
     if not token:
         raise bad_token()
-    found = access_repo.get_token_principal(session, rules.hash_token(token))
+    found = _token_principal(session, rules.hash_token(token))
+    if found is None or (sessions_only and not found.session):
+        raise bad_token()
+    if found.expires_at is not None and found.expires_at <= utcnow():
+        raise bad_token()
+    return found.principal
+
+
+@dataclass(frozen=True)
+class _TokenHolder:
+    principal: Principal
+    session: bool
+    expires_at: datetime | None
+
+
+def _token_principal(session: Session, token_hash: str) -> _TokenHolder | None:
+    lookups = lookups_of(session)
+    key = ("principal", token_hash)
+    if lookups is not None and (known := lookups.get(key)) is not None:
+        return cast(_TokenHolder, known)
+    stamp = lookups.stamp() if lookups is not None else 0
+    found = access_repo.get_token_principal(session, token_hash)
     if found is None or found[0].revoked_at is not None:
-        raise bad_token()
-    if sessions_only and not found[0].session:
-        raise bad_token()
-    if found[0].expires_at is not None and found[0].expires_at <= utcnow():
-        raise bad_token()
+        return None
     token_row, user, service_project_id = found
-    return Principal(
+    principal = Principal(
         user_id=user.id,
         email=user.email,
         is_admin=user.is_admin,
         token_id=token_row.id,
         service_project_id=service_project_id,
     )
+    holder = _TokenHolder(principal, token_row.session, token_row.expires_at)
+    if lookups is not None:
+        lookups.put(key, holder, stamp)
+    return holder
 
 
 def require_admin(principal: Principal) -> None:

@@ -41,6 +41,7 @@ from modelyard.core.serving.logs import LogTags, LogWriter
 from modelyard.core.serving.sandboxing import CodePolicy, code_policy
 from modelyard.core.serving.schemas import FieldSpec, RequestResult
 from modelyard.db.engine import SessionFactory, engine_of, transaction
+from modelyard.db.lookups import kept_by
 from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.errors import Conflict, DomainError
 from modelyard.runtime import EnvironmentBuilder, Executor, InstanceSpec, LogRecord, create_executor
@@ -69,6 +70,7 @@ class Serving:
         self.sessions, self.store, self.box = sessions, store, box
         self.policy, self.scratch_root = policy, scratch_root
         self.engine = engine_of(sessions)
+        self.lookups = kept_by(sessions)
         self.environments, self.packages_root = environments, packages_root
         self.logs = LogWriter(sessions)
         self.metrics = MetricRecorder(sessions, sampler=self._instance_samples)
@@ -152,10 +154,17 @@ class Serving:
         """A direct request as the API receives it: one query resolves everything, and the
         deployed spec is reused while its fingerprint stays the same. The ORM session is only
         opened when there is more to do (input blobs, a changed spec)."""
-        with self.engine.connect() as connection:
-            target = hotpath.resolve(
-                connection, token, project=project, model=model, version=version
-            )
+        target = hotpath.known(self.lookups, token, project=project, model=model, version=version)
+        if target is None:
+            with self.engine.connect() as connection:
+                target = hotpath.resolve(
+                    connection,
+                    token,
+                    project=project,
+                    model=model,
+                    version=version,
+                    lookups=self.lookups,
+                )
         inputs = [FieldSpec.model_validate(f) for f in target.input_fields]
         rules.check_input(target.input_type, inputs, data)
         self.quota.admit(target.organization_id)
@@ -282,7 +291,7 @@ class Serving:
                 if isinstance(runs, InstanceSpec)
                 else self.deployments.deploy(runs, fingerprint=fingerprint)
             )
-            outcome = self.executor.request_blocking(
+            outcome = self.executor.request(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
 

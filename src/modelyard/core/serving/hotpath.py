@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, Connection, and_, bindparam, func, or_, select
 
@@ -22,6 +22,7 @@ from modelyard.core.identity.access.repository import access_clauses
 from modelyard.core.identity.errors import bad_token
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.serving.errors import model_not_found, not_available, version_not_found
+from modelyard.db.lookups import Lookups
 from modelyard.db.tables import (
     ApiTokenRow,
     BuildRow,
@@ -112,6 +113,7 @@ def _statement() -> Any:
             env_newest,
             visible,
             allowed,
+            ApiTokenRow.expires_at,
         )
         .select_from(ApiTokenRow)
         .join(UserRow, UserRow.id == ApiTokenRow.user_id)
@@ -139,12 +141,40 @@ def _statement() -> Any:
 RESOLVE = _statement()
 
 
+def _key(token: str, project: str, model: str, version: str) -> tuple[str, ...]:
+    return ("target", hash_token(token), project, model, version)
+
+
+def known(
+    lookups: Lookups | None, token: str | None, *, project: str, model: str, version: str
+) -> Target | None:
+    """The target this server resolved for the same token and path, if nothing it rests on
+    has changed since (``db/lookups``) and the token has not expired: no query at all."""
+    if lookups is None or not token:
+        return None
+    found = lookups.get(_key(token, project, model, version))
+    if found is None:
+        return None
+    target, expires_at = found
+    if expires_at is not None and expires_at <= utcnow():
+        return None
+    return cast(Target, target)
+
+
 def resolve(
-    connection: Connection, token: str | None, *, project: str, model: str, version: str
+    connection: Connection,
+    token: str | None,
+    *,
+    project: str,
+    model: str,
+    version: str,
+    lookups: Lookups | None = None,
 ) -> Target:
-    """Who asks for which version; the same errors, in the same order, as the services give."""
+    """Who asks for which version; the same errors, in the same order, as the services give.
+    A target found is kept in ``lookups`` for ``known``."""
     if not token:
         raise bad_token()
+    stamp = lookups.stamp() if lookups is not None else 0
     values = {
         "token_hash": hash_token(token),
         "now": utcnow(),
@@ -164,7 +194,7 @@ def resolve(
         raise version_not_found(model, version)
     if status != "available" or row[14] is None:
         raise not_available(model_name, version_name, status)
-    return Target(
+    target = Target(
         user_id=user_id,
         project_id=project_id,
         project_name=project,
@@ -177,6 +207,9 @@ def resolve(
         version_id=version_id,
         fingerprint=(row[8], revision, row[13], row[14], row[15], row[16]),
     )
+    if lookups is not None:
+        lookups.put(_key(token, project, model, version), (target, row[19]), stamp)
+    return target
 
 
 def _pinned_statement() -> Any:

@@ -21,6 +21,7 @@ Services flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,7 @@ from modelyard.core.identity.access.schemas import (
 )
 from modelyard.core.identity.errors import project_not_found
 from modelyard.core.identity.schemas import Principal, ProjectRef
+from modelyard.db.lookups import lookups_of
 from modelyard.db.tables import ProjectRow, RoleAssignmentRow, RoleRow
 from modelyard.errors import PermissionDenied
 
@@ -75,8 +77,18 @@ def require(
     target: tuple[str, str] | None = None,
 ) -> ProjectRef:
     """The project, once the principal may see it (else 404) and holds ``permission`` there
-    (else 403); ``target`` is the object the route acts on, for roles assigned on objects."""
-    return ProjectRef.model_validate(_check(session, principal, project_name, permission, target))
+    (else 403); ``target`` is the object the route acts on, for roles assigned on objects.
+    A granted check is kept in the server's cached lookups until access changes."""
+    lookups = lookups_of(session)
+    key = ("access", principal.user_id, project_name, permission, target)
+    if lookups is not None and (known := lookups.get(key)) is not None:
+        return cast(ProjectRef, known)
+    stamp = lookups.stamp() if lookups is not None else 0
+    row = _check(session, principal, project_name, permission, target)
+    project = ProjectRef.model_validate(row)
+    if lookups is not None:
+        lookups.put(key, project, stamp)
+    return project
 
 
 def holds(session: Session, principal: Principal, project_name: str, permission: str) -> bool:
