@@ -110,6 +110,16 @@ def new_dataset(datasets: Any) -> str:
     return dataset_id
 
 
+def counted(datasets: Any, dataset_id: str) -> tuple[int, int]:
+    """nSamples and sizeInBytes once the background count has run (0 before it)."""
+    deadline = time.monotonic() + 30
+    while True:
+        dataset = datasets.get_dataset_by_id(dataset_id)
+        if dataset.n_samples or time.monotonic() > deadline:
+            return dataset.n_samples, dataset.size_in_bytes
+        time.sleep(0.1)
+
+
 def every_page(datasources: Any, dataset_id: str, **window: int) -> list[tuple[str, str]]:
     """As lightly's own download helper pages: the window first, then only the cursor."""
     response = datasources.get_list_of_raw_samples_from_datasource_by_dataset_id(
@@ -175,6 +185,8 @@ class TestLocal:
         datasources.update_datasource_by_dataset_id(body, dataset_id)
         config = datasources.get_datasource_by_dataset_id(dataset_id)
         assert config == {"type": "LOCAL", "fullPath": str(root)}
+        size = sum(len(content) for content in expected.values())
+        assert counted(datasets, dataset_id) == (COUNT, size)
         check_verified(datasources, dataset_id)
         check_listing(datasources, dataset_id, expected, server.token)
         old = every_page(datasources, dataset_id, _from=0, to=1_600_000_000)

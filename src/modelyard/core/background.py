@@ -16,6 +16,8 @@ from modelyard.core.data import service as blobs
 from modelyard.core.data.connectors.verify import Verifier
 from modelyard.core.data.datasets.jobs import Collator
 from modelyard.core.data.datasets.service import COLLATE_KIND
+from modelyard.core.data.datasources.counts import Counter
+from modelyard.core.data.datasources.stores import Stores
 from modelyard.core.documents.runner import DocumentRunner
 from modelyard.core.identity import service as identity
 from modelyard.core.jobs import service as jobs
@@ -113,6 +115,7 @@ def create_background(
         root=(settings.data_dir / "documents").resolve(),
         on_end=callbacks.wake,
     )
+    counter = Counter(sessions, Stores.of(settings, secret_box(settings)))
     worker = Worker(
         sessions,
         {
@@ -124,6 +127,7 @@ def create_background(
             COLLATE_KIND: Collator(sessions, store).run,
             TRAIN_KIND: Trainer(sessions, store).run,
             **documents.handlers(),
+            **counter.handlers(),
         },
         concurrency=settings.job_concurrency,
         lease_seconds=settings.job_lease_seconds,
@@ -140,7 +144,12 @@ def create_background(
 
     scheduler = Scheduler(sessions)
     chores = Chores(
-        [(60.0, purge_expired_blobs), (60.0, documents.tidy), (3600.0, purge_expired_tokens)]
+        [
+            (60.0, purge_expired_blobs),
+            (60.0, documents.tidy),
+            (3600.0, purge_expired_tokens),
+            (60.0, counter.refresh),
+        ]
     )
     if signals is not None:
         listen(signals, serving, worker)

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from modelyard.api.deps import ContextDep
-from modelyard.core.data.datasources.kinds.base import Endpoints
 from modelyard.core.data.datasources.service import Stores
 
 LINK_PATH = "datasources/files/"
@@ -15,18 +14,7 @@ LINK_PATH = "datasources/files/"
 
 
 def get_stores(context: ContextDep) -> Stores:
-    settings = context.settings
-    endpoints = Endpoints(
-        s3=settings.s3_endpoint_url,
-        gcs=settings.gcs_endpoint_url,
-        azure=settings.azure_endpoint_url,
-    )
-    return Stores(
-        box=context.box,
-        endpoints=endpoints,
-        local_root=settings.local_datasource_root,
-        private=(settings.data_dir,),
-    )
+    return Stores.of(context.settings, context.box)
 
 
 def get_link_base(request: Request) -> str:

@@ -5,6 +5,9 @@ has exactly one datasource row, created with it as type ``LIGHTLY`` (no external
 replaced by a configuration; deleting the dataset removes it (the files stay where they are).
 Secret fields (S3 secret key, GCS credentials, Azure account key) are stored sealed by
 ``modelyard.core.secrets.SecretBox`` in ``sealed``; the other fields are kept as given.
+``n_samples`` and ``size_in_bytes`` are what the last background count of the store found
+(``counted_at``); ``revision`` grows with each configuration, so a count of old settings is
+never recorded for new ones.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.tables.base import Base
@@ -48,3 +51,8 @@ class DatasourceRow(Base):
     sealed: Mapped[str | None] = mapped_column(Text)
     processed_until: Mapped[int] = mapped_column(BigInteger, default=0)
     last_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    n_samples: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    size_in_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    count_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,29 +3,29 @@
 A dataset lives in a project and always has one datasource (``LIGHTLY`` until configured).
 Secrets are sealed before they reach the database and never leave the service: reads return
 ``DatasourceRead`` without them. Verify and listing talk to the store; nothing they do is
-written to the database, so a store that fails leaves no partial state.
+written to the database, so a store that fails leaves no partial state. A dataset's
+``n_samples`` and ``size_in_bytes`` come from a background count (``counts.py``).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from modelyard.core.data.datasources import counts
 from modelyard.core.data.datasources import repository as repo
 from modelyard.core.data.datasources.errors import (
     dataset_name_taken,
     dataset_unknown,
     invalid,
-    invalid_config,
     no_store,
     unreachable,
 )
 from modelyard.core.data.datasources.kinds import find_kind
-from modelyard.core.data.datasources.kinds.base import DatasourceKind, Endpoints, Location
+from modelyard.core.data.datasources.kinds.base import DatasourceKind, Location
 from modelyard.core.data.datasources.links import LINK_LIFETIME, open_link, seal_link
 from modelyard.core.data.datasources.listing import (
     Window,
@@ -46,45 +46,17 @@ from modelyard.core.data.datasources.schemas import (
     SampleDatasetRead,
     VerifyResult,
 )
+from modelyard.core.data.datasources.stores import Stores as Stores  # re-exported
+from modelyard.core.data.datasources.stores import open_location
 from modelyard.core.data.datasources.verify import verify as verify_location
 from modelyard.core.identity.schemas import ProjectRef
-from modelyard.core.secrets import SecretBox
 from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import DatasourceRow, SampleDatasetRow
 from modelyard.db.types import utcnow
-from modelyard.errors import DomainError, NotFound
+from modelyard.errors import NotFound
 
 MAX_TIMESTAMP = 2**53
 """The largest processedUntilTimestamp: an integer every JSON reader keeps exactly."""
-
-
-@dataclass(frozen=True)
-class Stores:
-    """What opening a datasource needs besides its row: the secret box, the endpoints, and
-    where LOCAL datasources may point (only under ``local_root``, which the operator sets:
-    without it there are no LOCAL datasources; never into ``private``, the server's own data:
-    its database and secret key)."""
-
-    box: SecretBox
-    endpoints: Endpoints
-    local_root: Path | None = None
-    private: tuple[Path, ...] = ()
-
-    def check_local(self, full_path: str) -> Path:
-        """The directory of a LOCAL datasource, once it may be served; else a 400."""
-        path = Path(full_path).resolve()
-        inside = [p.resolve() for p in self.private]
-        if any(path.is_relative_to(p) or p.is_relative_to(path) for p in inside):
-            raise invalid_config("fullPath", "must not hold or lie in the server's data directory")
-        if self.local_root is None:
-            raise invalid_config(
-                "fullPath",
-                "LOCAL datasources are off on this server; its operator allows them under one "
-                "directory with MODELYARD_LOCAL_DATASOURCE_ROOT",
-            )
-        if not path.is_relative_to(self.local_root.resolve()):
-            raise invalid_config("fullPath", f"must lie under {self.local_root}")
-        return path
 
 
 # -- datasets -------------------------------------------------------------------------------
@@ -112,13 +84,13 @@ def create_dataset(session: Session, project: ProjectRef, data: SampleDatasetCre
 
 
 def get_dataset(session: Session, project: ProjectRef, dataset_id: str) -> SampleDatasetRead:
-    return SampleDatasetRead.model_validate(_dataset(session, project, dataset_id))
+    """The dataset with what the last count of its datasource found (``counts.py``)."""
+    dataset = _dataset(session, project, dataset_id)
+    return _read(dataset, repo.get_datasource(session, dataset_id))
 
 
 def list_datasets(session: Session, project: ProjectRef) -> list[SampleDatasetRead]:
-    return [
-        SampleDatasetRead.model_validate(row) for row in repo.list_datasets(session, project.id)
-    ]
+    return [_read(dataset, source) for dataset, source in repo.list_datasets(session, project.id)]
 
 
 def delete_dataset(session: Session, project: ProjectRef, dataset_id: str) -> None:
@@ -155,8 +127,10 @@ def configure(
     row.settings = shown
     row.sealed = box.seal(json.dumps(sealed)) if sealed else None
     row.last_updated = utcnow()
+    counts.reset(row)
     _touch(session, project, dataset_id)
     session.flush()
+    counts.queue_count(session, row, project.id)
 
 
 def verify(
@@ -168,7 +142,7 @@ def verify(
         row = _datasource(session, project, dataset_id)
         if row.type == "LIGHTLY":
             return VerifyResult(can_list=True, can_read=True, can_write=True, can_overwrite=True)
-        location = _open(row, stores)
+        location = open_location(row, stores)
     return verify_location(location)
 
 
@@ -185,7 +159,7 @@ def list_raw_samples(
         row = _datasource(session, project, dataset_id)
         if row.type == "LIGHTLY":
             raise no_store(dataset_id)
-        kind, location = find_kind(row.type), _open(row, stores)
+        kind, location = find_kind(row.type), open_location(row, stores)
     entries = guarded(kind.entries(location, window.after), location.secrets)
     names, following, has_more = page(entries, window)
     data = []
@@ -240,24 +214,15 @@ def _datasource(session: Session, project: ProjectRef, dataset_id: str) -> Datas
     return row
 
 
+def _read(dataset: SampleDatasetRow, datasource: DatasourceRow | None) -> SampleDatasetRead:
+    read = SampleDatasetRead.model_validate(dataset)
+    if datasource is not None:
+        read.n_samples, read.size_in_bytes = datasource.n_samples, datasource.size_in_bytes
+    return read
+
+
 def _touch(session: Session, project: ProjectRef, dataset_id: str) -> None:
     _dataset(session, project, dataset_id).last_modified_at = utcnow()
-
-
-def _open(row: DatasourceRow, stores: Stores) -> Location:
-    """The store of a datasource; a 400 naming the reason when it cannot even be opened (a
-    changed secret key, credentials the store's library refuses)."""
-    values = dict(row.settings)
-    if row.type == "LOCAL":
-        stores.check_local(row.full_path)
-    try:
-        if row.sealed:
-            values.update(json.loads(stores.box.open(row.sealed)))
-        return find_kind(row.type).open(row.full_path, values, stores.endpoints)
-    except DomainError:
-        raise
-    except Exception as exc:  # a store that cannot be opened is the user's to fix, not a 500
-        raise unreachable(describe(exc, tuple(values.values()))) from None
 
 
 def _read_url(kind: DatasourceKind, location: Location, name: str) -> str | None:
