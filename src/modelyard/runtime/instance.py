@@ -4,7 +4,7 @@ Its pipes are served by an asyncio event loop, with no thread per instance or re
 is cut into protocol frames as bytes arrive (log frames go to the sink at once, a reply to the
 request waiting for it), stderr into lines, which carry what user code wrote to the file
 descriptors and are tagged with the request in flight. Launching the sandbox, waiting for a
-process to end and closing its network block, so they run in the loop's executor.
+process to end and closing its network block, so they run in threads (``BLOCKING``).
 ``AsyncInstance`` is what the pool uses on the supervisor's loop; ``Instance`` is a blocking
 handle on one, on a loop thread of its own, for callers without a loop (the build's import
 check, benchmarks). The instance runs in its own session so that stopping it also stops any
@@ -21,7 +21,9 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections import deque
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -46,6 +48,10 @@ DRAIN_TIMEOUT = 1.0
 MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
 
 T = TypeVar("T")
+
+BLOCKING = ThreadPoolExecutor(max_workers=32, thread_name_prefix="instance-blocking")
+"""Threads for launching, waiting for and stopping processes, shared by every loop; they are
+started on demand."""
 
 
 class RequestTimeout(Exception):
@@ -116,7 +122,9 @@ class AsyncInstance:
         self._process, self._network = process, network
         self._killed = False
         self._kill_reason: str | None = None
-        self._replies: asyncio.Queue[Any] = asyncio.Queue()
+        self._unclaimed: deque[Any] = deque()
+        self._waiter: asyncio.Future[Any] | None = None
+        self._ended = False
         self._stdin: asyncio.WriteTransport | None = None
         self._readers: list[_PipeReader] = []
 
@@ -171,7 +179,7 @@ class AsyncInstance:
     @classmethod
     async def _launch(cls, spec: InstanceSpec, log_sink: LogSink) -> AsyncInstance:
         loop = asyncio.get_running_loop()
-        process, network = await loop.run_in_executor(None, launch, spec)
+        process, network = await off_loop(launch, spec)
         instance = cls(spec, log_sink, process, network)
         frames, lines = _Frames(instance), _Lines(instance)
         instance._readers = [frames, lines]
@@ -233,13 +241,25 @@ class AsyncInstance:
         return RequestOutcome(False, None, message, lost=True)
 
     async def _next_reply(self, timeout: float | None) -> Any:
-        """The next reply frame, or ``None`` once stdout has ended."""
-        async with asyncio.timeout(timeout):
-            return await self._replies.get()
+        """The next reply frame, or ``None`` once stdout has ended; TimeoutError after
+        ``timeout``. A bare future and timer, as this is every request's one wait."""
+        if self._unclaimed:
+            return self._unclaimed.popleft()
+        if self._ended:
+            return None
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+        try:
+            return await waiter
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
     async def _exit_reason(self) -> str:
         """Why the process ended, in words a model's author can act on."""
-        code = await _off_loop(self._wait, STOP_GRACE)
+        code = await off_loop(self._wait, STOP_GRACE)
         if code is None:
             await self.kill()
             return "it stopped answering"
@@ -255,7 +275,7 @@ class AsyncInstance:
         """Ask the shim to exit by closing its input, kill it if it does not; idempotent."""
         was_alive = self.alive
         self._close_stdin()
-        if await _off_loop(self._wait, STOP_GRACE) is None:
+        if await off_loop(self._wait, STOP_GRACE) is None:
             await self.kill()
         await self._release()
         if was_alive:
@@ -269,7 +289,7 @@ class AsyncInstance:
         if self._process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-        await _off_loop(self._wait, None)
+        await off_loop(self._wait, None)
         await self._release()
 
     async def _release(self) -> None:
@@ -282,7 +302,7 @@ class AsyncInstance:
         for reader in self._readers:
             reader.close()
         if self._network is not None:
-            await _off_loop(self._network.close)
+            await off_loop(self._network.close)
 
     def _close_stdin(self) -> None:
         if self._stdin is not None:
@@ -297,11 +317,19 @@ class AsyncInstance:
         if frame.get("type") == "log":
             self.emit(frame.get("id"), frame.get("stream", "stdout"), frame["line"])
         else:
-            self._replies.put_nowait(frame)
+            self._deliver(frame)
 
     def on_stdout_end(self) -> None:
         """No reply can come any more: the waiting call (or start) gets ``None``."""
-        self._replies.put_nowait(None)
+        self._ended = True
+        self._deliver(None)
+
+    def _deliver(self, reply: Any) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)
+        elif reply is not None:
+            self._unclaimed.append(reply)
 
     def on_stderr(self, raw: bytes) -> None:
         """Log one line the process wrote to its stderr, noting bubblewrap's own failures."""
@@ -337,24 +365,24 @@ class _Frames(_PipeReader):
     """The shim's stdout, cut into frames; a broken frame ends the protocol (and the stream)."""
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data
+        buffer = self.buffer
+        buffer += data
+        start = 0
         try:
-            for frame in self._frames():
+            while len(buffer) - start >= HEADER.size:
+                (size,) = HEADER.unpack_from(buffer, start)
+                if size > MAX_FRAME_BYTES:
+                    raise FrameError(f"frame of {size} bytes exceeds the limit")
+                end = start + HEADER.size + size
+                if len(buffer) < end:
+                    break
+                frame = json.loads(buffer[start + HEADER.size : end].decode("utf-8"))
+                start = end
                 self.instance.on_frame(frame)
         except Exception as error:
             self._broken(error)
-
-    def _frames(self) -> Iterator[Any]:
-        while len(self.buffer) >= HEADER.size:
-            (size,) = HEADER.unpack_from(self.buffer)
-            if size > MAX_FRAME_BYTES:
-                raise FrameError(f"frame of {size} bytes exceeds the limit")
-            end = HEADER.size + size
-            if len(self.buffer) < end:
-                return
-            body = bytes(self.buffer[HEADER.size : end])
-            del self.buffer[:end]
-            yield json.loads(body.decode("utf-8"))
+            return
+        del buffer[:start]
 
     def _broken(self, error: Exception) -> None:
         message = f"protocol error from the instance: {error!r}"
@@ -455,9 +483,16 @@ class LoopThread:
         self.loop.close()
 
 
-async def _off_loop(function: Callable[..., T], *args: Any) -> T:
-    """Run blocking ``function`` in the loop's executor, keeping the loop free."""
-    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+def _expire(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
+async def off_loop(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking ``function`` in the runtime's own threads, keeping the loop free. Not in
+    the loop's default executor: a server that waits there for a deploy (``to_thread``)
+    could otherwise take every thread the deploy's launches need."""
+    return await asyncio.get_running_loop().run_in_executor(BLOCKING, function, *args)
 
 
 def _pipe(stream: IO[bytes] | None) -> IO[bytes]:

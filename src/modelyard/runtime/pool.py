@@ -6,7 +6,7 @@ finished start, a reap) hands idle instances to the oldest waiting requests. A n
 started in the background while more requests wait than instances are starting, up to
 ``maximum_instances``. Instances that fail to start are retried with a growing back-off, so a
 model that cannot load does not spin; requests arriving meanwhile fail at once with the model's
-start-up error. The disk-usage walk and clearing a scratch directory run in the loop's executor.
+start-up error. The disk-usage walk and clearing a scratch directory run off the loop.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from modelyard.runtime.errors import InstanceStartError
-from modelyard.runtime.instance import AsyncInstance
+from modelyard.runtime.instance import AsyncInstance, off_loop
 from modelyard.runtime.spec import InstanceSpec, LogSink, emit
 
 MAX_BACKOFF = 60.0
@@ -95,13 +95,20 @@ class Pool:
         while self._starts:
             await asyncio.wait(set(self._starts))
 
-    async def acquire(self, deadline: float | None) -> Handed | None:
-        """A free instance for one request, why there can be none, or ``None`` at ``deadline``."""
+    def take(self) -> AsyncInstance | None:
+        """An idle instance for one request, if one is free and nobody waits before it."""
         if self._closed:
             raise PoolClosed
-        if not self._waiters and (instance := self._pop_idle()) is not None:
-            self._busy.add(instance)
-            return instance
+        if self._waiters or (instance := self._pop_idle()) is None:
+            return None
+        self._busy.add(instance)
+        return instance
+
+    async def wait(self, deadline: float | None) -> Handed | None:
+        """The next free instance for one request, why there can be none, or ``None`` at
+        ``deadline``; requests are served in the order they began to wait."""
+        if self._closed:
+            raise PoolClosed
         waiter: asyncio.Future[Handed] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self._dispatch()
@@ -127,10 +134,13 @@ class Pool:
         waiter.cancel()
 
     def release(self, instance: AsyncInstance) -> None:
-        """Return an instance after a request; dead ones are stopped and replaced."""
+        """Return an instance after a request; dead ones are stopped and replaced. With
+        nobody waiting and the instance kept, nothing else can have changed."""
         self._busy.discard(instance)
         if instance.alive and not self._closed:
             self._idle.append(instance)
+            if not self._waiters:
+                return
         else:
             self._later(instance.stop())
         self._dispatch()
@@ -163,17 +173,16 @@ class Pool:
         """Stop every instance of a deployment whose scratch directory holds more than its
         disk limit, failing their requests with that reason, and clear what they wrote (the
         files of requests in flight stay; their requests clean them up)."""
-        loop = asyncio.get_running_loop()
         scratch = Path(self.spec.scratch_dir)
         limit_mb = self.spec.sandbox.limits.disk_mb
-        if await loop.run_in_executor(None, disk_used, scratch) <= limit_mb * 1024 * 1024:
+        if await off_loop(disk_used, scratch) <= limit_mb * 1024 * 1024:
             return
         reason = f"it wrote more than its disk limit of {limit_mb} MB to its scratch directory"
         emit(self._sink, self.spec.key, None, "system", f"instances stopped: {reason}")
         idle, self._idle = self._idle, []
         busy = list(self._busy)
         await asyncio.gather(*(instance.kill(reason=reason) for instance in [*busy, *idle]))
-        await loop.run_in_executor(None, clear_scratch, scratch)
+        await off_loop(clear_scratch, scratch)
         self._dispatch()
 
     async def close(self, *, kill_busy: bool = False) -> None:

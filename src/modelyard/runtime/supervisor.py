@@ -165,7 +165,7 @@ class Supervisor:
             if pool is None:
                 raise NotDeployedError(key)
             try:
-                return pool, await pool.acquire(deadline)
+                return pool, pool.take() or await pool.wait(deadline)
             except PoolClosed:
                 continue
 
@@ -224,8 +224,9 @@ class Supervisor:
 
     @staticmethod
     def _read(loop: asyncio.AbstractEventLoop, read: Callable[[], T]) -> T:
-        """The value of ``read``, taken on the loop that owns the state it reads."""
-        if _running_on(loop):
+        """The value of ``read``, taken on the loop that owns the state it reads (or here, if
+        that loop has stopped: a metrics sampler must not hang on it)."""
+        if _running_on(loop) or not loop.is_running():
             return read()
 
         async def on_loop() -> T:
