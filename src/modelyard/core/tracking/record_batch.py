@@ -11,6 +11,7 @@ Services flush, never commit: the caller owns the transaction.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.tracking import errors, rules
 from modelyard.core.tracking import record_repository as records_repo
 from modelyard.core.tracking import repository as repo
+from modelyard.core.tracking.record_writer import RecordWriter, writer_for
 from modelyard.core.tracking.schemas import RecordCreate
 from modelyard.core.tracking.service import experiment_named, model_of
 from modelyard.db.tables.tracking import SeasonRow, SiteRow, TrackedDatasetRow, TrackedModelRow
@@ -117,24 +119,35 @@ def add_records(
             )
     records_repo.hold_model(session, model.id)
     names = _Names(session, project, model)
-    rows = [_row(names, data) for _, data in batch]
+    writer = writer_for(session)
+    ids = _new_ids(len(batch))
     keys: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        earlier = keys.setdefault(row["natural_key"], index)
+    rows = []
+    for index, (_, data) in enumerate(batch):
+        key, row = _row(names, writer, ids[index], data)
+        earlier = keys.setdefault(key, index)
         if earlier != index:
             raise _duplicate(batch[index], f"the same record is on line {batch[earlier].line}")
-    taken = records_repo.taken_keys(session, model.id, list(keys))
-    if not taken and not records_repo.insert_unique(session, rows):
-        taken = records_repo.taken_keys(session, model.id, list(keys))  # added meanwhile
+        rows.append(row)
+    if not writer.insert(session, rows):
+        taken = records_repo.taken_keys(session, model.id, list(keys))
         if not taken:
             raise errors.model_not_found(model.id)  # deleted meanwhile
-    if taken:
         first = min(keys[key] for key in taken)
         raise _duplicate(batch[first], "it already exists for this model")
-    return RecordsAdded([row["id"] for row in rows])
+    return RecordsAdded(ids)
 
 
-def _row(names: _Names, data: RecordCreate) -> dict[str, Any]:
+def _new_ids(count: int) -> list[uuid.UUID]:
+    """Random (version 4) ids, the randomness drawn once for the whole batch."""
+    pool = os.urandom(16 * count)
+    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
+def _row(
+    names: _Names, writer: RecordWriter, record_id: uuid.UUID, data: RecordCreate
+) -> tuple[str, tuple[Any, ...]]:
+    """The record's natural key, and its row as ``writer`` takes it."""
     collection_date = data.collection_date or data.timestamp.date()
     dataset_name = data.dataset_name or rules.default_dataset_name(
         names.model.model_name, collection_date
@@ -144,29 +157,17 @@ def _row(names: _Names, data: RecordCreate) -> dict[str, Any]:
     season_id = names.season(data.season_name)
     site_id = names.site(data.site_name)
     timestamp = data.timestamp.astimezone(UTC)
-    return {
-        "id": uuid.uuid4(),
-        "model_id": names.model.id,
-        "dataset_id": dataset_id,
-        "experiment_id": experiment_id,
-        "season_id": season_id,
-        "site_id": site_id,
-        "timestamp": timestamp,
-        "collection_date": collection_date,
-        "model_data": data.model_data,
-        "record_info": data.record_info if data.record_info is not None else {},
-        "record_file": None,
-        "file_name": None,
-        "file_type": None,
-        "natural_key": rules.natural_key(
-            timestamp=timestamp,
-            collection_date=collection_date,
-            dataset_id=dataset_id,
-            experiment_id=experiment_id,
-            season_id=season_id,
-            site_id=site_id,
-        ),
-    }
+    key = rules.natural_key(
+        timestamp=timestamp,
+        collection_date=collection_date,
+        dataset_id=dataset_id,
+        experiment_id=experiment_id,
+        season_id=season_id,
+        site_id=site_id,
+    )
+    record_info = data.record_info if data.record_info is not None else {}
+    ids = (record_id, names.model.id, dataset_id, experiment_id, season_id, site_id)
+    return key, writer.values(ids, timestamp, collection_date, data.model_data, record_info, key)
 
 
 def _duplicate(numbered: NumberedRecord, why: str) -> Conflict:

@@ -1,0 +1,119 @@
+"""The SQL that writes many records at once, one class per backend (the only place the two
+differ): PostgreSQL takes them with ``COPY … FROM STDIN``, SQLite with one prepared
+``INSERT`` run over every row by the driver. Both skip SQLAlchemy's per-value processing:
+rows arrive as plain tuples in the statements' column order, already in the form each backend stores
+(``RecordValues`` builds them), so a bulk add costs what the database costs.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import psycopg
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+
+class RecordWriter(Protocol):
+    def values(
+        self,
+        ids: Sequence[uuid.UUID | None],
+        timestamp: datetime,
+        collection_date: date,
+        model_data: Any,
+        record_info: Any,
+        natural_key: str,
+    ) -> tuple[Any, ...]:
+        """One row in the statement's order: ``ids`` are the record's, its model's, dataset's,
+        experiment's, season's and site's (``None`` when absent)."""
+        ...
+
+    def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> bool:
+        """Insert ``rows`` in a savepoint; False (nothing inserted, the transaction usable)
+        when a unique key is taken."""
+        ...
+
+
+class SqliteWriter:
+    """Ids as 32 hex digits, times as SQLAlchemy's SQLite text, JSON as ``json.dumps``: what
+    the ORM writes for the same record."""
+
+    STATEMENT = (
+        "INSERT INTO tracking_records (id, model_id, dataset_id, experiment_id, season_id,"
+        " site_id, timestamp, collection_date, model_data, record_info, natural_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def values(
+        self,
+        ids: Sequence[uuid.UUID | None],
+        timestamp: datetime,
+        collection_date: date,
+        model_data: Any,
+        record_info: Any,
+        natural_key: str,
+    ) -> tuple[Any, ...]:
+        return (
+            *(None if value is None else value.hex for value in ids),
+            timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            collection_date.isoformat(),
+            json.dumps(model_data),
+            json.dumps(record_info),
+            natural_key,
+        )
+
+    def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> bool:
+        try:
+            with session.begin_nested():
+                session.connection().exec_driver_sql(self.STATEMENT, list(rows))
+        except IntegrityError:
+            return False
+        return True
+
+
+class PostgresWriter:
+    """Rows streamed to ``COPY``: ids, times and dates as psycopg dumps them, JSON as text."""
+
+    STATEMENT = (
+        "COPY tracking_records (id, model_id, dataset_id, experiment_id, season_id, site_id,"
+        " timestamp, collection_date, model_data, record_info, natural_key) FROM STDIN"
+    )
+
+    def values(
+        self,
+        ids: Sequence[uuid.UUID | None],
+        timestamp: datetime,
+        collection_date: date,
+        model_data: Any,
+        record_info: Any,
+        natural_key: str,
+    ) -> tuple[Any, ...]:
+        return (
+            *ids,
+            timestamp,
+            collection_date,
+            json.dumps(model_data),
+            json.dumps(record_info),
+            natural_key,
+        )
+
+    def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> bool:
+        try:
+            with session.begin_nested():
+                raw = session.connection().connection.driver_connection
+                assert isinstance(raw, psycopg.Connection)
+                with raw.cursor() as cursor, cursor.copy(self.STATEMENT) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except (IntegrityError, psycopg.IntegrityError):
+            return False
+        return True
+
+
+def writer_for(session: Session) -> RecordWriter:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return PostgresWriter() if postgres else SqliteWriter()
