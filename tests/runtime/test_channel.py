@@ -148,6 +148,27 @@ class TestConcurrentRequests:
         assert [outcome.result["value"] for outcome in answers] == list(range(10))
 
 
+class TestTheWire:
+    def test_a_reply_many_pipe_buffers_long_after_a_burst_of_log_lines_arrives_whole(
+        self, served: Served, tmp_path: Path, logs: LogCollector
+    ) -> None:
+        chatty = """
+            class Model:
+                def __init__(self, base_directory, context):
+                    pass
+
+                def request(self, data):
+                    for n in range(2000):
+                        print("line", n)
+                    return "x" * data
+        """
+        deploy(served, write_package(tmp_path, chatty))
+        size = 3 * 1024 * 1024
+        outcome = served.run(served.supervisor.request("dep", size, request_id="big", timeout=60))
+        assert outcome.result == "x" * size
+        assert logs.lines("big", "stdout") == [f"line {n}" for n in range(2000)]
+
+
 class TestFailures:
     def test_a_request_over_its_timeout_fails_and_its_instance_is_replaced(
         self, served: Served, package: Path
