@@ -163,8 +163,7 @@ def list_raw_samples(
     entries = guarded(kind.entries(location, window.after), location.secrets)
     names, following, has_more = page(entries, window)
     data = []
-    for name in names:
-        url = _read_url(kind, location, name)
+    for name, url in zip(names, _read_urls(kind, location, names), strict=True):
         if url is None:
             url = link_base + seal_link(stores.box, dataset_id, name)
         data.append(RawSample(file_name=name, read_url=url))
@@ -225,8 +224,8 @@ def _touch(session: Session, project: ProjectRef, dataset_id: str) -> None:
     _dataset(session, project, dataset_id).last_modified_at = utcnow()
 
 
-def _read_url(kind: DatasourceKind, location: Location, name: str) -> str | None:
+def _read_urls(kind: DatasourceKind, location: Location, names: list[str]) -> list[str | None]:
     try:
-        return kind.read_url(location, name, LINK_LIFETIME)
+        return kind.read_urls(location, names, LINK_LIFETIME)
     except Exception as exc:  # signing needs what the credentials may lack
         raise unreachable(describe(exc, location.secrets)) from None

@@ -48,9 +48,9 @@ class AzureKind:
         root = split_bucket_path(full_path, ("azure", "az", "abfs"))
         return Location(fs, root, root.split("/", 1)[0], (key,))
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
-        url: str = location.fs.sign(location.path_of(file_name), expiration=expires)
-        return url
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        fs = location.fs
+        return [fs.sign(location.path_of(name), expiration=expires) for name in names]
 
     def entries(self, location: Location, after: str) -> Iterator[Entry]:
         """List Blobs from ``startFrom`` (inclusive, the SDK's ``start_from``; a store that does

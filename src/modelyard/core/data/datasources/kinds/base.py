@@ -2,7 +2,7 @@
 
 Every store is reached through an fsspec filesystem, so reading and writing the verification
 probe are written once (``verify.py``); a type knows its configuration, how to open its
-filesystem, how to hand out a URL for one file, and how to list its files in name order from
+filesystem, how to hand out URLs for files, and how to list its files in name order from
 any name on (each store has its own way to start there: ``StartAfter``, ``startOffset``,
 ``startFrom``, a sorted directory walk), which ``listing.py`` pages and counts.
 """
@@ -75,9 +75,9 @@ class DatasourceKind(Protocol):
         """The filesystem of the store (nothing is contacted yet)."""
         ...
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
-        """A URL of the store serving the file without credentials, or None when modelyard
-        must serve it itself (a local directory)."""
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        """For each file, a URL of the store serving it without credentials, or None when
+        modelyard must serve it itself (a local directory); a page's worth at once."""
         ...
 
     def entries(self, location: Location, after: str) -> Iterator[Entry]:

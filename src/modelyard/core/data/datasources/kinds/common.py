@@ -13,7 +13,7 @@ from modelyard.core.data.datasources.schemas import DatasourceSettings
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 
-FIRST_BATCH, LAST_BATCH = 200, 1000
+FIRST_BATCH, LAST_BATCH = 101, 1000
 """Names asked of an object store per call: enough for a page (and one more, to know whether
 there are more) first, then more at a time for the callers that read on (counts, windows)."""
 

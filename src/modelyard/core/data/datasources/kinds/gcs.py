@@ -58,7 +58,10 @@ class GCSKind:
         secrets = (values["credentials"], str(parsed.get("private_key", "")))
         return Location(fs, root, root.split("/", 1)[0], secrets)
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        return [self._read_url(location, name, expires) for name in names]
+
+    def _read_url(self, location: Location, file_name: str, expires: int) -> str:
         path = location.path_of(file_name)
         fs = location.fs
         if fs._endpoint != "https://storage.googleapis.com":

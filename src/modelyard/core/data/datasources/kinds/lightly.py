@@ -21,8 +21,8 @@ class LightlyKind:
     def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
         raise DatasourceIllegal("A LIGHTLY datasource has no external store", field="datasource")
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
-        return None
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        return [None for _ in names]
 
     def entries(self, location: Location, after: str) -> Iterator[Entry]:
         raise DatasourceIllegal("A LIGHTLY datasource has no external store", field="datasource")

@@ -34,8 +34,8 @@ class LocalKind:
         root = full_path.rstrip("/") or "/"
         return Location(LocalFileSystem(), root, root)
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
-        return None
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        return [None for _ in names]
 
     def entries(self, location: Location, after: str) -> Iterator[Entry]:
         return walk_after(location.root, after)

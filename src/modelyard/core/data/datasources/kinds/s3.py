@@ -4,6 +4,7 @@ the settings: ``MODELYARD_S3_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL_S3``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from modelyard.core.data.datasources.kinds.base import (
@@ -31,6 +32,27 @@ S3_REGIONS = (
 """The regions the Lightly 1.2.2 client accepts for ``s3Region``."""
 
 
+@lru_cache(maxsize=64)
+def _filesystem(key: str, secret: str, endpoint: str | None, region: str) -> Any:
+    """One filesystem per set of credentials, kept: a new one costs a new botocore session and
+    client (about 100 ms, more than a page), and it holds no listing cache to go stale."""
+    from s3fs import S3FileSystem  # imported on use: aiobotocore is heavy
+
+    return S3FileSystem(
+        key=key,
+        secret=secret,
+        endpoint_url=endpoint,
+        client_kwargs={"region_name": region},
+        config_kwargs={
+            "connect_timeout": CONNECT_TIMEOUT,
+            "read_timeout": 30,
+            "retries": {"max_attempts": 2, "mode": "standard"},
+        },
+        skip_instance_cache=True,
+        use_listings_cache=False,
+    )
+
+
 class S3Kind:
     type = "S3"
     params: tuple[Param, ...] = (
@@ -49,28 +71,34 @@ class S3Kind:
         )
 
     def open(self, full_path: str, values: Mapping[str, str], endpoints: Endpoints) -> Location:
-        from s3fs import S3FileSystem  # imported on use: aiobotocore is heavy
-
-        fs = S3FileSystem(
-            key=values["access_key_id"],
-            secret=values["secret_access_key"],
-            endpoint_url=endpoints.s3,
-            client_kwargs={"region_name": values["region"]},
-            config_kwargs={
-                "connect_timeout": CONNECT_TIMEOUT,
-                "read_timeout": 30,
-                "retries": {"max_attempts": 2, "mode": "standard"},
-            },
-            skip_instance_cache=True,
-            use_listings_cache=False,
+        fs = _filesystem(
+            values["access_key_id"], values["secret_access_key"], endpoints.s3, values["region"]
         )
         root = split_bucket_path(full_path, ("s3",))
         secrets = (values["secret_access_key"],)
         return Location(fs, root, root.split("/", 1)[0], secrets)
 
-    def read_url(self, location: Location, file_name: str, expires: int) -> str | None:
-        url: str = location.fs.sign(location.path_of(file_name), expiration=expires)
-        return url
+    def read_urls(self, location: Location, names: list[str], expires: int) -> list[str | None]:
+        """Presigned like ``S3FileSystem.sign``, all in one trip to its event loop (one trip
+        each costs more than the signing)."""
+        from fsspec.asyn import sync
+
+        fs = location.fs
+        bucket, prefix = bucket_and_prefix(location.root)
+
+        async def sign() -> list[str | None]:
+            await fs.set_session()
+            client = await fs.get_s3(bucket)
+            return [
+                await client.generate_presigned_url(
+                    "get_object", Params={"Bucket": bucket, "Key": prefix + name},
+                    ExpiresIn=expires,
+                )
+                for name in names
+            ]  # fmt: skip
+
+        signed: list[str | None] = sync(fs.loop, sign)
+        return signed
 
     def entries(self, location: Location, after: str) -> Iterator[Entry]:
         """``ListObjectsV2`` from ``StartAfter`` the cursor's key, then by continuation token."""
