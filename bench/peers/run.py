@@ -191,6 +191,7 @@ def measure_peer(peer: peers.Peer, args: argparse.Namespace, scratch: Path) -> d
     finally:
         stop_server(server)
     return {
+        "log_head": log_head(server),
         "framework": peer.framework,
         "model": peer.model,
         "startup_s": startup,
@@ -199,6 +200,12 @@ def measure_peer(peer: peers.Peer, args: argparse.Namespace, scratch: Path) -> d
         "request": {"path": peer.path, "body": peer.body, "expect": peer.expect},
         "load": {f"c{c}": summarize(f"{peer.key}-c{c}", rows) for c, rows in runs.items()},
     }
+
+
+def log_head(server: Server, lines: int = 8) -> list[str]:
+    """What the server printed first (how it says it serves), without any token."""
+    text = server.log_path.read_text(errors="replace").splitlines()[:lines]
+    return [line for line in text if not line.startswith("Token ")]
 
 
 def environments(envs: dict[str, Path]) -> dict[str, Any]:
