@@ -263,6 +263,23 @@ class TestTheBoundLoop:
         with pytest.raises(RuntimeError, match="call them from a thread"):
             bound.run(deploy_on_the_loop())
 
+    def test_shutdown_on_the_loop_kills_every_instance_there_and_then(
+        self, bound: Served, package: Path, logs: LogCollector
+    ) -> None:
+        deploy(bound, package, minimum_instances=2, maximum_instances=2)
+        pids = bound.supervisor.pids("dep")
+        in_flight = bound.submit(bound.ask("doomed", sleep=60))
+        assert wait_until(lambda: logs.lines("rdoomed", "stdout") == ["serving doomed"])
+
+        async def lifespan_ends() -> None:
+            bound.supervisor.shutdown()
+
+        bound.run(lifespan_ends())
+        assert all(gone(pid) for pid in pids)
+        outcome = in_flight.result(timeout=30)
+        assert outcome.error == "the instance was stopped while handling the request"
+        assert outcome.lost
+
     def test_pids_can_be_read_on_the_loop(self, bound: Served, package: Path) -> None:
         deploy(bound, package, minimum_instances=2, maximum_instances=2)
 

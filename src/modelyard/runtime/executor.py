@@ -22,8 +22,9 @@ class Executor(Protocol):
     Requests are carried on one event loop, the executor's: its own unless the server hands it
     its running loop with ``bind_loop``. ``request`` is awaited (on that loop it does no thread
     hop; on another loop it hops over and back); ``request_blocking`` is for plain threads and
-    raises RuntimeError on the executor's loop. ``deploy``, ``undeploy`` and ``shutdown`` may
-    block their calling thread, so they are called from a thread, never on that loop."""
+    raises RuntimeError on the executor's loop. ``deploy`` and ``undeploy`` may block their
+    calling thread, so they are called from a thread, never on that loop (RuntimeError);
+    ``shutdown`` may also be called on the loop as it ends (a server's lifespan)."""
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Carry requests on ``loop`` (the caller's running loop); before the first deploy."""
@@ -45,7 +46,7 @@ class Executor(Protocol):
         """``request`` from a plain thread (batch workers, pipelines, document jobs)."""
 
     def shutdown(self) -> None:
-        """Stop everything this executor started."""
+        """Stop everything this executor started, killing requests in flight."""
 
 
 ExecutorFactory = Callable[..., Executor]

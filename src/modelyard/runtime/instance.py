@@ -284,13 +284,27 @@ class AsyncInstance:
     async def kill(self, *, reason: str | None = None) -> None:
         """Kill the instance and everything it started; with a ``reason`` (a limit it broke)
         its request fails with it rather than being given up as lost."""
+        self._signal_kill(reason)
+        await off_loop(self._wait, None)
+        await self._release()
+
+    def kill_at_once(self) -> None:
+        """``kill`` for a loop that is ending and cannot wait: the waits happen right here,
+        briefly, as a killed process ends at once."""
+        self._signal_kill(None)
+        self._wait(None)
+        self._close_stdin()
+        for reader in self._readers:
+            reader.close()
+        if self._network is not None:
+            self._network.close()
+
+    def _signal_kill(self, reason: str | None) -> None:
         self._kill_reason = self._kill_reason or reason
         self._killed = True
         if self._process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-        await off_loop(self._wait, None)
-        await self._release()
 
     async def _release(self) -> None:
         """Close the pipes once the last output is read, and the network. A child the model

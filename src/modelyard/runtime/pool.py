@@ -191,19 +191,35 @@ class Pool:
         starts and returns once everything has stopped."""
         self._closed = True
         idle, self._idle = self._idle, []
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(PoolClosed())
+        self._turn_away()
         busy = list(self._busy) if kill_busy else []
         if kill_busy:
-            for task in self._starts:
-                task.cancel()
+            self._cancel_starts()
         await asyncio.gather(
             *(instance.stop() for instance in idle), *(instance.kill() for instance in busy)
         )
         if kill_busy:
             await self._settle()
+
+    def kill_at_once(self) -> None:
+        """``close(kill_busy=True)`` for a loop that is ending and cannot wait for it: every
+        instance is killed here and now."""
+        self._closed = True
+        self._turn_away()
+        self._cancel_starts()
+        idle, self._idle = self._idle, []
+        for instance in [*idle, *self._busy]:
+            instance.kill_at_once()
+
+    def _turn_away(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(PoolClosed())
+
+    def _cancel_starts(self) -> None:
+        for task in self._starts:
+            task.cancel()
 
     async def _settle(self) -> None:
         """Wait until starts and stops are over and the requests of killed instances have let

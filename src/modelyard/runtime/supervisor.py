@@ -4,9 +4,10 @@ All instance I/O runs on one asyncio event loop, with no thread per request: the
 loop once it calls ``bind_loop`` (so a direct request awaited there never leaves it), else a
 daemon loop thread the supervisor starts on first use. ``request`` may be awaited on any loop
 (from another it hops over with ``run_coroutine_threadsafe``); ``request_blocking`` serves
-plain threads (batch workers, pipelines, document jobs). Deploying, undeploying and shutting
-down wait for instances to start or stop, so they block their calling thread and refuse to run
-on the supervisor's loop. A request waits for an instance of its deployment, never for another.
+plain threads (batch workers, pipelines, document jobs). Deploying and undeploying wait for
+instances to start or stop, so they block their calling thread and refuse to run on the
+supervisor's loop; shutting down there kills every instance at once. A request waits for an
+instance of its deployment, never for another.
 """
 
 from __future__ import annotations
@@ -91,10 +92,15 @@ class Supervisor:
         return asyncio.run_coroutine_threadsafe(work, loop).result()
 
     def shutdown(self) -> None:
-        """Stop the reaper and every instance, killing those still serving a request."""
+        """Stop the reaper and every instance, killing those still serving a request. Called
+        on the supervisor's loop (a server's lifespan ending) it cannot wait for that loop, so
+        it kills every instance right there: the loop has nothing left to serve by then."""
         if self._loop is None or self._shut:
             return
-        self._wait(self._shutdown())
+        if _running_on(self._loop):
+            self._kill_everything()
+        else:
+            self._wait(self._shutdown())
         self._shut = True
         if self._own is not None:
             self._own.close()
@@ -178,6 +184,16 @@ class Supervisor:
         self._retired.clear()
         await asyncio.gather(*(pool.close(kill_busy=True) for pool in pools))
 
+    def _kill_everything(self) -> None:
+        self._stopping.set()
+        if self._reaper is not None:
+            self._reaper.cancel()
+        pools = [*self._pools.values(), *self._retired]
+        self._pools.clear()
+        self._retired.clear()
+        for pool in pools:
+            pool.kill_at_once()
+
     def _start_reaper(self) -> None:
         self._reaper = asyncio.get_running_loop().create_task(self._reap_loop())
 
@@ -217,7 +233,7 @@ class Supervisor:
         if _running_on(loop):
             work.close()
             raise RuntimeError(
-                "deploy, undeploy and shutdown block until instances start or stop; "
+                "deploy and undeploy block until instances start or stop; "
                 "call them from a thread, not on the supervisor's event loop"
             )
         return asyncio.run_coroutine_threadsafe(work, loop).result()
