@@ -489,9 +489,8 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def close(self) -> None:
-        """Stop the loop once its executor's threads are done; call it once."""
+        """Stop the loop and its thread; call it once, with nothing left running on it."""
         self.closed = True
-        self.run(self.loop.shutdown_default_executor())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
