@@ -88,8 +88,7 @@ class Supervisor:
         loop = self._loop_in_use()
         if _running_on(loop):
             raise RuntimeError("request_blocking was called on the supervisor's event loop")
-        work = self._request(key, data, request_id=request_id, timeout=timeout)
-        return asyncio.run_coroutine_threadsafe(work, loop).result()
+        return _block_on(loop, self._request(key, data, request_id=request_id, timeout=timeout))
 
     def shutdown(self) -> None:
         """Stop the reaper and every instance, killing those still serving a request. Called
@@ -236,7 +235,7 @@ class Supervisor:
                 "deploy and undeploy block until instances start or stop; "
                 "call them from a thread, not on the supervisor's event loop"
             )
-        return asyncio.run_coroutine_threadsafe(work, loop).result()
+        return _block_on(loop, work)
 
     @staticmethod
     def _read(loop: asyncio.AbstractEventLoop, read: Callable[[], T]) -> T:
@@ -248,7 +247,29 @@ class Supervisor:
         async def on_loop() -> T:
             return read()
 
-        return asyncio.run_coroutine_threadsafe(on_loop(), loop).result()
+        return _block_on(loop, on_loop())
+
+
+def _block_on(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` as a task on ``loop`` and block this thread until it is done. A bare lock
+    instead of ``run_coroutine_threadsafe``'s future, condition and chained callbacks: every
+    request of a plain thread makes this round trip."""
+    finished = threading.Lock()
+    finished.acquire()
+    tasks: list[asyncio.Task[T]] = []
+
+    def begin() -> None:
+        task = loop.create_task(work)
+        task.add_done_callback(lambda _: finished.release())
+        tasks.append(task)
+
+    try:
+        loop.call_soon_threadsafe(begin)
+    except RuntimeError:
+        work.close()
+        raise
+    finished.acquire()
+    return tasks[0].result()
 
 
 def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
