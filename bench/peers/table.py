@@ -46,8 +46,9 @@ def context(results: dict[str, Any]) -> str:
 
 
 def max_other(measured: dict[str, Any]) -> float:
+    """The largest CPU share of processes other than ours in any measured run."""
     return max(
-        run["other_cpu_share"]
+        float(run["other_cpu_share"])
         for peer in measured.values()
         for row in peer["load"].values()
         for run in row["rounds"]
