@@ -75,6 +75,7 @@ class Pool:
         self._starting = 0
         self._starts: set[asyncio.Task[None]] = set()
         self._chores: set[asyncio.Task[None]] = set()
+        self._ending: set[AsyncInstance] = set()
         self._start_error: str | None = None
         self._failures = 0
         self._retry_at = 0.0
@@ -142,10 +143,10 @@ class Pool:
             if not self._waiters:
                 return
         else:
-            self._later(instance.stop())
+            self._stop_later(instance)
         self._dispatch()
 
-    async def reap(self, now: float) -> None:
+    def reap(self, now: float) -> None:
         """Stop instances idle past ``maximum_idle_time``, never going below the minimum."""
         dead = [instance for instance in self._idle if not instance.alive]
         self._idle = [instance for instance in self._idle if instance not in dead]
@@ -158,7 +159,8 @@ class Pool:
         for instance in expired:
             message = f"instance {instance.pid} was idle for more than {limit:g} s"
             emit(self._sink, self.spec.key, None, "system", message)
-        await asyncio.gather(*(instance.stop() for instance in [*dead, *expired]))
+        for instance in [*dead, *expired]:
+            self._stop_later(instance)
 
     def _expired(self, now: float) -> list[AsyncInstance]:
         surplus = len(self._idle) + len(self._busy) - self.spec.minimum_instances
@@ -180,8 +182,11 @@ class Pool:
         reason = f"it wrote more than its disk limit of {limit_mb} MB to its scratch directory"
         emit(self._sink, self.spec.key, None, "system", f"instances stopped: {reason}")
         idle, self._idle = self._idle, []
-        busy = list(self._busy)
-        await asyncio.gather(*(instance.kill(reason=reason) for instance in [*busy, *idle]))
+        self._ending.update(idle)
+        try:
+            await asyncio.gather(*(i.kill(reason=reason) for i in [*self._busy, *idle]))
+        finally:
+            self._ending.difference_update(idle)
         await off_loop(clear_scratch, scratch)
         self._dispatch()
 
@@ -195,9 +200,10 @@ class Pool:
         busy = list(self._busy) if kill_busy else []
         if kill_busy:
             self._cancel_starts()
-        await asyncio.gather(
-            *(instance.stop() for instance in idle), *(instance.kill() for instance in busy)
-        )
+        stops = [self._stop_later(instance) for instance in idle]
+        await asyncio.gather(*(instance.kill() for instance in busy))
+        if stops:
+            await asyncio.wait(stops)
         if kill_busy:
             await self._settle()
 
@@ -208,7 +214,7 @@ class Pool:
         self._turn_away()
         self._cancel_starts()
         idle, self._idle = self._idle, []
-        for instance in [*idle, *self._busy]:
+        for instance in {*idle, *self._busy, *self._ending}:
             instance.kill_at_once()
 
     def _turn_away(self) -> None:
@@ -265,7 +271,7 @@ class Pool:
             instance = self._idle.pop()
             if instance.alive:
                 return instance
-            self._later(instance.stop())
+            self._stop_later(instance)
         return None
 
     def _can_grow(self, now: float) -> bool:
@@ -283,15 +289,26 @@ class Pool:
         self._starting += 1
         self._track(self._starts, self._start_one())
 
-    def _later(self, chore: Coroutine[Any, Any, None]) -> None:
-        """Run ``chore`` (stopping an instance) in the background, where a shutdown waits."""
-        self._track(self._chores, chore)
+    def _stop_later(self, instance: AsyncInstance) -> asyncio.Task[None]:
+        """Stop ``instance`` in the background; a shutdown waits for it, or kills it if it
+        cannot wait."""
+        self._ending.add(instance)
+        return self._track(self._chores, self._stop(instance))
+
+    async def _stop(self, instance: AsyncInstance) -> None:
+        try:
+            await instance.stop()
+        finally:
+            self._ending.discard(instance)
 
     @staticmethod
-    def _track(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+    def _track(
+        tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]
+    ) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+        return task
 
     async def _start_one(self) -> None:
         instance: AsyncInstance | None = None
@@ -304,7 +321,7 @@ class Pool:
         finally:
             self._starting -= 1
         if instance is not None and self._closed:
-            await instance.stop()
+            self._stop_later(instance)
         elif instance is not None:
             self._start_error, self._failures = None, 0
             self._idle.append(instance)

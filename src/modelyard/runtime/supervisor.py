@@ -200,7 +200,7 @@ class Supervisor:
         while not await self._stopped_within(self._reap_interval):
             for pool in list(self._pools.values()):
                 try:
-                    await pool.reap(time.monotonic())
+                    pool.reap(time.monotonic())
                     await pool.enforce_disk()
                 except Exception as error:
                     emit(self._sink, pool.spec.key, None, "system", f"reaper failed: {error}")
