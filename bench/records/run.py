@@ -4,9 +4,11 @@ For each backend (SQLite, and PostgreSQL on 127.0.0.1 when reachable), on a fres
 ``modelyard serve`` with a fresh database:
 
 1. records added per second through the HTTP endpoint (``POST /api/models/id/{id}/records``,
-   multipart, as a client sends them), ``--added`` records from 8 concurrent clients;
-2. ``--records`` records inserted directly (bulk insert through the tracking repository, not
-   measured), one model, one dataset, one experiment;
+   multipart, as a client sends them), ``--added`` records from ``--clients`` concurrent
+   clients, with the server's CPU time per add;
+2. ``--records`` records added through the bulk endpoint (``POST …/records/bulk``, ndjson,
+   ``--per-request`` lines a request, one client, the next body built while the last is sent),
+   one model, one dataset, one experiment: records/s and the server's CPU time per record;
 3. the stream: ``GET …/records/filter`` with a window holding the first ``--small`` records, then
    ``GET …/records`` for all of them; records/s at the client (every line parsed as JSON) and
    the server's resident memory, sampled every 50 ms (peak while streaming, minus nothing);
@@ -42,9 +44,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from processes import free_port, start_server, stop_server, wait_for_line, wait_until_listening
-
-from modelyard.core.tracking import record_repository
-from modelyard.db.engine import make_engine
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
@@ -87,8 +86,14 @@ class RssSampler:
         self._stop.set()
 
 
-def add_over_http(url: str, token: str, model_id: str, count: int) -> float:
-    """Records added per second through the endpoint, from 8 concurrent clients."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def add_over_http(url: str, token: str, model_id: str, count: int, clients: int) -> float:
+    """Records added per second through the endpoint, from ``clients`` concurrent clients."""
     headers = {"Authorization": f"Bearer {token}"}
 
     def send(part: range) -> None:
@@ -102,40 +107,45 @@ def add_over_http(url: str, token: str, model_id: str, count: int) -> float:
                 response = http.post(f"{BASE}/id/{model_id}/records", data=form)
                 assert response.status_code == 201, response.text
 
-    parts = [range(k, count, 8) for k in range(8)]
+    parts = [range(k, count, clients) for k in range(clients)]
     started = time.perf_counter()
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(clients) as pool:
         list(pool.map(send, parts))
     return count / (time.perf_counter() - started)
 
 
-def bulk_insert(database_url: str, ids: dict[str, uuid.UUID], count: int) -> float:
-    """``count`` records for the bulk model, 20,000 per executemany; returns seconds."""
-    engine = make_engine(database_url)
-    started = time.perf_counter()
-    try:
-        for first in range(0, count, 20_000):
-            rows = [_row(ids, i) for i in range(first, min(count, first + 20_000))]
-            with engine.begin() as connection:
-                record_repository.insert_many(connection, rows)
-    finally:
-        engine.dispose()
-    return time.perf_counter() - started
+LINE = (
+    '{"timestamp":"%s","model_data":{"value":%d,"score":%r,"label":"plot-%d"},'
+    '"record_info":{"row":%d},"dataset_name":"bench","experiment_name":"bench"}\n'
+)
 
 
-def _row(ids: dict[str, uuid.UUID], i: int) -> dict[str, Any]:
-    when = T0 + timedelta(seconds=i)
-    return {
-        "id": uuid.uuid4(),
-        "model_id": ids["model"],
-        "dataset_id": ids["dataset"],
-        "experiment_id": ids["experiment"],
-        "timestamp": when,
-        "collection_date": when.date(),
-        "model_data": {"value": i, "score": i / 7, "label": f"plot-{i % 500}"},
-        "record_info": {"row": i},
-        "natural_key": uuid.uuid4().hex,
-    }
+def bulk_body(first: int, last: int) -> bytes:
+    """Records ``first`` to ``last - 1`` as ndjson: one a second from T0."""
+    return "".join(
+        LINE % ((T0 + timedelta(seconds=i)).isoformat(), i, i / 7, i % 500, i)
+        for i in range(first, last)
+    ).encode()
+
+
+def add_in_bulk(url: str, token: str, model_id: str, count: int, per_request: int) -> float:
+    """``count`` records through the bulk endpoint, ``per_request`` a request; the next body
+    is built in a thread while the last one is sent. Returns seconds."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/ndjson"}
+    with (
+        ThreadPoolExecutor(1) as builder,
+        httpx.Client(base_url=url, headers=headers, timeout=600) as http,
+    ):
+        started = time.perf_counter()
+        body = builder.submit(bulk_body, 0, min(count, per_request))
+        for first in range(0, count, per_request):
+            content = body.result()
+            after = first + per_request
+            if after < count:
+                body = builder.submit(bulk_body, after, min(count, after + per_request))
+            response = http.post(f"{BASE}/id/{model_id}/records/bulk", content=content)
+            assert response.status_code == 201, response.text[:500]
+        return time.perf_counter() - started
 
 
 def stream(
@@ -149,11 +159,14 @@ def stream(
     with httpx.stream("GET", url + path, params=params, headers=headers, timeout=600) as response:
         assert response.status_code == 200, response.read()
         assert "content-length" not in response.headers
-        for line in response.iter_lines():
-            if line:
+        rest = b""
+        for chunk in response.iter_bytes(1 << 20):
+            size += len(chunk)
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
                 json.loads(line)
-                count += 1
-                size += len(line) + 1
+            count += len(lines)
+        assert rest == b"", "the stream ends with a newline"
     seconds = time.perf_counter() - started
     return {
         "records": count,
@@ -226,8 +239,12 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}
         ) as http:
             added_id, bulk_id, ids = setup_ids(http)
-        added_per_s = add_over_http(server.url, token, added_id, args.added)
-        insert_s = bulk_insert(database_url, ids, args.records)
+        before = cpu_seconds(server.pid)
+        added_per_s = add_over_http(server.url, token, added_id, args.added, args.clients)
+        add_cpu_ms = (cpu_seconds(server.pid) - before) / args.added * 1000
+        before = cpu_seconds(server.pid)
+        insert_s = add_in_bulk(server.url, token, bulk_id, args.records, args.per_request)
+        bulk_cpu_us = (cpu_seconds(server.pid) - before) / args.records * 1e6
         window = {
             "start_timestamp": T0.isoformat(),
             "end_timestamp": (T0 + timedelta(seconds=args.small - 1)).isoformat(),
@@ -249,7 +266,11 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         "backend": backend,
         "idle_rss_mb": idle,
         "added_per_s": added_per_s,
+        "add_server_cpu_ms": add_cpu_ms,
+        "clients": args.clients,
         "bulk_insert_s": insert_s,
+        "bulk_server_cpu_us": bulk_cpu_us,
+        "per_request": args.per_request,
         "small": small,
         "full": full,
         "baseline": base,
@@ -275,18 +296,27 @@ def render(results: list[dict[str, Any]], stamp: str) -> str:
                 f"| {run['peak_rss_mb']} MB (idle {r['idle_rss_mb']} MB) "
                 f"| {r['baseline']['kind'] if is_full else ''} | {base} | {ratio} |"
             )
-    added = ", ".join(f"{r['backend']} {r['added_per_s']:,.0f}/s" for r in results)
-    bulk = ", ".join(
-        f"{r['backend']} {r['full']['records'] / r['bulk_insert_s']:,.0f}/s" for r in results
+    added = ", ".join(
+        f"{r['backend']} {r['added_per_s']:,.0f}/s ({r['add_server_cpu_ms']:.1f} ms server CPU"
+        " per add)"
+        for r in results
     )
+    bulk = ", ".join(
+        f"{r['backend']} {r['full']['records'] / r['bulk_insert_s']:,.0f}/s"
+        f" ({r['bulk_server_cpu_us']:.0f} µs server CPU per record)"
+        for r in results
+    )
+    clients, per_request = results[0]["clients"], results[0]["per_request"]
     return "\n".join(
         [
             f"Run {stamp}, {os.cpu_count()} CPUs.",
             "",
             *rows,
             "",
-            f"Records added through `POST …/records` (multipart, 8 concurrent clients): {added}.",
-            f"Bulk insert for the stream (repository `insert_many`, not through HTTP): {bulk}.",
+            f"Records added through `POST …/records` (multipart, {clients} concurrent clients):"
+            f" {added}.",
+            f"Records added through `POST …/records/bulk` (ndjson, {per_request:,} a request,"
+            f" one client): {bulk}.",
         ]
     )
 
@@ -307,6 +337,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--added", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--per-request", type=int, default=10_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from modelyard.core import links
 from modelyard.core.identity import home, service
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
-from modelyard.core.tracking import record_repository, records
+from modelyard.core.tracking import record_stream, records
 from modelyard.core.tracking import service as tracking
 from modelyard.core.tracking.schemas import (
     ModelCreate,
@@ -168,11 +169,13 @@ class TestStreams:
                 session, store, project, str(model.id), record(when, season_name=str(i))
             )
         session.commit()
-        batches = list(record_repository.stream(engine, model.id, RecordQuery(), batch=batch))
-        assert all(len(b) <= batch for b in batches)
-        streamed = [r for b in batches for r in b]
-        assert len({r.id for r in streamed}) == 30
-        assert [r.timestamp for r in streamed] == sorted(r.timestamp for r in streamed)
+        chunks = list(record_stream.stream(engine, model.id, RecordQuery(), batch=batch))
+        assert all(chunk.endswith(b"\n") for chunk in chunks)
+        assert all(chunk.count(b"\n") <= batch for chunk in chunks)
+        streamed = [json.loads(line) for chunk in chunks for line in chunk.splitlines()]
+        assert len({r["id"] for r in streamed}) == 30
+        moments = [r["timestamp"] for r in streamed]
+        assert moments == sorted(moments)
 
     def test_the_window_is_inclusive_and_needs_both_ends(
         self, session: Session, project: ProjectRef, store: ArtifactStore, engine: Engine
@@ -185,9 +188,10 @@ class TestStreams:
         session.commit()
 
         def minutes(query: RecordQuery) -> list[int]:
-            found = record_repository.stream(engine, model.id, query, batch=3)
+            found = b"".join(record_stream.stream(engine, model.id, query, batch=3))
             moments = [
-                datetime.fromisoformat(r.timestamp).replace(tzinfo=UTC) for b in found for r in b
+                datetime.fromisoformat(json.loads(line)["timestamp"]).replace(tzinfo=UTC)
+                for line in found.splitlines()
             ]
             return [int((m - T0).total_seconds() // 60) for m in moments]
 
@@ -196,6 +200,43 @@ class TestStreams:
         )
         assert minutes(window) == [2, 3, 4, 5]
         assert minutes(RecordQuery(start_timestamp=T0 + timedelta(minutes=8))) == list(range(10))
+
+    def test_names_are_escaped_and_stored_json_passes_through(
+        self, session: Session, project: ProjectRef, store: ArtifactStore, engine: Engine
+    ) -> None:
+        tricky = 'plot "7"\\north\n\tÉté ✓ \u2028\x01'
+        model = tracking.create_model(session, project, ModelCreate(model_name=tricky))
+        data = {"a": [1, None, "é\n"], "b": {"c": True}, "d": 1.5e-7}
+        fields = {"site_name": tricky, "experiment_name": tricky, "record_info": {"k": None}}
+        when = T0 + timedelta(microseconds=250)
+        records.add_record(
+            session, store, project, str(model.id), record(when, model_data=data, **fields)
+        )
+        session.commit()
+        [chunk] = list(record_stream.stream(engine, model.id, RecordQuery()))
+        streamed = json.loads(chunk)
+        assert (streamed["model_name"], streamed["site_name"]) == (tricky, tricky)
+        assert streamed["experiment_name"] == tricky
+        assert streamed["model_data"] == data
+        assert streamed["record_info"] == {"k": None}
+        assert streamed["timestamp"] == "2024-05-01T00:00:00.000250"
+        assert "season_name" not in streamed
+        assert "season_id" not in streamed
+        assert "record_file" not in streamed
+
+    def test_a_stream_closed_early_gives_its_connection_back(
+        self, session: Session, project: ProjectRef, store: ArtifactStore, engine: Engine
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        for i in range(10):
+            records.add_record(session, store, project, str(model.id), record(T0 + timedelta(i)))
+        session.commit()
+        before = engine.pool.checkedout()  # type: ignore[attr-defined]
+        batches = record_stream.stream(engine, model.id, RecordQuery(), batch=3)
+        assert next(batches).count(b"\n") == 3
+        assert engine.pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        batches.close()
+        assert engine.pool.checkedout() == before  # type: ignore[attr-defined]
 
     def test_an_unknown_model_fails_before_streaming(
         self, session: Session, project: ProjectRef, engine: Engine

@@ -3,11 +3,13 @@ an empty 200 when nothing matches, the time window inclusive and only with both 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from modelyard.core.tracking import record_stream
 from tests.support.registry import BASE, add_record, create_model, lines, record_form
 
 H = dict[str, str]
@@ -162,3 +164,50 @@ class TestAwkwardValues:
         assert streamed["model_name"] == 'Model "Ω"'
         single = client.get(f"{BASE}/records/id/{streamed['id']}", headers=headers).json()
         assert {k: v for k, v in single.items() if v is not None} == streamed
+
+
+class TestResumeByWindow:
+    """A client whose download broke off asks again from the last timestamp it read: with the
+    window inclusive, records at that moment come again (it drops the ids it has), and none is
+    skipped, across the server's batches."""
+
+    def test_an_interrupted_stream_resumes_from_its_last_timestamp(
+        self, client: TestClient, headers: H, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(record_stream, "BATCH", 4)
+        created = create_model(client, headers, model_name="Resumed")
+        body = "".join(
+            json.dumps(
+                {
+                    "timestamp": f"2024-05-01T{i // 3:02d}:00:00",  # runs of three alike
+                    "model_data": {"i": i},
+                    "site_name": f"site {i}",
+                }
+            )
+            + "\n"
+            for i in range(30)
+        )
+        added = client.post(
+            f"{BASE}/id/{created['id']}/records/bulk",
+            content=body,
+            headers={**headers, "Content-Type": "application/ndjson"},
+        )
+        assert added.status_code == 201, added.text
+        path = f"{BASE}/id/{created['id']}/records"
+        first: list[dict[str, Any]] = []
+        with client.stream("GET", path, headers=headers) as response:
+            for text in response.iter_lines():
+                first.append(json.loads(text))
+                if len(first) == 13:  # mid-run (the 5th moment) and mid-batch: break off
+                    break
+        last = first[-1]["timestamp"]
+        window = {"start_timestamp": last, "end_timestamp": "2100-01-01T00:00:00"}
+        rest = lines(client.get(f"{path}/filter", params=window, headers=headers))
+        assert rest[0]["timestamp"] == last
+        seen = {record["id"] for record in first}
+        again = [record for record in rest if record["id"] in seen]
+        assert [record["timestamp"] for record in again] == [last] * len(again)
+        whole = first + [record for record in rest if record["id"] not in seen]
+        assert sorted(record["model_data"]["i"] for record in whole) == list(range(30))
+        complete = lines(client.get(path, headers=headers))
+        assert [record["id"] for record in whole] == [record["id"] for record in complete]

@@ -1,64 +1,34 @@
-"""The ndjson line is built from text, not through a JSON encoder: it must still be valid JSON,
-escape names, pass stored JSON through and omit nulls (``None`` and stored ``null``)."""
+"""Pure translations of the registry: a bulk body becomes numbered records. (Streamed lines
+are written by the core's ``record_stream``: ``tests/core/test_tracking.py`` and
+``test_streams.py`` check them on both databases.)"""
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, date, datetime
 
-from modelyard.api.registry.translate.records import line, ndjson
-from modelyard.core.tracking.schemas import RecordLine
+import pytest
 
-ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-
-
-def make(**fields: str | None) -> RecordLine:
-    base: dict[str, str | None] = {name: None for name in RecordLine._fields}
-    base.update(
-        id=ID,
-        timestamp="2024-05-01T10:00:00",
-        collection_date="2024-05-01",
-        dataset_id=ID,
-        dataset_name="d",
-        model_id=ID,
-        model_name="m",
-    )
-    base.update(fields)
-    return RecordLine(**base)  # type: ignore[arg-type]
+from modelyard.api.registry.translate.records import record_lines
+from modelyard.errors import InvalidInput
 
 
-class TestLine:
-    def test_names_are_escaped(self) -> None:
-        tricky = 'plot "7"\\north\n\tÉté ✓ \u2028'
-        parsed = json.loads(line(make(site_name=tricky, model_name=tricky, record_file=tricky)))
-        assert parsed["site_name"] == tricky
-        assert parsed["model_name"] == tricky
-        assert parsed["record_file"] == tricky
+class TestRecordLines:
+    def test_lines_are_numbered_as_sent_and_times_taken_as_utc(self) -> None:
+        body = (
+            b'\n{"timestamp": "2024-05-01T10:00:00", "model_data": {"a": 1}, "site_name": "s"}\n'
+            b'{"timestamp": "2024-05-01T12:00:00+02:00", "model_data": "{\\"b\\": 2}",'
+            b' "collection_date": "2024-04-30T23:00:00", "experiment_name": "E"}\n'
+        )
+        [(first_line, first), (second_line, second)] = record_lines(body)
+        assert (first_line, second_line) == (2, 3)
+        assert first.timestamp == datetime(2024, 5, 1, 10, tzinfo=UTC)
+        assert second.timestamp == datetime(2024, 5, 1, 10, tzinfo=UTC)
+        assert second.model_data == {"b": 2}
+        assert second.collection_date == date(2024, 4, 30)
 
-    def test_stored_json_passes_through(self) -> None:
-        stored = '{"a": [1, null, "\\u00e9"], "b": {"c": true}}'
-        parsed = json.loads(line(make(model_data=stored, record_info="{}")))
-        assert parsed["model_data"] == {"a": [1, None, "é"], "b": {"c": True}}
-        assert parsed["record_info"] == {}
-
-    def test_nulls_are_omitted(self) -> None:
-        parsed = json.loads(line(make(model_data="null", record_info=None)))
-        assert set(parsed) == {
-            "id",
-            "timestamp",
-            "collection_date",
-            "dataset_id",
-            "dataset_name",
-            "model_id",
-            "model_name",
-        }
-
-    def test_one_line_per_record_each_ending_in_a_newline(self) -> None:
-        chunks = list(ndjson(iter([[make(), make(site_name="s")], [make()]])))
-        assert len(chunks) == 2
-        text = b"".join(chunks).decode()
-        assert text.endswith("\n")
-        assert [json.loads(part).get("site_name") for part in text.splitlines()] == [
-            None,
-            "s",
-            None,
-        ]
+    def test_a_bad_line_names_its_line_and_field(self) -> None:
+        body = b'{"timestamp": "2024-05-01", "model_data": {}}\n{"timestamp": "soon"}'
+        with pytest.raises(InvalidInput) as caught:
+            record_lines(body)
+        assert caught.value.field == "line 2.timestamp"
+        assert caught.value.message.startswith("line 2: timestamp: ")

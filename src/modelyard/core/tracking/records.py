@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import UTC, date
 
 from sqlalchemy import Engine
@@ -22,13 +22,12 @@ from sqlalchemy.orm import Session
 from modelyard.core import links
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.secrets import SecretBox
-from modelyard.core.tracking import errors, rules
+from modelyard.core.tracking import errors, record_stream, rules
 from modelyard.core.tracking import record_repository as records_repo
 from modelyard.core.tracking import repository as repo
 from modelyard.core.tracking.schemas import (
     FileDownload,
     RecordCreate,
-    RecordLine,
     RecordQuery,
     RecordRead,
     RecordUpdate,
@@ -201,11 +200,12 @@ def delete_record(
 
 def open_stream(
     session: Session, engine: Engine, project: ProjectRef, model_id: str, query: RecordQuery
-) -> Iterator[list[RecordLine]]:
-    """The matching records in batches. The model is checked now (NotFound before any byte is
-    sent); the rows are read later, on a connection of the stream's own."""
+) -> Generator[bytes]:
+    """The matching records as JSON lines (the record shape, nulls left out), in chunks. The
+    model is checked now (NotFound before any byte is sent); the rows are read later, on a
+    connection of the stream's own."""
     model = model_of(session, project, model_id)
-    return records_repo.stream(engine, model.id, query)
+    return record_stream.stream(engine, model.id, query)
 
 
 def file_link(session: Session, project: ProjectRef, record_id: str, *, box: SecretBox) -> str:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,30 +116,6 @@ class RecordRead(_Schema):
     site_name: str | None
     record_file: str | None
     record_info: dict[str, Any] | None
-
-
-class RecordLine(NamedTuple):
-    """A streamed record, already in text: ids in canonical form, the timestamp as naive UTC
-    ISO text, the date as ISO text, and ``model_data``/``record_info`` as the stored JSON
-    text (``None`` or ``"null"`` when absent). A stream may hold millions of records, so it
-    skips parsing JSON it only passes on and building a validated schema per record."""
-
-    id: str
-    timestamp: str
-    collection_date: str
-    dataset_id: str
-    dataset_name: str
-    model_id: str
-    model_name: str
-    model_data: str | None
-    experiment_id: str | None
-    experiment_name: str | None
-    season_id: str | None
-    season_name: str | None
-    site_id: str | None
-    site_name: str | None
-    record_file: str | None
-    record_info: str | None
 
 
 class RecordQuery(_Schema):

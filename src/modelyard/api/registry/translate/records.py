@@ -7,9 +7,7 @@ zone); timestamps without an offset coming in are taken as UTC.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from json.encoder import encode_basestring as _string
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +16,7 @@ from modelyard.api.registry.protocol.models import ModelRecordLine
 from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAdded
 from modelyard.core.tracking.errors import invalid, invalid_line
 from modelyard.core.tracking.record_batch import NumberedRecord, RecordsAdded
-from modelyard.core.tracking.schemas import RecordCreate, RecordLine, RecordQuery, RecordRead
+from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRead
 from modelyard.errors import InvalidInput
 
 
@@ -150,34 +148,3 @@ def filter_query(
 def record(read: RecordRead) -> ModelRecordOutput:
     """Every field, nulls included (single records, as the framework returns them)."""
     return ModelRecordOutput.model_validate(read, from_attributes=True)
-
-
-_TEXT = frozenset(
-    {"dataset_name", "model_name", "experiment_name", "season_name", "site_name", "record_file"}
-)
-_JSON = frozenset({"model_data", "record_info"})
-_KINDS = tuple(
-    (name, "text" if name in _TEXT else "json" if name in _JSON else "plain")
-    for name in RecordLine._fields
-)
-
-
-def line(record: RecordLine) -> str:
-    """One record as one JSON object, nulls omitted; stored JSON passes through as it is."""
-    parts = []
-    for (name, kind), value in zip(_KINDS, record, strict=True):
-        if value is None:
-            continue
-        if kind == "plain":  # ids, timestamps and dates: nothing to escape
-            parts.append(f'"{name}":"{value}"')
-        elif kind == "text":
-            parts.append(f'"{name}":{_string(value)}')
-        elif value != "null":
-            parts.append(f'"{name}":{value}')
-    return "{" + ",".join(parts) + "}"
-
-
-def ndjson(batches: Iterator[list[RecordLine]]) -> Iterator[bytes]:
-    """One JSON object per line, nulls omitted, one chunk per batch read from the database."""
-    for batch in batches:
-        yield ("\n".join(line(record) for record in batch) + "\n").encode("utf-8")
