@@ -4,6 +4,7 @@ database: what ``put`` accepted is written by ``close``, in batches, one transac
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -84,6 +85,25 @@ class TestEveryAcceptedRecordIsWrittenByClose:
         assert not closing.is_alive()
         assert stored(sessions) == [str(n) for n in range(10)]
         assert batches.sizes == [10]
+
+    def test_full_batches_are_written_without_lingering(
+        self, sessions: SessionFactory, project_id: uuid.UUID
+    ) -> None:
+        """A backlog of full batches goes out back to back: lingering per batch would let the
+        queue outgrow what the writer takes away."""
+        batches = Batches()
+        writer = BatchWriter(
+            sessions, batches, name="test-writer", what="lines", linger=60, max_batch=10
+        )
+        for n in range(35):
+            writer.put((project_id, str(n)))
+        writer.start()
+        deadline = time.monotonic() + 20
+        while sum(batches.sizes) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert batches.sizes[:3] == [10, 10, 10]  # the last 5 linger, as a partial batch does
+        writer.close()
+        assert batches.sizes == [10, 10, 10, 5]
 
     def test_records_of_a_writer_never_started_are_written_by_close(
         self, sessions: SessionFactory, project_id: uuid.UUID

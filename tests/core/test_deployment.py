@@ -5,6 +5,7 @@ forgotten with its files when its owner is deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -91,9 +92,10 @@ class TestAVersionsDeployment:
     @pytest.fixture
     def ask(self, serving: Serving, admin_token: TokenIssued) -> Callable[[], Any]:
         def ask() -> Any:
-            result = serving.request_direct(
+            asked = serving.request_direct(
                 admin_token.token, project="default", model="m", version="v1", data="hi", timeout=60
             )
+            result = asyncio.run(asked)  # from a loop of its own: the executor's is another
             assert result.success, result.error_message
             return result.result
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import cast
 
+from anyio.to_thread import run_sync
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler as http_exception
 from starlette.exceptions import HTTPException
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         background.start()
         audit.start()
         yield
-        background.stop()
+        await run_sync(background.stop)  # the executor's loop serves its instances meanwhile
         audit.close()
         engine.dispose()
 

@@ -15,22 +15,30 @@ access token, a login token header, ``?token=``) in a ``get_principal`` dependen
 
 used in routes as ``scope: Annotated[Scope, allowed("datasets.create")]``. The outcomes are the
 core's: the dialect's ``get_principal`` decides the 401s, ``require_home`` the 403s.
+
+Every dialect's ``get_principal`` and permission dependencies are async and go through
+``authenticated``, ``granted`` and ``granted_home``: answered from the server's cached lookups
+they cost no thread hop and no query; otherwise they read in a transaction of their own.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from modelyard.api.deps import SessionDep
+from modelyard.api.context import AppContext
+from modelyard.api.deps import ContextDep, in_transaction
+from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
-from modelyard.core.identity.home import require_home
+from modelyard.core.identity.home import known_home, require_home
 from modelyard.core.identity.schemas import Principal, ProjectRef
+from modelyard.db.lookups import kept_by
 
 
 class RoutePermission:
@@ -45,8 +53,65 @@ class RoutePermission:
 class Public:
     """Marks a route open to all, without credentials (health, login, token endpoints)."""
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
+
+
+async def authenticated(
+    context: AppContext, token: str | None, *, sessions_only: bool = False
+) -> Principal:
+    """The caller's principal: from this server's cached lookups, with no thread hop and no
+    query, else read in a transaction of its own on a worker thread (``db/lookups``)."""
+    lookups = kept_by(context.sessions)
+    found = service.known_principal(lookups, token, sessions_only=sessions_only)
+    if found is not None:
+        return found
+    read = partial(_authenticate, token=token, sessions_only=sessions_only)
+    return await in_transaction(context.sessions, read)
+
+
+def _authenticate(session: Session, *, token: str | None, sessions_only: bool) -> Principal:
+    return service.authenticate(session, token, sessions_only=sessions_only)
+
+
+async def granted(
+    context: AppContext,
+    principal: Principal,
+    project_name: str,
+    permission: str,
+    *,
+    target: tuple[str, str] | None = None,
+) -> ProjectRef:
+    """``access.require`` from the cached lookups, else in a transaction of its own."""
+    lookups = kept_by(context.sessions)
+    found = access.known(lookups, principal, project_name, permission, target=target)
+    if found is not None:
+        return found
+    check = partial(_require, principal, project_name, permission, target)
+    return await in_transaction(context.sessions, check)
+
+
+def _require(
+    principal: Principal,
+    project_name: str,
+    permission: str,
+    target: tuple[str, str] | None,
+    session: Session,
+) -> ProjectRef:
+    return access.require(session, principal, project_name, permission, target=target)
+
+
+async def granted_home(context: AppContext, principal: Principal, permission: str) -> ProjectRef:
+    """``require_home`` from the cached lookups, else in a transaction of its own."""
+    found = known_home(kept_by(context.sessions), principal, permission)
+    if found is not None:
+        return found
+    check = partial(_require_home, principal, permission)
+    return await in_transaction(context.sessions, check)
+
+
+def _require_home(principal: Principal, permission: str, session: Session) -> ProjectRef:
+    return require_home(session, principal, permission)
 
 
 @dataclass(frozen=True)
@@ -65,12 +130,12 @@ class HomePermission(RoutePermission):
     security scheme in its OpenAPI document.
     """
 
-    def __init__(self, permission: str, *, principal: Callable[..., Principal]) -> None:
+    def __init__(self, permission: str, *, principal: Callable[..., Awaitable[Principal]]) -> None:
         super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
         keyword = inspect.Parameter.KEYWORD_ONLY
         self.__signature__ = inspect.Signature(
             [
-                inspect.Parameter("session", keyword, annotation=SessionDep),
+                inspect.Parameter("context", keyword, annotation=ContextDep),
                 inspect.Parameter(
                     "principal", keyword, annotation=Annotated[Principal, Depends(principal)]
                 ),
@@ -78,10 +143,10 @@ class HomePermission(RoutePermission):
             return_annotation=Scope,
         )
 
-    def __call__(self, *, session: Session, principal: Principal) -> Scope:
-        return Scope(principal, require_home(session, principal, self.permission))
+    async def __call__(self, *, context: AppContext, principal: Principal) -> Scope:
+        return Scope(principal, await granted_home(context, principal, self.permission))
 
 
-def home_permission(permission: str, *, principal: Callable[..., Principal]) -> Any:
+def home_permission(permission: str, *, principal: Callable[..., Awaitable[Principal]]) -> Any:
     """``Depends`` on ``HomePermission``: for a dialect's ``allowed(permission)``."""
     return Depends(HomePermission(permission, principal=principal))

@@ -12,7 +12,7 @@ from starlette.routing import Mount
 
 from modelyard.api.app import create_app
 from modelyard.api.permissions import Public, RoutePermission
-from modelyard.api.ubiops.auth import AccountPermission, BriefProjectPermission, ProjectPermission
+from modelyard.api.ubiops.auth import AccountPermission, ProjectPermission
 from modelyard.core.identity import repository as identity_repository
 from modelyard.core.identity import service
 from modelyard.core.identity.access import rules
@@ -27,7 +27,7 @@ from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.tables import OrganizationMemberRow
 from modelyard.settings import Settings
 
-PROJECT_CHECKS = (ProjectPermission, BriefProjectPermission)
+PROJECT_CHECKS = (ProjectPermission,)
 CHECKED_IN_CORE: dict[str, str] = {
     "/v2.1/projects/{project_name}/models/{model_name}/versions/{version}/request": hotpath.REQUEST,
 }

@@ -22,8 +22,8 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from modelyard.api.alchemite.errors import OAuthError
-from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import home_permission
+from modelyard.api.deps import ContextDep
+from modelyard.api.permissions import authenticated, home_permission
 from modelyard.core.identity import passwords, service
 from modelyard.core.identity.schemas import Principal
 from modelyard.errors import DomainError, Unauthenticated
@@ -45,13 +45,13 @@ BEARER = APIKeyHeader(
 )
 
 
-def get_principal(
-    session: SessionDep, authorization: Annotated[str | None, Security(BEARER)] = None
+async def get_principal(
+    context: ContextDep, authorization: Annotated[str | None, Security(BEARER)] = None
 ) -> Principal:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("A bearer access token is required (Authorization: Bearer …)")
-    return service.authenticate(session, token.strip())
+    return await authenticated(context, token.strip())
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

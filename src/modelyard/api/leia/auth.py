@@ -18,9 +18,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
-from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import home_permission
-from modelyard.core.identity import applications, service
+from modelyard.api.deps import ContextDep, SessionDep
+from modelyard.api.permissions import authenticated, home_permission
+from modelyard.core.identity import applications
 from modelyard.core.identity.schemas import Principal
 
 TOKEN = APIKeyHeader(
@@ -31,10 +31,10 @@ TOKEN = APIKeyHeader(
 )
 
 
-def get_principal(
-    session: SessionDep, token: Annotated[str | None, Security(TOKEN)] = None
+async def get_principal(
+    context: ContextDep, token: Annotated[str | None, Security(TOKEN)] = None
 ) -> Principal:
-    return service.authenticate(session, token, sessions_only=True)
+    return await authenticated(context, token, sessions_only=True)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -16,14 +16,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
-from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.permissions import RoutePermission, Scope, home_permission
-from modelyard.core.identity import service
+from modelyard.api.deps import ContextDep
+from modelyard.api.permissions import RoutePermission, authenticated, home_permission
 from modelyard.core.identity.access import rules
-from modelyard.core.identity.home import require_home
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
-from modelyard.db.engine import transaction
 
 TOKEN = APIKeyQuery(
     name="token", scheme_name="token", description="A modelyard API token", auto_error=False
@@ -33,12 +30,12 @@ BEARER = APIKeyHeader(
 )
 
 
-def get_principal(
-    session: SessionDep,
+async def get_principal(
+    context: ContextDep,
     token: Annotated[str | None, Security(TOKEN)] = None,
     authorization: Annotated[str | None, Security(BEARER)] = None,
 ) -> Principal:
-    return service.authenticate(session, token or parse_authorization(authorization))
+    return await authenticated(context, token or parse_authorization(authorization))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -51,7 +48,7 @@ class SignedLink(RoutePermission):
     def __init__(self) -> None:
         super().__init__("datasources.get", scope=rules.PROJECT_PERMISSIONS)
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 
@@ -65,24 +62,7 @@ def signed_link() -> Any:
     return Depends(SignedLink())
 
 
-class BriefPermission(RoutePermission):
-    """The permission check in a transaction of its own that ends before the route runs, for
-    routes that then wait on an external store (verify, listing)."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(
-        self,
-        context: ContextDep,
-        token: Annotated[str | None, Security(TOKEN)] = None,
-        authorization: Annotated[str | None, Security(BEARER)] = None,
-    ) -> Scope:
-        with transaction(context.sessions) as session:
-            principal = service.authenticate(session, token or parse_authorization(authorization))
-            return Scope(principal, require_home(session, principal, self.permission))
-
-
 def allowed_briefly(permission: str) -> Any:
-    """Like ``allowed``, without holding a database connection while the route runs."""
-    return Depends(BriefPermission(permission))
+    """For routes that then wait on an external store (verify, listing): ``allowed`` holds no
+    connection either, since its check runs in a transaction of its own; kept as their name."""
+    return allowed(permission)

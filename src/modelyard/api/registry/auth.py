@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
-from modelyard.api.deps import SessionDep
-from modelyard.api.permissions import home_permission
-from modelyard.core.identity import service
+from modelyard.api.deps import ContextDep
+from modelyard.api.permissions import authenticated, home_permission
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal
 
@@ -25,10 +24,10 @@ BEARER = APIKeyHeader(
 )
 
 
-def get_principal(
-    session: SessionDep, authorization: Annotated[str | None, Security(BEARER)] = None
+async def get_principal(
+    context: ContextDep, authorization: Annotated[str | None, Security(BEARER)] = None
 ) -> Principal:
-    return service.authenticate(session, parse_authorization(authorization))
+    return await authenticated(context, parse_authorization(authorization))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

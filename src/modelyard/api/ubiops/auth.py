@@ -12,8 +12,9 @@ Every route names the permission it needs, through one of these dependencies
   The project is resolved for the principal: 404 when it may not see the project, 403 when
   it may see it but lacks the permission (``core/identity/access``). A role assigned on one
   object (a model, pipeline, connector, credentials) counts when the path names that object.
-  Routes that wait on user code and must not hold a database connection meanwhile use
-  ``allowed_briefly(...)`` instead.
+  The check runs in a transaction of its own, or none when the server's cached lookups
+  answer it (``db/lookups``), so it holds no connection while the route runs; routes that wait
+  on user code say so with its other name, ``allowed_briefly(...)``.
 - A route outside a project (the user, organizations, the project list) takes::
 
       principal: Annotated[Principal, account("organizations.get")]
@@ -39,13 +40,12 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from modelyard.api.deps import ContextDep, SessionDep
-from modelyard.api.permissions import Public, RoutePermission
+from modelyard.api.permissions import Public, RoutePermission, authenticated, granted
 from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.core.identity.throttle import SignInThrottle
-from modelyard.db.engine import transaction
 
 TOKEN = APIKeyHeader(
     name="Authorization",
@@ -57,15 +57,15 @@ AuthorizationDep = Annotated[str | None, Security(TOKEN)]
 """The raw ``Authorization`` header, documented as the dialect's security scheme."""
 
 
-def get_principal(session: SessionDep, authorization: AuthorizationDep = None) -> Principal:
-    return service.authenticate(session, parse_authorization(authorization))
+async def get_principal(context: ContextDep, authorization: AuthorizationDep = None) -> Principal:
+    return await authenticated(context, parse_authorization(authorization))
 
 
-def get_optional_principal(
-    session: SessionDep, authorization: AuthorizationDep = None
+async def get_optional_principal(
+    context: ContextDep, authorization: AuthorizationDep = None
 ) -> Principal | None:
     token = parse_authorization(authorization)
-    return service.authenticate(session, token) if token else None
+    return await authenticated(context, token) if token else None
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -82,40 +82,24 @@ SignInThrottleDep = Annotated[SignInThrottle, Depends(get_signin_throttle)]
 
 
 class ProjectPermission(RoutePermission):
-    def __init__(self, permission: str) -> None:
-        super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
-
-    def __call__(
-        self, request: Request, project_name: str, session: SessionDep, principal: PrincipalDep
-    ) -> ProjectRef:
-        target = rules.object_of(self.permission, dict(request.path_params))
-        return access.require(session, principal, project_name, self.permission, target=target)
-
-
-class BriefProjectPermission(RoutePermission):
-    """The project check in a transaction of its own that ends before the route runs."""
+    """The project check, in a transaction of its own (none at all when the server's cached
+    lookups answer it), so no database connection is held for it while the route runs."""
 
     def __init__(self, permission: str) -> None:
         super().__init__(permission, scope=rules.PROJECT_PERMISSIONS)
 
-    def __call__(
-        self,
-        request: Request,
-        project_name: str,
-        context: ContextDep,
-        authorization: AuthorizationDep = None,
+    async def __call__(
+        self, request: Request, project_name: str, context: ContextDep, principal: PrincipalDep
     ) -> ProjectRef:
         target = rules.object_of(self.permission, dict(request.path_params))
-        with transaction(context.sessions) as session:
-            principal = service.authenticate(session, parse_authorization(authorization))
-            return access.require(session, principal, project_name, self.permission, target=target)
+        return await granted(context, principal, project_name, self.permission, target=target)
 
 
 class AccountPermission(RoutePermission):
     def __init__(self, permission: str) -> None:
         super().__init__(permission, scope=rules.ACCOUNT_PERMISSIONS)
 
-    def __call__(self, principal: PrincipalDep) -> Principal:
+    async def __call__(self, principal: PrincipalDep) -> Principal:
         return access.require_account(principal, self.permission)
 
 
@@ -125,7 +109,7 @@ class OptionalAccountPermission(RoutePermission):
     def __init__(self, permission: str) -> None:
         super().__init__(permission, scope=rules.ACCOUNT_PERMISSIONS)
 
-    def __call__(self, principal: OptionalPrincipalDep) -> Principal | None:
+    async def __call__(self, principal: OptionalPrincipalDep) -> Principal | None:
         return None if principal is None else access.require_account(principal, self.permission)
 
 
@@ -135,8 +119,9 @@ def allowed(permission: str) -> Any:
 
 
 def allowed_briefly(permission: str) -> Any:
-    """Like ``allowed``, without holding a database connection while the route runs."""
-    return Depends(BriefProjectPermission(permission))
+    """For routes that wait on user code: ``allowed`` holds no connection either, since its
+    check runs in a transaction of its own; kept as the name such routes use."""
+    return allowed(permission)
 
 
 def account(permission: str) -> Any:

@@ -11,6 +11,7 @@ other, visible in UbiOps, so what a dialect stores shows up in the same logs, au
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from modelyard.core.identity.schemas import (
     ProjectRef,
 )
 from modelyard.core.identity.service import create_organization, create_project
+from modelyard.db.lookups import Lookups, lookups_of
 from modelyard.db.tables import ProjectRow, UserRow
 
 PERSONAL_SUBSCRIPTION = "enterprise"
@@ -51,9 +53,28 @@ def home_project(session: Session, principal: Principal) -> ProjectRef:
 
 
 def require_home(session: Session, principal: Principal, permission: str) -> ProjectRef:
-    """The home project, once the principal holds ``permission`` there (else 403)."""
+    """The home project, once the principal holds ``permission`` there (else 403); a granted
+    check is kept in the server's cached lookups until identity or access changes."""
+    lookups = lookups_of(session)
+    if (found := known_home(lookups, principal, permission)) is not None:
+        return found
+    stamp = lookups.stamp() if lookups is not None else 0
     project = home_project(session, principal)
-    return require(session, principal, project.name, permission)
+    granted = require(session, principal, project.name, permission)
+    if lookups is not None:
+        lookups.put(_key(principal, permission), granted, stamp)
+    return granted
+
+
+def known_home(lookups: Lookups | None, principal: Principal, permission: str) -> ProjectRef | None:
+    """``require_home`` from the cached lookups alone, or None: then it decides."""
+    if lookups is None:
+        return None
+    return cast(ProjectRef | None, lookups.get(_key(principal, permission)))
+
+
+def _key(principal: Principal, permission: str) -> tuple[object, ...]:
+    return ("home", principal.user_id, principal.service_project_id, permission)
 
 
 def set_home(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> None:

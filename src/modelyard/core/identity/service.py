@@ -40,7 +40,7 @@ from modelyard.core.identity.schemas import (
     UserRead,
     UserUpdate,
 )
-from modelyard.db.lookups import lookups_of
+from modelyard.db.lookups import Lookups, lookups_of
 from modelyard.db.tables import (
     ApiTokenRow,
     OrganizationMemberRow,
@@ -63,11 +63,28 @@ def authenticate(session: Session, token: str | None, *, sessions_only: bool = F
     on every call."""
     if not token:
         raise bad_token()
-    found = _token_principal(session, rules.hash_token(token))
+    found = _accepted(_token_principal(session, rules.hash_token(token)), sessions_only)
+    if found is None:
+        raise bad_token()
+    return found
+
+
+def known_principal(
+    lookups: Lookups | None, token: str | None, *, sessions_only: bool = False
+) -> Principal | None:
+    """``authenticate`` answered from this server's cached lookups alone, without a session
+    or a query; None when it cannot be (then ``authenticate`` decides, refusals included)."""
+    if lookups is None or not token:
+        return None
+    holder = lookups.get(("principal", rules.hash_token(token)))
+    return _accepted(cast(_TokenHolder | None, holder), sessions_only)
+
+
+def _accepted(found: _TokenHolder | None, sessions_only: bool) -> Principal | None:
     if found is None or (sessions_only and not found.session):
-        raise bad_token()
+        return None
     if found.expires_at is not None and found.expires_at <= utcnow():
-        raise bad_token()
+        return None
     return found.principal
 
 

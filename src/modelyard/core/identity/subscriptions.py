@@ -288,12 +288,23 @@ class RequestQuota:
                 raise monthly_limit_reached(tally.limit, tally.subscription)
             tally.used += count
 
-    def _tally(self, organization_id: uuid.UUID) -> _Tally:
-        now = utcnow()
+    def fresh(self, organization_id: uuid.UUID) -> bool:
+        """Whether ``admit`` can decide without reading the database (else ``refresh`` first,
+        from a thread, to keep an event loop free of the read)."""
         tally = self._tallies.get(organization_id)
-        fresh = tally is not None and time.monotonic() - tally.fetched < self.refresh
-        if tally is not None and fresh and tally.month == (now.year, now.month):
-            return tally
+        if tally is None or time.monotonic() - tally.fetched >= self.refresh:
+            return False
+        now = utcnow()
+        return tally.month == (now.year, now.month)
+
+    def _tally(self, organization_id: uuid.UUID) -> _Tally:
+        if self.fresh(organization_id):
+            return self._tallies[organization_id]
+        return self.refresh_tally(organization_id)
+
+    def refresh_tally(self, organization_id: uuid.UUID) -> _Tally:
+        """Read the organization's limit and this month's count again."""
+        now = utcnow()
         with transaction(self.sessions) as session:
             found = org_repo.limits_of(session, organization_id)
             limit = found[2] if found else None

@@ -6,6 +6,7 @@ executor runs them is chosen by name; the core only speaks the ``Executor`` prot
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -17,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from anyio.to_thread import run_sync
 from sqlalchemy.orm import Session
 from uv import find_uv_bin
 
@@ -44,7 +46,14 @@ from modelyard.db.engine import SessionFactory, engine_of, transaction
 from modelyard.db.lookups import kept_by
 from modelyard.db.tables import ModelRow, ModelVersionRow
 from modelyard.errors import Conflict, DomainError
-from modelyard.runtime import EnvironmentBuilder, Executor, InstanceSpec, LogRecord, create_executor
+from modelyard.runtime import (
+    EnvironmentBuilder,
+    Executor,
+    InstanceSpec,
+    LogRecord,
+    RequestOutcome,
+    create_executor,
+)
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
@@ -81,6 +90,10 @@ class Serving:
         self._scratch_made: set[uuid.UUID] = set()
 
     def start(self) -> None:
+        """Start the background parts; called on the server's event loop, the executor carries
+        requests on it (``request_direct`` then never leaves it)."""
+        with contextlib.suppress(RuntimeError):  # no running loop: the executor keeps its own
+            self.executor.bind_loop(asyncio.get_running_loop())
         self.logs.start()
         self.metrics.start()
         self.builder.start()
@@ -148,40 +161,72 @@ class Serving:
         if recipe.minimum_instances > 0 or self.deployments.spec(recipe.key) is not None:
             self.deployments.deploy(recipe)
 
-    def request_direct(
+    async def request_direct(
         self, token: str | None, *, project: str, model: str, version: str, data: Any, timeout: int
     ) -> RequestResult:
-        """A direct request as the API receives it: one query resolves everything, and the
-        deployed spec is reused while its fingerprint stays the same. The ORM session is only
-        opened when there is more to do (input blobs, a changed spec)."""
+        """A direct request as the API receives it, awaited on the server's event loop.
+
+        The common case stays on the loop from end to end, with no query and no thread: the
+        target comes from the cached lookups, the deployed spec is reused while its fingerprint
+        holds, and the instance is asked over its pipe by the executor. A thread only reads the
+        database when there is something to read: a target not cached, a quota to refresh,
+        input blobs, a spec to deploy, output blobs to store."""
         target = hotpath.known(self.lookups, token, project=project, model=model, version=version)
         if target is None:
-            with self.engine.connect() as connection:
-                target = hotpath.resolve(
-                    connection,
-                    token,
-                    project=project,
-                    model=model,
-                    version=version,
-                    lookups=self.lookups,
-                )
+            target = await run_sync(partial(self._resolve, token, project, model, version))
         inputs = [FieldSpec.model_validate(f) for f in target.input_fields]
         rules.check_input(target.input_type, inputs, data)
+        if not self.quota.fresh(target.organization_id):
+            await run_sync(partial(self.quota.refresh_tally, target.organization_id))
         self.quota.admit(target.organization_id)
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
-        spec = self.deployments.current(str(target.version_id), target.fingerprint)
-        runs: InstanceSpec | Recipe
-        if spec is None or any(f.data_type == "blob" for f in inputs):
-            with transaction(self.sessions) as session:
-                runs = spec or self._recipe_for(session, target)
-                prepared = self._prepare_target(session, scope, target, data)
+        current = self.deployments.current(str(target.version_id), target.fingerprint)
+        if current is None or any(f.data_type == "blob" for f in inputs):
+            spec, prepared = await run_sync(partial(self._deploy_and_prepare, scope, target, data))
         else:
-            runs, prepared = spec, self._prepare_target(None, scope, target, data)
-        fingerprint = target.fingerprint
-        result, _ = self._execute(runs, prepared, scope, timeout=timeout, fingerprint=fingerprint)
+            spec, prepared = current, self._prepare_target(None, scope, target, data)
+        started = time.perf_counter()
+        try:
+            outcome = await self.executor.request(
+                spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
+            )
+            if any(f.data_type == "blob" for f in prepared.output_fields):
+                result = await run_sync(partial(self._finish, spec, prepared, scope, outcome))
+            else:
+                result = self._finish(spec, prepared, scope, outcome)
+        finally:
+            prepared.clean_up()
+        self._observe(spec, prepared, scope, result, seconds=time.perf_counter() - started)
         return result
+
+    def _resolve(self, token: str | None, project: str, model: str, version: str) -> hotpath.Target:
+        with self.engine.connect() as connection:
+            return hotpath.resolve(
+                connection,
+                token,
+                project=project,
+                model=model,
+                version=version,
+                lookups=self.lookups,
+            )
+
+    def _deploy_and_prepare(
+        self, scope: ProjectRef, target: hotpath.Target, data: Any
+    ) -> tuple[InstanceSpec, requests.PreparedRequest]:
+        """The slow part of a direct request, in a thread: the spec deployed (if it changed)
+        and the input's blobs fetched."""
+        with transaction(self.sessions) as session:
+            runs = self.deployments.current(str(target.version_id), target.fingerprint)
+            recipe = runs or self._recipe_for(session, target)
+            prepared = self._prepare_target(session, scope, target, data)
+        try:
+            spec = self._deployed(recipe, fingerprint=target.fingerprint)
+        except BaseException:
+            prepared.clean_up()
+            raise
+        return spec, prepared
 
     def _prepare_target(
         self, session: Any, scope: ProjectRef, target: hotpath.Target, data: Any
@@ -283,28 +328,43 @@ class Serving:
         fingerprint: Fingerprint | None = None,
     ) -> tuple[RequestResult, bool]:
         """Run a prepared request on an instance of ``runs`` (a deployed spec, or the recipe
-        to deploy first, read at ``fingerprint``); also says whether the instance was lost."""
+        to deploy first, read at ``fingerprint``), from a plain thread; also says whether the
+        instance was lost."""
         started = time.perf_counter()
         try:
-            spec = (
-                runs
-                if isinstance(runs, InstanceSpec)
-                else self.deployments.deploy(runs, fingerprint=fingerprint)
-            )
-            outcome = self.executor.request(
+            spec = self._deployed(runs, fingerprint=fingerprint)
+            outcome = self.executor.request_blocking(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
-
-            def save_blob(path: Path) -> str:
-                with transaction(self.sessions) as session:
-                    return requests.save_output_blob(session, self.store, project, path)
-
-            roots = (Path(spec.scratch_dir), Path(spec.package_dir))
-            result = requests.finish(prepared, outcome, save_blob, outputs_under=roots)
+            result = self._finish(spec, prepared, project, outcome)
         finally:
             prepared.clean_up()
         self._observe(spec, prepared, project, result, seconds=time.perf_counter() - started)
         return result, outcome.lost
+
+    def _deployed(
+        self, runs: InstanceSpec | Recipe, *, fingerprint: Fingerprint | None
+    ) -> InstanceSpec:
+        if isinstance(runs, InstanceSpec):
+            return runs
+        return self.deployments.deploy(runs, fingerprint=fingerprint)
+
+    def _finish(
+        self,
+        spec: InstanceSpec,
+        prepared: requests.PreparedRequest,
+        project: ProjectRef,
+        outcome: RequestOutcome,
+    ) -> RequestResult:
+        """The instance's answer as the request's result; output blobs are stored (a thread's
+        work: it writes files and a row)."""
+
+        def save_blob(path: Path) -> str:
+            with transaction(self.sessions) as session:
+                return requests.save_output_blob(session, self.store, project, path)
+
+        roots = (Path(spec.scratch_dir), Path(spec.package_dir))
+        return requests.finish(prepared, outcome, save_blob, outputs_under=roots)
 
     def _observe(
         self,

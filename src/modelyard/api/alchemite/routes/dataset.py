@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -17,9 +17,10 @@ from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.tabular import service
 
-router = APIRouter(prefix="/models/{id}/dataset")
+router = Router(prefix="/models/{id}/dataset")
 SPOOL = 1024 * 1024
 
 

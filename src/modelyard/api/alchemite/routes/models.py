@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import Body, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.alchemite import protocol as wire
@@ -13,9 +13,10 @@ from modelyard.api.alchemite.auth import allowed
 from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.tabular import service, training
 
-router = APIRouter(prefix="/models")
+router = Router(prefix="/models")
 
 
 @router.post("", status_code=201)

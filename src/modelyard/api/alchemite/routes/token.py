@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from modelyard.api.alchemite.auth import issue_tokens
 from modelyard.api.alchemite.errors import OAuthErrorBody
 from modelyard.api.deps import SessionDep
+from modelyard.api.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 class TokenRequest(BaseModel):

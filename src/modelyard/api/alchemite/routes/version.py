@@ -3,12 +3,11 @@ walk's ``OPEN_ROUTES``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from modelyard import __version__
 from modelyard.api.alchemite import translate
+from modelyard.api.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/version")

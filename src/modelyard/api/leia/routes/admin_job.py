@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import SessionDep
@@ -16,11 +15,12 @@ from modelyard.api.leia.translate.requests import ids
 from modelyard.api.openapi import answers
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.documents import jobs
 from modelyard.core.documents.schemas import JobRead
 from modelyard.core.identity import applications
 
-router = APIRouter()
+router = Router()
 Admin = Annotated[Scope, allowed("document_models.administer")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import Header, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import SessionDep
@@ -15,12 +15,13 @@ from modelyard.api.leia.translate.lists import listed
 from modelyard.api.openapi import answers
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.documents import rules
 from modelyard.core.documents.schemas import Page
 from modelyard.core.identity import applications
 from modelyard.core.identity.applications import ApplicationCreate, ApplicationRead, LoginRead
 
-router = APIRouter()
+router = Router()
 Admin = Annotated[Scope, allowed("applications.create")]
 Reader = Annotated[Scope, allowed("applications.list")]
 

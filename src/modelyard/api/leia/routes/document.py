@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import SessionDep, StoreDep
@@ -16,10 +16,11 @@ from modelyard.api.leia.translate.requests import document_bytes
 from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.documents import documents
 from modelyard.core.documents.schemas import DocumentCreate, DocumentQuery, DocumentRead
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/document", openapi_extra=raw_body({"application/octet-stream": {"schema": BINARY}}))

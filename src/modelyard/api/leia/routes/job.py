@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import SessionDep
@@ -16,10 +16,11 @@ from modelyard.api.leia.translate.lists import listed
 from modelyard.api.leia.translate.requests import apply_request, ids, train_request
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.documents import jobs
 from modelyard.core.documents.schemas import JobRead
 
-router = APIRouter()
+router = Router()
 ListParam = Annotated[list[str], Query()]
 
 

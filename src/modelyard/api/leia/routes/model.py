@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep, StoreDep
@@ -16,10 +16,11 @@ from modelyard.api.leia.translate.lists import listed
 from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.documents import catalog
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
 
-router = APIRouter()
+router = Router()
 KnownApplication = Depends(path_application)
 """The application an admin path names must be the caller or one of its project's."""
 Admin = Annotated[Scope, allowed("document_models.administer")]

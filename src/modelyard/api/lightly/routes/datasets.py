@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from modelyard.api.deps import SessionDep
 from modelyard.api.lightly.auth import allowed
 from modelyard.api.lightly.deps import DatasetId
@@ -16,9 +14,10 @@ from modelyard.api.lightly.protocol.datasets import (
 )
 from modelyard.api.lightly.translate.datasets import dataset_create, dataset_data
 from modelyard.api.permissions import Scope
+from modelyard.api.routing import Router
 from modelyard.core.data.datasources import service
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/datasets", status_code=201, response_model=CreateEntityResponse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.lightly.auth import allowed, allowed_briefly
@@ -17,9 +17,10 @@ from modelyard.api.lightly.protocol.datasources import (
 )
 from modelyard.api.lightly.translate import datasources as translate
 from modelyard.api.permissions import Scope
+from modelyard.api.routing import Router
 from modelyard.core.data.datasources import service
 
-router = APIRouter()
+router = Router()
 BASE = "/datasets/{datasetId}/datasource"
 
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.lightly.auth import signed_link
 from modelyard.api.lightly.deps import LINK_PATH, StoresDep
 from modelyard.api.openapi import file_download
+from modelyard.api.routing import Router
 from modelyard.core.data.datasources import service
 
-router = APIRouter()
+router = Router()
 
 
 @router.get(f"/{LINK_PATH}{{link}}", dependencies=[signed_link()], **file_download("*/*"))

@@ -4,15 +4,16 @@ open (listed in the route walk's ``OPEN_ROUTES``); a forged or stale link is 404
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download
+from modelyard.api.routing import Router
 from modelyard.core.tracking import records
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/files/{token}", name="registry_file", **file_download("*/*"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import Body, Response
 
 from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.permissions import Scope
@@ -24,9 +24,10 @@ from modelyard.api.registry.protocol.outputs import (
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.tracking import service
 
-router = APIRouter()
+router = Router()
 
 
 def list_all(

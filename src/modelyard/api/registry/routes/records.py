@@ -4,13 +4,10 @@ ndjson."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Generator
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from anyio import to_thread
-from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import Body, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from modelyard.api.deps import BoxDep, ContextDep, SessionDep, StoreDep
@@ -23,10 +20,11 @@ from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire_models
 from modelyard.api.registry.translate import records as wire
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.core.tracking import record_batch, records
 from modelyard.core.tracking.schemas import UploadedFile
 
-router = APIRouter()
+router = Router()
 NDJSON = "application/ndjson"
 FormText = Annotated[str | None, Form()]
 REDIRECT: dict[str, Any] = {
@@ -74,20 +72,6 @@ def add_record(
         )
     added = records.add_record(session, store, scope.project, model_id, data, upload)
     return wire.record(added)
-
-
-async def read_ahead(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
-    """The stream's chunks, the next one read (in a worker thread) while the last is sent:
-    the database and the network work at once, one chunk ahead, so memory stays bounded."""
-    pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
-    try:
-        while (chunk := await pending) is not None:
-            pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
-            yield chunk
-    finally:
-        if not pending.done():
-            await asyncio.wait([pending])  # the iterator is closed only once it is idle
-        await to_thread.run_sync(chunks.close)
 
 
 async def ndjson_body(request: Request) -> bytes:
@@ -141,8 +125,8 @@ def search_records(
         season_name=season_name,
         site_name=site_name,
     )
-    lines = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
+    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
 
 
 @route(router, "GET", "/id/{model_id}/records/filter", **file_download(NDJSON))
@@ -166,8 +150,8 @@ def filter_records(
         season_names=season_names,
         site_names=site_names,
     )
-    lines = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
+    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
 
 
 @route(router, "GET", "/records/id/{record_id}")

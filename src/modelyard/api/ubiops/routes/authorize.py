@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from modelyard.api.deps import SessionDep, SettingsDep
 from modelyard.api.openapi import answers
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import SignInThrottleDep, public
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import passwords
 
-router = APIRouter()
+router = Router()
 
 SESSION = "ubiops sign-in"
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 from fastapi.responses import JSONResponse
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.openapi import INT64, within
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import batch as wire
 from modelyard.api.ubiops.translate import batch as translate
@@ -17,7 +18,7 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import batch
 from modelyard.core.serving.batch import PAGE_LIMIT
 
-router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
+router = Router(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
 
 
 @router.post("/request-batch")

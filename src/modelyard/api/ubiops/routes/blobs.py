@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi import File, Header, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download, within
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import blobs as wire
 from modelyard.api.ubiops.translate import blobs as translate
@@ -19,7 +20,7 @@ from modelyard.core.data import service
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.storage.base import iter_chunks
 
-router = APIRouter(prefix="/projects/{project_name}/blobs")
+router = Router(prefix="/projects/{project_name}/blobs")
 
 
 def _chunks_then_close(stream: BinaryIO) -> Iterator[bytes]:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import BoxDep, SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account, allowed
 from modelyard.api.ubiops.protocol import connectors as wire
 from modelyard.api.ubiops.translate import connectors as translate
 from modelyard.core.data.connectors import service
 from modelyard.core.identity.schemas import Principal, ProjectRef
 
-router = APIRouter()
+router = Router()
 CREDENTIALS = "/projects/{project_name}/credentials"
 CONNECTORS = "/projects/{project_name}/connectors"
 

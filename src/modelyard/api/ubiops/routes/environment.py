@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import BoxDep, SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import environment as wire
 from modelyard.api.ubiops.translate import environment as translate
@@ -19,7 +20,7 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import environment
 from modelyard.core.serving.environment import VariableScope
 
-router = APIRouter(prefix="/projects/{project_name}")
+router = Router(prefix="/projects/{project_name}")
 
 PROJECT = "/environment-variables"
 MODEL = "/models/{model_name}/environment-variables"

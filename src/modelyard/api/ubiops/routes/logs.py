@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from modelyard.api.deps import SessionDep
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import observe as wire
 from modelyard.api.ubiops.translate import observe as translate
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.observe import service
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/projects/{project_name}/logs", status_code=201, response_model_exclude_none=True)

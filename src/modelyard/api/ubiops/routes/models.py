@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import service
 
-router = APIRouter(prefix="/projects/{project_name}/models")
+router = Router(prefix="/projects/{project_name}/models")
 
 
 @router.post("", status_code=201)

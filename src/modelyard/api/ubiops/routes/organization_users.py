@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account
 from modelyard.api.ubiops.protocol import organization_users as wire
 from modelyard.api.ubiops.translate import organization_users as translate
 from modelyard.core.identity import organizations
 from modelyard.core.identity.schemas import Principal
 
-router = APIRouter(prefix="/organizations/{organization_name}/users")
+router = Router(prefix="/organizations/{organization_name}/users")
 
 
 @router.post("", status_code=201)

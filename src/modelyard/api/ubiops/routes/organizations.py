@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from modelyard.api.deps import SessionDep
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import service
 from modelyard.core.identity.schemas import Principal
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/organizations", status_code=201)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account
 from modelyard.api.ubiops.protocol import access as wire
 from modelyard.core.identity.access import service
 from modelyard.core.identity.schemas import Principal
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/permissions")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.openapi import INT64, REQUEST_DATA, raw_body, within
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed, allowed_briefly
 from modelyard.api.ubiops.protocol import pipelines as wire
 from modelyard.api.ubiops.routes.requests import request_data
@@ -26,7 +27,7 @@ from modelyard.core.pipelines.execution import (
 )
 from modelyard.core.serving.batch import PAGE_LIMIT
 
-router = APIRouter(prefix="/projects/{project_name}/pipelines/{pipeline_name}")
+router = Router(prefix="/projects/{project_name}/pipelines/{pipeline_name}")
 
 
 @router.post("/request", openapi_extra=raw_body(REQUEST_DATA, required=False))

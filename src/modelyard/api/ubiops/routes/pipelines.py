@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import ContextDep, SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import environment as environment_wire
 from modelyard.api.ubiops.protocol import pipelines as wire
@@ -16,7 +17,7 @@ from modelyard.api.ubiops.translate import pipelines as translate
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.pipelines import attachments, service
 
-router = APIRouter(prefix="/projects/{project_name}/pipelines")
+router = Router(prefix="/projects/{project_name}/pipelines")
 
 
 @router.post("", status_code=201)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import PrincipalDep, account, allowed
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
@@ -15,7 +16,7 @@ from modelyard.core.identity import service
 from modelyard.core.identity.schemas import Principal, ProjectCreate, ProjectRef, ProjectUpdate
 from modelyard.core.serving import service as serving
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/projects", status_code=201)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import Query, Request
 
 from modelyard.api.deps import ContextDep
 from modelyard.api.openapi import REQUEST_DATA, raw_body, within
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import AuthorizationDep
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
@@ -18,7 +17,7 @@ from modelyard.api.validation import parsed_body
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.serving import rules
 
-router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
+router = Router(prefix="/projects/{project_name}/models/{model_name}/versions/{version}")
 
 
 async def request_data(request: Request) -> Any:
@@ -50,15 +49,12 @@ async def model_requests_create(
 ) -> wire.ModelRequestList:
     data = await request_data(request)
     rules.check_timeout(timeout)
-    result = await run_in_threadpool(
-        partial(
-            context.serving.request_direct,
-            parse_authorization(authorization),
-            project=project_name,
-            model=model_name,
-            version=version,
-            data=data,
-            timeout=timeout,
-        )
+    result = await context.serving.request_direct(
+        parse_authorization(authorization),
+        project=project_name,
+        model=model_name,
+        version=version,
+        data=data,
+        timeout=timeout,
     )
     return translate.request_result(result)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from modelyard.api.deps import SessionDep
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account, allowed
 from modelyard.api.ubiops.protocol import resources as wire
 from modelyard.api.ubiops.translate import resources as translate
 from modelyard.core.identity import organizations
 from modelyard.core.identity.schemas import Principal, ProjectRef
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/organizations/{organization_name}/resources")

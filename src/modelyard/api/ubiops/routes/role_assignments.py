@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import access as wire
 from modelyard.api.ubiops.translate import access as translate
 from modelyard.core.identity.access import service
 from modelyard.core.identity.schemas import ProjectRef
 
-router = APIRouter(prefix="/projects/{project_name}")
+router = Router(prefix="/projects/{project_name}")
 
 
 @router.post("/role-assignments", status_code=201)

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from functools import partial
+
+from anyio.to_thread import run_sync
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from modelyard.api.deps import ContextDep
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import public
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/status", dependencies=[public()])
-def service_status(context: ContextDep) -> JSONResponse:
+async def service_status(context: ContextDep) -> JSONResponse:
+    """One worker-thread hop for the query; everything else stays on the event loop."""
     try:
-        with context.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        await run_sync(partial(_ask, context.engine))
     except Exception:
         return JSONResponse({"status": "fail"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def _ask(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from modelyard.api.deps import SessionDep
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account, allowed
 from modelyard.api.ubiops.protocol import observe as wire
 from modelyard.api.ubiops.translate import observe as translate
 from modelyard.core.identity.schemas import Principal, ProjectRef
 from modelyard.core.observe import service
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/organizations/{organization_name}/usage")

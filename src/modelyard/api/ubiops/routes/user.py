@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from modelyard.api.deps import SessionDep, SettingsDep
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import account, optional_account
 from modelyard.api.ubiops.protocol import identity as wire
 from modelyard.api.ubiops.translate import identity as translate
 from modelyard.core.identity import service
 from modelyard.core.identity.schemas import Principal
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/user", status_code=201)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
@@ -18,7 +19,7 @@ from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import service
 from modelyard.storage.base import stream_object
 
-router = APIRouter(prefix="/projects/{project_name}/models/{model_name}/versions")
+router = Router(prefix="/projects/{project_name}/models/{model_name}/versions")
 
 
 @router.post("", status_code=201)

@@ -48,7 +48,7 @@ from modelyard.core.identity.access.schemas import (
 )
 from modelyard.core.identity.errors import project_not_found
 from modelyard.core.identity.schemas import Principal, ProjectRef
-from modelyard.db.lookups import lookups_of
+from modelyard.db.lookups import Lookups, lookups_of
 from modelyard.db.tables import ProjectRow, RoleAssignmentRow, RoleRow
 from modelyard.errors import PermissionDenied
 
@@ -80,15 +80,36 @@ def require(
     (else 403); ``target`` is the object the route acts on, for roles assigned on objects.
     A granted check is kept in the server's cached lookups until access changes."""
     lookups = lookups_of(session)
-    key = ("access", principal.user_id, project_name, permission, target)
-    if lookups is not None and (known := lookups.get(key)) is not None:
-        return cast(ProjectRef, known)
+    if (found := known(lookups, principal, project_name, permission, target=target)) is not None:
+        return found
     stamp = lookups.stamp() if lookups is not None else 0
+    key = _key(principal, project_name, permission, target)
     row = _check(session, principal, project_name, permission, target)
     project = ProjectRef.model_validate(row)
     if lookups is not None:
         lookups.put(key, project, stamp)
     return project
+
+
+def known(
+    lookups: Lookups | None,
+    principal: Principal,
+    project_name: str,
+    permission: str,
+    *,
+    target: tuple[str, str] | None = None,
+) -> ProjectRef | None:
+    """``require`` answered from this server's cached lookups alone (a check granted since
+    nothing changed), or None: then ``require`` decides."""
+    if lookups is None:
+        return None
+    return cast(ProjectRef | None, lookups.get(_key(principal, project_name, permission, target)))
+
+
+def _key(
+    principal: Principal, project_name: str, permission: str, target: tuple[str, str] | None
+) -> tuple[object, ...]:
+    return ("access", principal.user_id, project_name, permission, target)
 
 
 def holds(session: Session, principal: Principal, project_name: str, permission: str) -> bool:
