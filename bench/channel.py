@@ -1,12 +1,14 @@
 """What the instance channel costs: requests/s and the server's CPU per request for a no-op
 model, at concurrency 1 and 32, through the supervisor alone (no HTTP, no database).
 
-An asyncio runtime is driven as the server drives it: ``bind_loop`` with the driver's loop and
-c clients awaiting ``request`` there. ``--threads`` (and any older runtime, whose ``request``
-blocks) has c threads call the blocking entry instead, as batch workers do. To compare with an
-earlier runtime, run this same script against its sources:
+An asyncio runtime is driven as the server drives it: ``bind_loop`` with the driver's loop
+(uvloop, as ``modelyard serve`` runs, unless ``--loop asyncio``) and c clients awaiting
+``request`` there. ``--threads`` (and any older runtime, whose ``request`` blocks) has c threads
+call the blocking entry instead, as batch workers do: on a uvloop loop bound in a thread of its
+own, or with ``--loop asyncio`` on the supervisor's own loop. To compare with an earlier
+runtime, run this same script against its sources:
 
-    .venv/bin/python bench/channel.py [--requests 20000] [--threads]
+    .venv/bin/python bench/channel.py [--requests 20000] [--threads] [--loop asyncio]
     git archive <rev> src | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old/src .venv/bin/python bench/channel.py
 """
@@ -64,12 +66,12 @@ def timed(run: Callable[[], None]) -> tuple[float, float]:
 
 async def on_loop(target: InstanceSpec, concurrency: int, count: int) -> tuple[float, float]:
     supervisor = Supervisor(quiet)
-    supervisor.bind_loop(asyncio.get_running_loop())  # type: ignore[attr-defined,unused-ignore]
+    supervisor.bind_loop(asyncio.get_running_loop())
     await asyncio.to_thread(supervisor.deploy, target)
 
     async def client(requests: int) -> None:
         for n in range(requests):
-            await supervisor.request(KEY, {"n": n}, request_id=f"r{n}", timeout=30)  # type: ignore[misc,unused-ignore]
+            await supervisor.request(KEY, {"n": n}, request_id=f"r{n}", timeout=30)
 
     async def burst(requests: int) -> None:
         await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
@@ -95,7 +97,7 @@ def in_threads(
 ) -> tuple[float, float]:
     supervisor = Supervisor(quiet)
     if bind:
-        supervisor.bind_loop(serving_loop())  # type: ignore[attr-defined,unused-ignore]
+        supervisor.bind_loop(serving_loop())
     call: Any = getattr(supervisor, "request_blocking", supervisor.request)
     supervisor.deploy(target)
 
