@@ -10,8 +10,9 @@ For each backend (SQLite, and PostgreSQL on 127.0.0.1 when reachable), on a fres
    ``--per-request`` lines a request, one client, the next body built while the last is sent),
    one model, one dataset, one experiment: records/s and the server's CPU time per record;
 3. the stream: ``GET …/records/filter`` with a window holding the first ``--small`` records, then
-   ``GET …/records`` for all of them; records/s at the client (every line parsed as JSON) and
-   the server's resident memory, sampled every 50 ms (peak while streaming, minus nothing);
+   ``GET …/records`` for all of them, once reading each line and once parsing each as JSON;
+   records/s at the client and the server's resident memory, sampled every 50 ms (peak while
+   streaming);
 4. the baseline, the same joined rows read straight from the database: ``COPY (SELECT …) TO
    STDOUT`` on PostgreSQL, a plain ``SELECT`` iterated with ``sqlite3`` on SQLite.
 
@@ -149,9 +150,10 @@ def add_in_bulk(url: str, token: str, model_id: str, count: int, per_request: in
 
 
 def stream(
-    url: str, token: str, path: str, params: dict[str, str], rss: RssSampler
+    url: str, token: str, path: str, params: dict[str, str], rss: RssSampler, *, parse: bool
 ) -> dict[str, Any]:
-    """One streamed search: records/s with every line parsed, and the server's peak RSS."""
+    """One streamed search: records/s with every line read (and with ``parse``, parsed as
+    JSON), and the server's peak RSS."""
     rss.reset()
     count = size = 0
     started = time.perf_counter()
@@ -163,8 +165,9 @@ def stream(
         for chunk in response.iter_bytes(1 << 20):
             size += len(chunk)
             *lines, rest = (rest + chunk).split(b"\n")
-            for line in lines:
-                json.loads(line)
+            if parse:
+                for line in lines:
+                    json.loads(line)
             count += len(lines)
         assert rest == b"", "the stream ends with a newline"
     seconds = time.perf_counter() - started
@@ -249,8 +252,11 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
             "start_timestamp": T0.isoformat(),
             "end_timestamp": (T0 + timedelta(seconds=args.small - 1)).isoformat(),
         }
-        small = stream(server.url, token, f"{BASE}/id/{bulk_id}/records/filter", window, rss)
-        full = stream(server.url, token, f"{BASE}/id/{bulk_id}/records", {}, rss)
+        small = stream(
+            server.url, token, f"{BASE}/id/{bulk_id}/records/filter", window, rss, parse=True
+        )
+        full = stream(server.url, token, f"{BASE}/id/{bulk_id}/records", {}, rss, parse=False)
+        parsed = stream(server.url, token, f"{BASE}/id/{bulk_id}/records", {}, rss, parse=True)
         rss.stop()
         base = baseline(database_url, ids["model"])
     finally:
@@ -261,7 +267,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
                     f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]} WITH (FORCE)"
                 )
     assert small["records"] == args.small
-    assert full["records"] == args.records
+    assert full["records"] == parsed["records"] == args.records
     return {
         "backend": backend,
         "idle_rss_mb": idle,
@@ -273,28 +279,33 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         "per_request": args.per_request,
         "small": small,
         "full": full,
+        "parsed": parsed,
         "baseline": base,
     }
 
 
 def render(results: list[dict[str, Any]], stamp: str) -> str:
     rows = [
-        "| backend | records | streamed (records/s) | MB | server peak RSS | baseline"
+        "| backend | records | client | streamed (records/s) | MB | server peak RSS | baseline"
         " | baseline (records/s) | stream / baseline |",
-        "|---|---:|---:|---:|---:|---|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---|---:|---:|",
     ]
     for r in results:
-        for run in (r["small"], r["full"]):
-            is_full = run is r["full"]
-            base = f"{r['baseline']['records_per_s']:,.0f}" if is_full else ""
-            ratio = (
-                f"{run['records_per_s'] / r['baseline']['records_per_s']:.0%}" if is_full else ""
-            )
+        base = r["baseline"]
+        for run, client in (
+            (r["small"], "parses each line"),
+            (r["full"], "reads each line"),
+            (r["parsed"], "parses each line"),
+        ):
+            with_base = run is not r["small"]
+            ratio = run["records_per_s"] / base["records_per_s"]
             rows.append(
-                f"| {r['backend']} | {run['records']:,} | {run['records_per_s']:,.0f} "
-                f"| {run['mb']:,.0f} "
-                f"| {run['peak_rss_mb']} MB (idle {r['idle_rss_mb']} MB) "
-                f"| {r['baseline']['kind'] if is_full else ''} | {base} | {ratio} |"
+                f"| {r['backend']} | {run['records']:,} | {client}"
+                f" | {run['records_per_s']:,.0f} | {run['mb']:,.0f}"
+                f" | {run['peak_rss_mb']} MB (idle {r['idle_rss_mb']} MB)"
+                f" | {base['kind'] if with_base else ''}"
+                f" | {format(base['records_per_s'], ',.0f') if with_base else ''}"
+                f" | {format(ratio, '.0%') if with_base else ''} |"
             )
     added = ", ".join(
         f"{r['backend']} {r['added_per_s']:,.0f}/s ({r['add_server_cpu_ms']:.1f} ms server CPU"

@@ -62,22 +62,46 @@ def add_record(
         raise errors.invalid(
             "experiment_name", "give at least one of experiment_name, season_name or site_name"
         )
-    row = _record_row(session, project, model, data)
-    if records_repo.has_natural_key(session, model.id, row.natural_key):
-        raise errors.duplicate_record()
-    if upload is not None:
+    row, dataset_name = _record_row(session, project, model, data)
+    if upload is not None:  # a duplicate is refused before its file is stored
+        if records_repo.has_natural_key(session, model.id, row.natural_key):
+            raise errors.duplicate_record()
         _store_file(session, store, project, row, upload)
-    if not repo.add_unique(session, row):  # the same record, added concurrently
+    if not repo.add_unique(session, row):  # the unique key: taken before, or concurrently
         if row.record_file:
             store.delete(row.record_file)
         raise errors.duplicate_record()
-    return _read(session, row.id)
+    return _added(row, model, data, dataset_name)
+
+
+def _added(row: RecordRow, model: TrackedModelRow, data: RecordCreate, dataset: str) -> RecordRead:
+    """The record just written, from what was written (no read back: each query counts when
+    records arrive one a request)."""
+    return RecordRead.model_construct(
+        id=row.id,
+        timestamp=row.timestamp,
+        collection_date=row.collection_date,
+        dataset_id=row.dataset_id,
+        dataset_name=dataset,
+        model_id=model.id,
+        model_name=model.model_name,
+        model_data=row.model_data,
+        experiment_id=row.experiment_id,
+        experiment_name=data.experiment_name if row.experiment_id else None,
+        season_id=row.season_id,
+        season_name=data.season_name if row.season_id else None,
+        site_id=row.site_id,
+        site_name=data.site_name if row.site_id else None,
+        record_file=row.record_file,
+        record_info=row.record_info,
+    )
 
 
 def _record_row(
     session: Session, project: ProjectRef, model: TrackedModelRow, data: RecordCreate
-) -> RecordRow:
-    """The record's row with its named things resolved (and created, and linked to the model)."""
+) -> tuple[RecordRow, str]:
+    """The record's row with its named things resolved (and created, and linked to the
+    model), and its dataset's name."""
     collection_date = data.collection_date or data.timestamp.date()
     dataset_name = data.dataset_name or rules.default_dataset_name(
         model.model_name, collection_date
@@ -99,7 +123,7 @@ def _record_row(
         season_id=season_id,
         site_id=site_id,
     )
-    return RecordRow(
+    row = RecordRow(
         id=uuid.uuid4(),
         model_id=model.id,
         dataset_id=dataset.id,
@@ -112,6 +136,7 @@ def _record_row(
         record_info=data.record_info if data.record_info is not None else {},
         natural_key=key,
     )
+    return row, dataset_name
 
 
 def _dataset_named(
