@@ -4,9 +4,12 @@ ndjson."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Generator
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import Body, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 
@@ -74,6 +77,20 @@ def add_record(
     return wire.record(added)
 
 
+async def read_ahead(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
+    """The stream's chunks, the next one read (in a worker thread) while the last is sent:
+    the database and the network work at once, one chunk ahead, so memory stays bounded."""
+    pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
+    try:
+        while (chunk := await pending) is not None:
+            pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
+            yield chunk
+    finally:
+        if not pending.done():
+            await asyncio.wait([pending])  # the iterator is closed only once it is idle
+        await to_thread.run_sync(chunks.close)
+
+
 async def ndjson_body(request: Request) -> bytes:
     """A bulk add's body, read whole (its size is bounded by ``MODELYARD_MAX_UPLOAD_MB``)."""
     return await request.body()
@@ -125,8 +142,8 @@ def search_records(
         season_name=season_name,
         site_name=site_name,
     )
-    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
+    lines = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
 
 
 @route(router, "GET", "/id/{model_id}/records/filter", **file_download(NDJSON))
@@ -150,8 +167,8 @@ def filter_records(
         season_names=season_names,
         site_names=site_names,
     )
-    batches = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(wire.ndjson(batches), media_type=NDJSON)
+    lines = records.open_stream(session, context.engine, scope.project, model_id, query)
+    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
 
 
 @route(router, "GET", "/records/id/{record_id}")
