@@ -4,6 +4,7 @@ reports them, reasons without secrets."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +13,10 @@ import pytest
 from fsspec.implementations.local import LocalFileSystem
 
 from modelyard.core.data.datasources.errors import DatasourceCredentialsRefused, DatasourceInvalid
-from modelyard.core.data.datasources.kinds import find_kind
+from modelyard.core.data.datasources.kinds import find_kind, walk
 from modelyard.core.data.datasources.kinds.base import Entry, Location
 from modelyard.core.data.datasources.kinds.common import modified_seconds
-from modelyard.core.data.datasources.kinds.walk import walk_after
+from modelyard.core.data.datasources.kinds.walk import Listings, walk_after
 from modelyard.core.data.datasources.listing import (
     PAGE_SIZE,
     Window,
@@ -170,6 +171,53 @@ class TestSortedWalk:
         (tree / "a-b" / "x.jpg").unlink()
         (tree / "a-b").rmdir()
         assert "a-b/x.jpg" not in [entry.name for entry in walk]
+
+
+class TestKeptListings:
+    """Big directories are read and sorted once while they stay unchanged."""
+
+    @pytest.fixture
+    def big(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        monkeypatch.setattr(walk, "KEPT_FROM", 3)
+        for name in ("a.jpg", "b.jpg", "d.jpg"):
+            (tmp_path / name).write_bytes(b"x")
+        return tmp_path
+
+    def settle(self, directory: Path) -> None:
+        os.utime(directory, (1_600_000_000, 1_600_000_000))
+
+    def names(self, directory: Path, listings: Listings, after: str = "") -> list[str]:
+        return [entry.name for entry in walk_after(str(directory), after, listings)]
+
+    def test_a_settled_big_directory_is_kept_and_a_change_is_seen(self, big: Path) -> None:
+        self.settle(big)
+        listings = Listings()
+        assert self.names(big, listings) == ["a.jpg", "b.jpg", "d.jpg"]
+        status = os.stat(big)
+        stamp = (status.st_dev, status.st_ino, status.st_mtime_ns)
+        assert listings.get(str(big), stamp) == ["a.jpg", "b.jpg", "d.jpg"]
+        (big / "c.jpg").write_bytes(b"x")
+        (big / "a.jpg").unlink()
+        assert self.names(big, listings, "a.jpg") == ["b.jpg", "c.jpg", "d.jpg"]
+
+    def test_a_directory_changed_just_now_is_not_kept(self, big: Path) -> None:
+        listings = Listings()
+        assert self.names(big, listings) == ["a.jpg", "b.jpg", "d.jpg"]
+        status = os.stat(big)
+        stamp = (status.st_dev, status.st_ino, status.st_mtime_ns)
+        assert listings.get(str(big), stamp) is None
+
+    def test_small_directories_are_not_kept_and_the_oldest_goes_first(self) -> None:
+        listings = Listings(capacity=4)
+        listings.put("/one", (1, 1, 1), ["a", "b"])
+        listings.put("/two", (1, 2, 1), ["a", "b"])
+        assert listings.get("/one", (1, 1, 1)) == ["a", "b"]
+        listings.put("/three", (1, 3, 1), ["a"])
+        assert listings.get("/two", (1, 2, 1)) is None
+        assert listings.get("/one", (1, 1, 1)) == ["a", "b"]
+        assert listings.get("/one", (1, 1, 2)) is None, "another stamp: changed since"
+        listings.put("/huge", (1, 4, 1), ["a"] * 5)
+        assert listings.get("/huge", (1, 4, 1)) is None
 
 
 class TestModificationTimes:
