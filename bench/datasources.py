@@ -2,13 +2,14 @@
 
 One command (from the repository root):
 
-    PYTHONPATH=src .venv/bin/python bench/datasources.py                  # ~10 minutes
+    PYTHONPATH=src .venv/bin/python bench/datasources.py                  # ~15 minutes
     PYTHONPATH=src .venv/bin/python bench/datasources.py --files 100000 --objects 20000 --no-readme
 
 What it does:
 
-1. makes ``--files`` small files (64 bytes, 1,000 to a directory) under ``--root`` (reused when
-   a previous run made them: a marker file says so) and starts moto's S3 server on loopback
+1. makes ``--files`` small files (64 bytes, 1,000 to a directory) under ``--root``, and as
+   many empty files in one directory (``LOCAL-flat``), both reused when a previous run made
+   them (a marker file says so), and starts moto's S3 server on loopback
    (``ThreadedMotoServer`` in this process, so its bucket can be filled through moto's backend
    in seconds rather than by 200,000 PUTs) holding ``--objects`` objects named the same way;
 2. starts ``modelyard serve`` (SQLite, LOCAL datasources allowed under ``--root``, S3 at moto),
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,6 +97,28 @@ class RssSampler:
 
 def name_of(index: int) -> str:
     return f"{index // PER_DIRECTORY:04d}/{index:07d}.jpg"
+
+
+def flat_name(index: int) -> str:
+    return f"{index:07d}.jpg"
+
+
+Namer = Callable[[int], str]
+
+
+def ensure_flat(root: Path, count: int) -> Path:
+    """``count`` empty files in one directory, ``root/flat-<count>``, made once and reused."""
+    data = root / f"flat-{count}"
+    marker = root / f".complete-flat-{count}"
+    if marker.exists():
+        return data
+    started = time.perf_counter()
+    data.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        os.close(os.open(data / flat_name(index), os.O_CREAT | os.O_WRONLY, 0o644))
+    marker.touch()
+    print(f"made {count:,} files in one directory in {time.perf_counter() - started:.0f} s")
+    return data
 
 
 def ensure_files(root: Path, count: int) -> Path:
@@ -160,7 +184,7 @@ def lightly_apis(url: str, token: str) -> tuple[Any, Any]:
     return DatasetsApi(client), DatasourcesApi(client)
 
 
-def configure(url: str, token: str, name: str, config: dict[str, Any]) -> str:
+def configure(url: str, token: str, name: str, config: dict[str, Any], namer: Namer) -> str:
     """A dataset with this datasource, through the real client; its first two pages checked."""
     datasets, datasources = lightly_apis(url, token)
     from lightly.openapi_generated.swagger_client import DatasetCreateRequest
@@ -171,8 +195,8 @@ def configure(url: str, token: str, name: str, config: dict[str, Any]) -> str:
     second = datasources.get_list_of_raw_samples_from_datasource_by_dataset_id(
         dataset_id, cursor=first.cursor
     )
-    assert [s.file_name for s in first.data] == [name_of(i) for i in range(100)], first.data[:3]
-    assert [s.file_name for s in second.data] == [name_of(i) for i in range(100, 200)]
+    assert [s.file_name for s in first.data] == [namer(i) for i in range(100)], first.data[:3]
+    assert [s.file_name for s in second.data] == [namer(i) for i in range(100, 200)]
     return dataset_id
 
 
@@ -181,11 +205,11 @@ def depths(total: int) -> dict[str, int]:
     return {"first": 0, "middle": total // 2, "end": max(0, total - 1000)}
 
 
-def cursor_at(index: int) -> str | None:
+def cursor_at(index: int, namer: Namer = name_of) -> str | None:
     """The cursor a client holds once it has been handed every name before ``index``."""
     from modelyard.core.data.datasources.listing import Window, encode_cursor
 
-    return encode_cursor(Window(after=name_of(index - 1))) if index else None
+    return encode_cursor(Window(after=namer(index - 1))) if index else None
 
 
 def pages(
@@ -210,7 +234,7 @@ def pages(
 
 def measure(
     url: str, token: str, dataset_id: str, total: int, rss: RssSampler, *, whole: bool,
-    per_depth: int,
+    per_depth: int, namer: Namer,
 ) -> dict[str, Any]:  # fmt: skip
     """Pages at each depth, and the whole walk if ``whole``; the memory meanwhile."""
     path = f"/v1/datasets/{dataset_id}/datasource/list"
@@ -219,7 +243,7 @@ def measure(
     every: list[float] = []
     with httpx.Client(base_url=url, params={"token": token}, timeout=120) as http:
         for depth, index in depths(total).items():
-            times, _ = pages(http, path, cursor_at(index), per_depth)
+            times, _ = pages(http, path, cursor_at(index, namer), per_depth)
             found[f"{depth}_ms"] = statistics.median(times)
             every += times
         if whole:
@@ -249,13 +273,14 @@ def floor_s3(url: str, total: int) -> dict[str, float]:
     return found
 
 
-def floor_local(data: Path, total: int) -> dict[str, float]:
+def floor_local(data: Path, total: int, namer: Namer) -> dict[str, float]:
     """The root and the directory of the depth, each read with ``os.scandir`` and sorted: what
     any sorted walk must do to start there, ms."""
     found = {}
     for depth, index in depths(total).items():
+        parent = namer(index).rpartition("/")[0]
         started = time.perf_counter()
-        for directory in (data, data / f"{index // PER_DIRECTORY:04d}"):
+        for directory in {data, data / parent}:
             with os.scandir(directory) as scan:
                 sorted(entry.name for entry in scan)
         found[depth] = (time.perf_counter() - started) * 1000
@@ -286,10 +311,22 @@ def baseline(fs: Any, root: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     root = Path(args.root).resolve()
-    data = ensure_files(root, args.files)
+    chosen = args.stores.split(",")
     results: dict[str, Any] = {"files": args.files, "objects": args.objects}
-    moto, moto_url, results["fill_bucket_s"] = start_moto(args.objects)
-    print(f"filled the bucket in {results['fill_bucket_s']:.0f} s", flush=True)
+    places: dict[str, tuple[dict[str, Any], int, Namer]] = {}
+    if "LOCAL" in chosen:
+        data = ensure_files(root, args.files)
+        places["LOCAL"] = ({"type": "LOCAL", "fullPath": str(data)}, args.files, name_of)
+    if "LOCAL-flat" in chosen:
+        flat = ensure_flat(root, args.files)
+        places["LOCAL-flat"] = ({"type": "LOCAL", "fullPath": str(flat)}, args.files, flat_name)
+    moto, moto_url, results["fill_bucket_s"] = start_moto(args.objects if "S3" in chosen else 0)
+    if "S3" in chosen:
+        config = {
+            "type": "S3", "fullPath": "s3://bench/data", "s3Region": "us-east-1",
+            "s3AccessKeyId": KEY, "s3SecretAccessKey": SECRET,
+        }  # fmt: skip
+        places["S3"] = (config, args.objects, name_of)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
     env |= {"MODELYARD_LOCAL_DATASOURCE_ROOT": str(root), "MODELYARD_S3_ENDPOINT_URL": moto_url}
     port = free_port()
@@ -301,35 +338,32 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         wait_until_listening(server, "/v1/datasets", timeout=60)
         rss = RssSampler(server.pid)
         results["rss_idle_mb"] = rss.rss()
-        stores = {
-            "LOCAL": ({"type": "LOCAL", "fullPath": str(data)}, args.files),
-            "S3": (
-                {"type": "S3", "fullPath": "s3://bench/data", "s3Region": "us-east-1",
-                 "s3AccessKeyId": KEY, "s3SecretAccessKey": SECRET},
-                args.objects,
-            ),
-        }  # fmt: skip
-        for kind, (config, total) in stores.items():
+        for kind, (config, total, namer) in places.items():
             started = time.perf_counter()
-            dataset_id = configure(server.url, token, kind.lower(), config)
+            dataset_id = configure(server.url, token, kind.lower(), config, namer)
             count = counted(server.url, token, dataset_id, total, started, args.patience)
-            whole = kind == "LOCAL" or args.walk_s3
             results[kind] = measure(
-                server.url, token, dataset_id, total, rss, whole=whole, per_depth=args.pages
-            )
-            results[kind] |= count
+                server.url, token, dataset_id, total, rss, whole=kind == "LOCAL" or args.walk_s3,
+                per_depth=args.pages, namer=namer,
+            )  # fmt: skip
+            results[kind] |= count | {"total": total}
+            if kind != "S3":
+                results[kind]["floor"] = floor_local(Path(config["fullPath"]), total, namer)
             print(kind, results[kind], flush=True)
         rss.stop()
-        results["LOCAL"]["floor"] = floor_local(data, args.files)
-        results["S3"]["floor"] = floor_s3(moto_url, args.objects)
+        if "S3" in places:
+            results["S3"]["floor"] = floor_s3(moto_url, args.objects)
         if not args.no_baseline:
             from fsspec.implementations.local import LocalFileSystem
             from s3fs import S3FileSystem
 
-            results["LOCAL"]["baseline"] = baseline(LocalFileSystem(), str(data))
-            s3 = S3FileSystem(key=KEY, secret=SECRET, endpoint_url=moto_url)
-            results["S3"]["baseline"] = baseline(s3, "bench/data")
-            print("baseline", results["LOCAL"]["baseline"], results["S3"]["baseline"], flush=True)
+            for kind, (config, _, _) in places.items():
+                if kind == "S3":
+                    s3 = S3FileSystem(key=KEY, secret=SECRET, endpoint_url=moto_url)
+                    results[kind]["baseline"] = baseline(s3, "bench/data")
+                else:
+                    results[kind]["baseline"] = baseline(LocalFileSystem(), config["fullPath"])
+                print("baseline", kind, results[kind]["baseline"], flush=True)
     finally:
         stop_server(server)
         moto.stop()
@@ -349,9 +383,10 @@ def table(results: dict[str, Any], stamp: str, machine_info: dict[str, Any]) -> 
         "| nSamples shown after | baseline: one page before |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind in ("LOCAL", "S3"):
+    kinds = [kind for kind in ("LOCAL", "LOCAL-flat", "S3") if kind in results]
+    for kind in kinds:
         row = results[kind]
-        total = results["files"] if kind == "LOCAL" else results["objects"]
+        total = row["total"]
         base = row.get("baseline")
         count = f"{row['count_s']:.0f} s" if row.get("count_s") is not None else "not shown"
         before = f"{base['page_s']:.1f} s" if base else "not run"
@@ -369,7 +404,7 @@ def table(results: dict[str, Any], stamp: str, machine_info: dict[str, Any]) -> 
             f"| {row['end_ms']:.1f} ms | {row['max_ms']:.1f} ms | {floor} ms | {walk} "
             f"| {memory} MB | {count} | {before} |"
         )
-    verdict = {kind: typical(results[kind]) < TARGET_MS for kind in ("LOCAL", "S3")}
+    verdict = {kind: typical(results[kind]) < TARGET_MS for kind in kinds}
     lines += [
         "",
         f"Target (issue 22): a page under {TARGET_MS:.0f} ms at any depth, memory flat: "
@@ -395,6 +430,9 @@ def main() -> None:
     parser.add_argument("--patience", type=float, default=600, help="seconds to wait for counts")
     parser.add_argument("--pages", type=int, default=20, help="pages timed at each depth")
     parser.add_argument("--walk-s3", action="store_true", help="walk every S3 page too")
+    parser.add_argument(
+        "--stores", default="LOCAL,LOCAL-flat,S3", help="which of LOCAL,LOCAL-flat,S3 to run"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()

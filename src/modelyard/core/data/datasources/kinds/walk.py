@@ -26,8 +26,9 @@ from modelyard.core.data.datasources.kinds.base import Entry
 
 KEPT_FROM = 10_000
 """Directories with at least this many entries have their sorted names kept."""
-KEPT_NAMES = 2_000_000
-"""Names kept in all (about 150 MB at most); the least recently used directory goes first."""
+KEPT_NAMES = 1_000_000
+"""Names kept in all (about 140 MB of the server's memory at most, measured with a million);
+the least recently used directory goes first, and a bigger one is read for every page."""
 SETTLE_NS = 2_000_000_000
 
 
