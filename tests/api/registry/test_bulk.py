@@ -105,6 +105,26 @@ class TestBulkAdd:
         assert response.status_code == 201, response.text
         assert response.json()["records_added"] == 2
 
+    def test_the_lines_may_come_as_plain_text(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        response = client.post(
+            f"{BASE}/id/{model['id']}/records/bulk",
+            content=ndjson(record(0), record(1)),
+            headers={**headers, "Content-Type": "text/plain"},
+        )
+        assert response.status_code == 201, response.text
+        assert len(stored(client, headers, model["id"])) == 2
+
+    def test_the_document_describes_the_body_and_the_answer(self, client: TestClient) -> None:
+        document = client.get(f"{BASE}/openapi.json").json()
+        operation = document["paths"]["/id/{model_id}/records/bulk"]["post"]
+        content = operation["requestBody"]["content"]
+        assert set(content) == {"application/ndjson", "text/plain"}
+        line = content["application/ndjson"]["x-ndjson-line"]
+        assert line["required"] == ["timestamp", "model_data"]
+        assert {"201", "400", "404", "409", "413"} <= set(operation["responses"])
+
     def test_an_unknown_model_is_404(self, client: TestClient, headers: H) -> None:
         missing = "00000000-0000-0000-0000-000000000000"
         response = bulk(client, headers, missing, ndjson(record(0)))

@@ -96,12 +96,13 @@ async def ndjson_body(request: Request) -> bytes:
     return await request.body()
 
 
-BULK_BODY = {
-    NDJSON: {
-        "schema": {"type": "string", "description": "One ModelRecordLine object per line"},
-        "x-ndjson-line": ModelRecordLine.model_json_schema(),
-    }
+LINES = {
+    "schema": {"type": "string", "description": "One ModelRecordLine object per line"},
+    "x-ndjson-line": ModelRecordLine.model_json_schema(),
 }
+BULK_BODY = {NDJSON: LINES, "text/plain": LINES}
+"""The body is read as it comes, whatever its type: ndjson, or the same lines as plain text
+(which generic clients and fuzzers know how to send)."""
 
 
 @route(
