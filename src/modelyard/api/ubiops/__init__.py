@@ -54,6 +54,9 @@ def signin_limits(settings: Settings) -> SignInLimits:
 
 
 ROUTES = (
+    requests,  # matched in this order, one router at a time: the hottest path first
+    versions,
+    models,
     status,
     authorize,
     user,
@@ -63,9 +66,6 @@ ROUTES = (
     projects,
     resources,
     blobs,
-    models,
-    versions,
-    requests,
     batch,
     schedules,
     environment,

@@ -41,7 +41,7 @@ from modelyard.core.serving.deployment import (
 from modelyard.core.serving.environment import merged_environment, model_file_of
 from modelyard.core.serving.logs import LogTags, LogWriter
 from modelyard.core.serving.sandboxing import CodePolicy, code_policy
-from modelyard.core.serving.schemas import FieldSpec, RequestResult
+from modelyard.core.serving.schemas import RequestResult
 from modelyard.db.engine import SessionFactory, engine_of, transaction
 from modelyard.db.lookups import kept_by
 from modelyard.db.tables import ModelRow, ModelVersionRow
@@ -174,8 +174,7 @@ class Serving:
         target = hotpath.known(self.lookups, token, project=project, model=model, version=version)
         if target is None:
             target = await run_sync(partial(self._resolve, token, project, model, version))
-        inputs = [FieldSpec.model_validate(f) for f in target.input_fields]
-        rules.check_input(target.input_type, inputs, data)
+        rules.check_input(target.input_type, list(target.inputs), data)
         if not self.quota.fresh(target.organization_id):
             await run_sync(partial(self.quota.refresh_tally, target.organization_id))
         self.quota.admit(target.organization_id)
@@ -183,7 +182,7 @@ class Serving:
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
         current = self.deployments.current(str(target.version_id), target.fingerprint)
-        if current is None or any(f.data_type == "blob" for f in inputs):
+        if current is None or target.blob_inputs:
             spec, prepared = await run_sync(partial(self._deploy_and_prepare, scope, target, data))
         else:
             spec, prepared = current, self._prepare_target(None, scope, target, data)
@@ -235,11 +234,11 @@ class Serving:
             session,
             self.store,
             scope,
-            scratch=self.request_scratch(target.version_id),
+            scratch=partial(self.request_scratch, target.version_id),
             version_id=target.version_id,
-            input_fields=target.input_fields,
+            inputs=target.inputs,
             output_type=target.output_type,
-            output_fields=target.output_fields,
+            outputs=target.outputs,
             data=data,
         )
 
@@ -269,9 +268,7 @@ class Serving:
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
         spec = self.deployments.current(str(target.version_id), target.fingerprint)
-        needs_session = spec is None or any(
-            f.get("data_type") == "blob" for f in target.input_fields
-        )
+        needs_session = spec is None or target.blob_inputs
         runs: InstanceSpec | Recipe
         try:
             if needs_session:
@@ -312,7 +309,13 @@ class Serving:
             if recipe is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
             prepared = requests.prepare_checked(
-                session, self.store, project, model, row, data, scratch=self.request_scratch(row.id)
+                session,
+                self.store,
+                project,
+                model,
+                row,
+                data,
+                scratch=partial(self.request_scratch, row.id),
             )
         if log_tags:
             self.logs.tag_request(prepared.request_id, log_tags)

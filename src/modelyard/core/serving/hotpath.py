@@ -22,6 +22,8 @@ from modelyard.core.identity.access.repository import access_clauses
 from modelyard.core.identity.errors import bad_token
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.serving.errors import model_not_found, not_available, version_not_found
+from modelyard.core.serving.requests import fields_of
+from modelyard.core.serving.schemas import FieldSpec
 from modelyard.db.lookups import Lookups
 from modelyard.db.tables import (
     ApiTokenRow,
@@ -58,6 +60,14 @@ class Target:
     output_fields: list[dict[str, Any]]
     version_id: uuid.UUID
     fingerprint: tuple[Any, ...]
+    inputs: tuple[FieldSpec, ...] = ()
+    """``input_fields`` checked, once per resolve rather than per request."""
+    outputs: tuple[FieldSpec, ...] = ()
+    """``output_fields`` checked."""
+
+    @property
+    def blob_inputs(self) -> bool:
+        return any(spec.data_type == "blob" for spec in self.inputs)
 
 
 def _env_stats(model: type[ModelRow], version: type[ModelVersionRow]) -> tuple[Any, Any]:
@@ -206,6 +216,8 @@ def resolve(
         output_fields=row[7],
         version_id=version_id,
         fingerprint=(row[8], revision, row[13], row[14], row[15], row[16]),
+        inputs=fields_of(row[6]),
+        outputs=fields_of(row[7]),
     )
     if lookups is not None:
         lookups.put(_key(token, project, model, version), (target, row[19]), stamp)
@@ -271,5 +283,7 @@ def pinned(connection: Connection, version_id: uuid.UUID) -> Pinned | None:
         output_fields=row[7],
         version_id=version_id,
         fingerprint=(row[8], row[11], row[12], row[13], row[14], row[15]),
+        inputs=fields_of(row[6]),
+        outputs=fields_of(row[7]),
     )
     return Pinned(target=target, version=row[9], status=row[10], built=row[13] is not None)

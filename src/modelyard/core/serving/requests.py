@@ -62,7 +62,7 @@ def prepare_checked(
     row: ModelVersionRow,
     data: Any,
     *,
-    scratch: Scratch,
+    scratch: Callable[[], Scratch],
 ) -> PreparedRequest:
     """Input already checked: fetch its blobs to a scratch directory."""
     return prepare_input(
@@ -71,11 +71,16 @@ def prepare_checked(
         project,
         scratch=scratch,
         version_id=row.id,
-        input_fields=model.input_fields,
+        inputs=fields_of(model.input_fields),
         output_type=model.output_type,
-        output_fields=model.output_fields,
+        outputs=fields_of(model.output_fields),
         data=data,
     )
+
+
+def fields_of(specs: list[dict[str, Any]]) -> tuple[FieldSpec, ...]:
+    """A model's stored input or output fields, checked."""
+    return tuple(FieldSpec.model_validate(spec) for spec in specs)
 
 
 def prepare_input(
@@ -83,24 +88,25 @@ def prepare_input(
     store: ArtifactStore,
     project: ProjectRef,
     *,
-    scratch: Scratch,
+    scratch: Callable[[], Scratch],
     version_id: uuid.UUID,
-    input_fields: list[dict[str, Any]],
+    inputs: tuple[FieldSpec, ...],
     output_type: str,
-    output_fields: list[dict[str, Any]],
+    outputs: tuple[FieldSpec, ...],
     data: Any,
 ) -> PreparedRequest:
     """A checked input made ready to run: blob ids become local files (only then is a
-    scratch directory made, keeping the common request free of file system work). The files
-    go under the version's ``scratch`` directory, owned by its instances' uid."""
-    inputs = [FieldSpec.model_validate(f) for f in input_fields]
+    scratch directory asked for and made, keeping the common request free of file system
+    work). The files go under the version's ``scratch`` directory, owned by its instances'
+    uid."""
     folder = None
     if any(spec.data_type == "blob" for spec in inputs):
         assert session is not None, "blob inputs are read through a session"
-        folder = Path(tempfile.mkdtemp(prefix="request-", dir=scratch.root))
+        where = scratch()
+        folder = Path(tempfile.mkdtemp(prefix="request-", dir=where.root))
         try:
-            data = _blobs_to_paths(session, store, project, inputs, data, folder)
-            scratch.hand_over(folder)
+            data = _blobs_to_paths(session, store, project, list(inputs), data, folder)
+            where.hand_over(folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -109,7 +115,7 @@ def prepare_input(
         version_id=version_id,
         data=data,
         output_type=output_type,
-        output_fields=[FieldSpec.model_validate(f) for f in output_fields],
+        output_fields=list(outputs),
         scratch=folder,
     )
 
