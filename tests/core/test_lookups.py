@@ -101,7 +101,9 @@ def test_a_rollback_and_a_write_elsewhere_forget_nothing(
     assert lookups.get("k") == "v"
 
 
-@pytest.mark.parametrize("statement", [hotpath.RESOLVE], ids=["direct request"])
+@pytest.mark.parametrize(
+    "statement", [hotpath.RESOLVE, hotpath.PINNED], ids=["direct request", "batch request"]
+)
 def test_the_hot_path_reads_only_watched_tables(statement: object) -> None:
     """A table the cached target rests on but no change signals would leave it stale."""
     read = {table.name for table in find_tables(statement, include_crud=False)}  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,15 @@ def _tune_sqlite(lock_wait: float, dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Connection, _name: str) -> None:
+    """pysqlite opens a transaction only before the first write, so a savepoint that comes
+    first would open one of its own, and its release would commit it: a row added in a
+    savepoint would outlive the rollback of the transaction around it. Begin that first."""
+    driver = connection.connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN")
+
+
 def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with foreign keys on, or a pooled server DB.
     On SQLite a write waits up to ``lock_wait`` seconds for another writer's lock (then
@@ -38,6 +47,7 @@ def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
             max_overflow=40,
         )
         event.listen(engine, "connect", partial(_tune_sqlite, lock_wait))
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -252,12 +252,15 @@ class Serving:
     def run_batch(self, job: ClaimedJob) -> JobOutcome:
         """The job handler of batch requests: run one, pinned to the version it was made for.
 
-        Like ``request_direct`` it reads the version in one statement and reuses the deployed
-        spec while its fingerprint holds, so the queue drains at the model's pace.
+        Like ``request_direct`` it reads the version in one statement (none while the cached
+        lookups hold it) and reuses the deployed spec while its fingerprint holds, so the queue
+        drains at the model's pace.
         """
         assert job.subject_id is not None
-        with self.engine.connect() as connection:
-            found = hotpath.pinned(connection, job.subject_id)
+        found = hotpath.known_pinned(self.lookups, job.subject_id)
+        if found is None:
+            with self.engine.connect() as connection:
+                found = hotpath.pinned(connection, job.subject_id, lookups=self.lookups)
         if found is None:
             return JobOutcome(False, error="the version this request was made for is gone")
         if found.status != "available" or not found.built:

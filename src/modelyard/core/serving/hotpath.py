@@ -266,11 +266,30 @@ class Pinned:
     built: bool
 
 
-def pinned(connection: Connection, version_id: uuid.UUID) -> Pinned | None:
-    """The version ``version_id`` and what running a request on it needs; None if it is gone."""
+def pinned(
+    connection: Connection, version_id: uuid.UUID, *, lookups: Lookups | None = None
+) -> Pinned | None:
+    """The version ``version_id`` and what running a request on it needs; None if it is gone.
+    Kept in ``lookups`` (see ``known_pinned``) while found."""
+    stamp = lookups.stamp() if lookups is not None else 0
     row = connection.execute(PINNED, {"version_id": version_id}).first()
     if row is None:
         return None
+    found = _pinned(version_id, row)
+    if lookups is not None:
+        lookups.put(("pinned", version_id), found, stamp)
+    return found
+
+
+def known_pinned(lookups: Lookups | None, version_id: uuid.UUID) -> Pinned | None:
+    """``pinned`` from this server's cached lookups alone (a batch queue drained with no query
+    per request), or None: then ``pinned`` reads it."""
+    if lookups is None:
+        return None
+    return cast(Pinned | None, lookups.get(("pinned", version_id)))
+
+
+def _pinned(version_id: uuid.UUID, row: Any) -> Pinned:
     target = Target(
         user_id=uuid.UUID(int=0),
         project_id=row[0],

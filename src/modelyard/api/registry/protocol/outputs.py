@@ -99,7 +99,7 @@ class ModelRecordOutput(_Output):
     record_info: JSONObject
 
 
-class ModelRecordsAdded(_Output):
+class ModelRecordsAddedOutput(_Output):
     """The answer to a bulk add: how many records it added and their ids, in line order."""
 
     records_added: int

@@ -18,7 +18,7 @@ from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
 from modelyard.api.registry.protocol.models import ModelRecordLine, ModelRecordUpdate
-from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAdded
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAddedOutput
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire_models
 from modelyard.api.registry.translate import records as wire
@@ -117,7 +117,7 @@ def add_records(
     body: Annotated[bytes, Depends(ndjson_body)],
     session: SessionDep,
     scope: Annotated[Scope, allowed("tracking.records.create")],
-) -> ModelRecordsAdded:
+) -> ModelRecordsAddedOutput:
     """Records in bulk: an ndjson body, one record per line with the single add's fields
     (no file); all are added or none (400 naming the line and field, 409 naming the record)."""
     batch = wire.record_lines(body)

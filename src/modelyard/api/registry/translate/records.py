@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from modelyard.api.registry.protocol.models import ModelRecordLine
-from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAdded
+from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAddedOutput
 from modelyard.core.tracking.errors import invalid, invalid_line
 from modelyard.core.tracking.record_batch import NumberedRecord, RecordsAdded
 from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRead
@@ -105,8 +105,8 @@ def _line_error(number: int, exc: ValidationError) -> InvalidInput:
     return invalid_line(number, field, str(error["msg"]).removeprefix("Value error, "))
 
 
-def records_added(added: RecordsAdded) -> ModelRecordsAdded:
-    return ModelRecordsAdded(records_added=len(added.ids), record_ids=added.ids)
+def records_added(added: RecordsAdded) -> ModelRecordsAddedOutput:
+    return ModelRecordsAddedOutput(records_added=len(added.ids), record_ids=added.ids)
 
 
 def search_query(
