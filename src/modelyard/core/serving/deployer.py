@@ -92,8 +92,9 @@ class Serving:
     def start(self) -> None:
         """Start the background parts; called on the server's event loop, the executor carries
         requests on it (``request_direct`` then never leaves it)."""
-        with contextlib.suppress(RuntimeError):  # no running loop: the executor keeps its own
-            self.executor.bind_loop(asyncio.get_running_loop())
+        loop = _running_loop()
+        if loop is not None:  # else (no loop: the CLI, tests) the executor keeps its own
+            self.executor.bind_loop(loop)
         self.logs.start()
         self.metrics.start()
         self.builder.start()
@@ -438,6 +439,13 @@ class Serving:
             self.scratch_dir(version_id),
             partial(self.policy.sandbox.hand_over, key=str(version_id)),
         )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def create_serving(settings: Settings, sessions: SessionFactory, store: ArtifactStore) -> Serving:
