@@ -26,8 +26,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
@@ -38,7 +37,9 @@ from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import known_home, require_home
 from modelyard.core.identity.schemas import Principal, ProjectRef
-from modelyard.db.lookups import kept_by
+from modelyard.db.lookups import Lookups, kept_by
+
+T = TypeVar("T")
 
 
 class RoutePermission:
@@ -60,18 +61,12 @@ class Public:
 async def authenticated(
     context: AppContext, token: str | None, *, sessions_only: bool = False
 ) -> Principal:
-    """The caller's principal: from this server's cached lookups, with no thread hop and no
-    query, else read in a transaction of its own on a worker thread (``db/lookups``)."""
-    lookups = kept_by(context.sessions)
-    found = service.known_principal(lookups, token, sessions_only=sessions_only)
-    if found is not None:
-        return found
-    read = partial(_authenticate, token=token, sessions_only=sessions_only)
-    return await in_transaction(context.sessions, read)
-
-
-def _authenticate(session: Session, *, token: str | None, sessions_only: bool) -> Principal:
-    return service.authenticate(session, token, sessions_only=sessions_only)
+    """The caller's principal (``identity.authenticate``)."""
+    return await _known_or_read(
+        context,
+        lambda lookups: service.known_principal(lookups, token, sessions_only=sessions_only),
+        lambda session: service.authenticate(session, token, sessions_only=sessions_only),
+    )
 
 
 async def granted(
@@ -82,36 +77,34 @@ async def granted(
     *,
     target: tuple[str, str] | None = None,
 ) -> ProjectRef:
-    """``access.require`` from the cached lookups, else in a transaction of its own."""
-    lookups = kept_by(context.sessions)
-    found = access.known(lookups, principal, project_name, permission, target=target)
-    if found is not None:
-        return found
-    check = partial(_require, principal, project_name, permission, target)
-    return await in_transaction(context.sessions, check)
-
-
-def _require(
-    principal: Principal,
-    project_name: str,
-    permission: str,
-    target: tuple[str, str] | None,
-    session: Session,
-) -> ProjectRef:
-    return access.require(session, principal, project_name, permission, target=target)
+    """The project, once ``permission`` is granted there (``access.require``)."""
+    return await _known_or_read(
+        context,
+        lambda lookups: access.known(lookups, principal, project_name, permission, target=target),
+        lambda session: access.require(session, principal, project_name, permission, target=target),
+    )
 
 
 async def granted_home(context: AppContext, principal: Principal, permission: str) -> ProjectRef:
-    """``require_home`` from the cached lookups, else in a transaction of its own."""
-    found = known_home(kept_by(context.sessions), principal, permission)
+    """The home project, once ``permission`` is granted there (``require_home``)."""
+    return await _known_or_read(
+        context,
+        lambda lookups: known_home(lookups, principal, permission),
+        lambda session: require_home(session, principal, permission),
+    )
+
+
+async def _known_or_read(
+    context: AppContext,
+    known: Callable[[Lookups | None], T | None],
+    read: Callable[[Session], T],
+) -> T:
+    """The answer from this server's cached lookups, with no thread hop and no query, else read
+    (and refused, if so) in a transaction of its own on a worker thread (``db/lookups``)."""
+    found = known(kept_by(context.sessions))
     if found is not None:
         return found
-    check = partial(_require_home, principal, permission)
-    return await in_transaction(context.sessions, check)
-
-
-def _require_home(principal: Principal, permission: str, session: Session) -> ProjectRef:
-    return require_home(session, principal, permission)
+    return await in_transaction(context.sessions, read)
 
 
 @dataclass(frozen=True)
