@@ -36,7 +36,7 @@ from direct_request import (
     stop_on_sigterm,
     summarize,
 )
-from load import WRK, Target, wrk_version
+from load import Target, require_wrk, wrk_version
 from processes import Server
 from processes import wait_for_quiet as quiet
 from report import caveat, machine, update_readme, write_json
@@ -342,8 +342,7 @@ def main() -> int:
         with open(args.from_json) as saved:
             update_readme(section(json.load(saved)), begin=BEGIN, end=END)
         return 0
-    if not os.path.exists(WRK):
-        sys.exit(f"wrk is not at {WRK}: install it first (apt-get install -y wrk)")
+    require_wrk()
     stop_on_sigterm()
     results = measure(args)
     path = write_json(results, results["stamp"], name="dialects")

@@ -5,11 +5,20 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 WRK = "/usr/bin/wrk"
+
+
+def require_wrk() -> None:
+    """Stop with what to install when wrk is missing."""
+    if not os.path.exists(WRK):
+        sys.exit(f"wrk is not at {WRK}: install it first (apt-get install -y wrk)")
+
+
 SCRIPT = Path(__file__).with_name("post.lua")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 PERCENTILE = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)

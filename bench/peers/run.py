@@ -36,7 +36,7 @@ import table
 import venvs
 from deploy import Modelyard
 from direct_request import child_env, measure_once, scratch_dir, stop_on_sigterm, summarize
-from load import WRK, Target, wrk_version
+from load import Target, require_wrk, wrk_version
 from processes import (
     Server,
     check_alive,
@@ -74,11 +74,6 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.duration, args.warmup, args.rounds, args.patience = 3, 1, 1, 10
     return args
-
-
-def require_wrk() -> None:
-    if not Path(WRK).exists():
-        sys.exit(f"wrk is not at {WRK}: install it first (apt-get install -y wrk)")
 
 
 def prepare(scratch: Path) -> dict[str, Path]:

@@ -56,14 +56,12 @@ class Target:
     model_name: str
     input_type: str
     output_type: str
-    input_fields: list[dict[str, Any]]
-    output_fields: list[dict[str, Any]]
+    inputs: tuple[FieldSpec, ...]
+    """The model's input fields, checked once per resolve rather than per request."""
+    outputs: tuple[FieldSpec, ...]
+    """Its output fields, checked likewise."""
     version_id: uuid.UUID
     fingerprint: tuple[Any, ...]
-    inputs: tuple[FieldSpec, ...] = ()
-    """``input_fields`` checked, once per resolve rather than per request."""
-    outputs: tuple[FieldSpec, ...] = ()
-    """``output_fields`` checked."""
 
     @property
     def blob_inputs(self) -> bool:
@@ -212,8 +210,6 @@ def resolve(
         model_name=model_name,
         input_type=input_type,
         output_type=output_type,
-        input_fields=row[6],
-        output_fields=row[7],
         version_id=version_id,
         fingerprint=(row[8], revision, row[13], row[14], row[15], row[16]),
         inputs=fields_of(row[6]),
@@ -298,8 +294,6 @@ def _pinned(version_id: uuid.UUID, row: Any) -> Pinned:
         model_name=row[3],
         input_type=row[4],
         output_type=row[5],
-        input_fields=row[6],
-        output_fields=row[7],
         version_id=version_id,
         fingerprint=(row[8], row[11], row[12], row[13], row[14], row[15]),
         inputs=fields_of(row[6]),
