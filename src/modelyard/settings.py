@@ -32,7 +32,20 @@ class Settings(BaseSettings):
         default=None,
         description="where version environments are built; data_dir/environments when unset",
     )
-    executor: str = Field(default="local", description="what runs model instances: local")
+    executor: str = Field(
+        default="local",
+        description="what runs model instances: local (in this process) or celery (on worker "
+        "machines through RabbitMQ; needs PostgreSQL, an s3:// storage_url and broker_url)",
+    )
+    broker_url: str | None = Field(
+        default=None, description="RabbitMQ URL of the celery executor (amqp://user:pass@host/)"
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often `modelyard worker` heartbeats; one silent for three beats is dead "
+        "and its instances are placed elsewhere",
+    )
     job_concurrency: int = Field(
         default=8,
         ge=0,

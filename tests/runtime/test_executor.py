@@ -91,8 +91,10 @@ class TestLocalExecutor:
 
 class TestRegistry:
     def test_an_unknown_name_is_refused_listing_the_known_ones(self, logs: LogCollector) -> None:
-        with pytest.raises(ValueError, match="unknown executor 'celery'; known executors: local"):
-            create_executor("celery", log_sink=logs)
+        with pytest.raises(
+            ValueError, match="unknown executor 'ray'; known executors: celery, local"
+        ):
+            create_executor("ray", log_sink=logs)
 
     def test_a_registered_executor_is_created_by_its_name(self, logs: LogCollector) -> None:
         register_executor("local-copy", LocalExecutor)

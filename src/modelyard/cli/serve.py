@@ -10,6 +10,7 @@ import uvicorn
 
 from modelyard.api.app import create_app
 from modelyard.cli.common import DataDirOption, load_settings, unit_of_work
+from modelyard.core.cluster import service as cluster
 from modelyard.core.identity import service
 from modelyard.core.serving.sandboxing import code_policy
 from modelyard.db.outage import install_server_logging
@@ -24,6 +25,7 @@ def serve(
     install_server_logging()
     settings = load_settings(data_dir)
     with unit_of_work(settings) as session:
+        cluster.check_settings(settings)  # celery mode says what it lacks before anything runs
         issued = service.bootstrap(session, admin_email=settings.admin_email)
     if issued is not None:
         typer.echo(f"Created administrator {issued.user_email}. Its API token, shown only once:")

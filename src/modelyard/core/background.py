@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from modelyard.core.cluster import service as cluster
+from modelyard.core.cluster.controller import Controller
 from modelyard.core.data import service as blobs
 from modelyard.core.data.connectors.verify import Verifier
 from modelyard.core.data.datasets.jobs import Collator
@@ -74,11 +76,15 @@ class Background:
     scheduler: Scheduler
     callbacks: CallbackDeliverer | None = None
     signals: Signals | None = None
+    controller: Controller | None = None
+    """The cluster's controller (celery mode only; it leads while it holds the lock)."""
 
     def start(self) -> None:
         if self.signals is not None:
             self.signals.start(engine_of(self.worker.sessions))
         self.serving.start()
+        if self.controller is not None:
+            self.controller.start()
         self.worker.start()
         self.scheduler.start()
         self.chores.start()
@@ -91,6 +97,8 @@ class Background:
         self.chores.stop()
         self.scheduler.stop()
         self.worker.stop()
+        if self.controller is not None:
+            self.controller.stop()
         self.serving.stop()
         if self.signals is not None:
             self.signals.stop()
@@ -104,6 +112,7 @@ def create_background(
 ) -> Background:
     """Everything a server runs in the background; with ``signals`` (the ones ``sessions``
     carry), each part hears the work other transactions commit, in any server."""
+    cluster.check_settings(settings)
     serving = create_serving(settings, sessions, store)
     callbacks = CallbackDeliverer(sessions)
     documents = DocumentRunner(
@@ -153,7 +162,20 @@ def create_background(
     )
     if signals is not None:
         listen(signals, serving, worker)
-    return Background(serving, worker, chores, scheduler, callbacks=callbacks, signals=signals)
+    controller = None
+    if settings.executor == "celery":
+        depths = getattr(serving.executor, "queue_depths")  # noqa: B009 (the celery executor's)
+        beat = settings.worker_heartbeat_seconds
+        controller = Controller(sessions, depths, heartbeat_seconds=beat)
+    return Background(
+        serving,
+        worker,
+        chores,
+        scheduler,
+        callbacks=callbacks,
+        signals=signals,
+        controller=controller,
+    )
 
 
 def listen(signals: Signals, serving: Serving, worker: Worker) -> None:

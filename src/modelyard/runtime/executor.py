@@ -1,9 +1,9 @@
 """Executors: where requests run. A Protocol plus a registry by name.
 
 ``local`` runs the supervisor inside the server process, its instances' pipes served by one
-asyncio event loop. A scale-out executor (celery) will register under its own name and carry
-the same calls to workers that run the same supervisor; the database stays the source of truth
-for every request, the executor only carries work.
+asyncio event loop. ``celery`` (``runtime/celery``, imported only when it is asked for) carries
+the same calls over RabbitMQ to instances on worker machines that run the same supervisor; the
+database stays the source of truth for every request, the executor only carries work.
 """
 
 from __future__ import annotations
@@ -92,7 +92,14 @@ class LocalExecutor:
         return self.supervisor.instance_count(key)
 
 
-_EXECUTORS: dict[str, ExecutorFactory] = {"local": LocalExecutor}
+def _celery(log_sink: LogSink, **options: Any) -> Executor:
+    """The scale-out executor, imported only when asked for: the default path loads no Celery."""
+    from modelyard.runtime.celery.executor import CeleryExecutor
+
+    return CeleryExecutor(log_sink, **options)
+
+
+_EXECUTORS: dict[str, ExecutorFactory] = {"local": LocalExecutor, "celery": _celery}
 
 
 def register_executor(name: str, factory: ExecutorFactory) -> None:

@@ -396,6 +396,12 @@ class Serving:
             line = f"request {result.request_id} failed: {result.error_message}"
             self.logs(LogRecord(spec.key, result.request_id, "system", line, time.time()))
 
+    def recipe_of(self, session: Session, version_id: uuid.UUID) -> Recipe | None:
+        """How the version's current build runs (None while it has none); for a process that
+        runs one version's instance on a worker machine (``core/cluster/instance.py``)."""
+        version = session.get(ModelVersionRow, version_id)
+        return None if version is None else self._recipe(session, version)
+
     def _recipe(
         self, session: Session, version: ModelVersionRow, model: ModelRow | None = None
     ) -> Recipe | None:
@@ -456,6 +462,8 @@ def create_serving(settings: Settings, sessions: SessionFactory, store: Artifact
     )
 
     def executor_factory(sink: LogWriter) -> Executor:
+        if settings.executor == "celery":  # instances run on worker machines (core/cluster)
+            return create_executor("celery", log_sink=sink, broker_url=settings.broker_url)
         return create_executor(settings.executor, log_sink=sink)
 
     return Serving(

@@ -7,6 +7,7 @@ from modelyard.db.tables.access import (
     ServiceUserRow,
 )
 from modelyard.db.tables.base import Base
+from modelyard.db.tables.cluster import PlacementRow, WorkerRow
 from modelyard.db.tables.connectors import ConnectorRow, CredentialsRow
 from modelyard.db.tables.data import BlobRow
 from modelyard.db.tables.datasources import DatasourceRow, SampleDatasetRow
@@ -74,6 +75,7 @@ __all__ = [
     "PipelineAttachmentRow",
     "PipelineObjectRow",
     "PipelineRow",
+    "PlacementRow",
     "ProjectRow",
     "RecordRow",
     "RoleAssignmentRow",
@@ -92,4 +94,5 @@ __all__ = [
     "TrackedDatasetRow",
     "TrackedModelRow",
     "UserRow",
+    "WorkerRow",
 ]
