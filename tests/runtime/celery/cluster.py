@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from tests.storage.s3server import CREDENTIALS, moto_server, new_bucket
 from tests.support.databases import POSTGRES_URL, Templates, fresh_database
-from tests.support.server import RunningServer, running_server, server_env
+from tests.support.server import RunningServer, kill_instances, running_server, server_env
 
 BROKER_URL = os.environ.get("MODELYARD_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 HEARTBEAT = "1"
@@ -59,6 +59,7 @@ class Cluster:
     env: dict[str, str]
     root: Path
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    worker_dirs: list[Path] = field(default_factory=list)
 
     def worker(self, name: str) -> subprocess.Popen[bytes]:
         """Start ``modelyard worker`` with a data directory of its own, in its own process
@@ -74,6 +75,7 @@ class Cluster:
         )
         log.close()
         self.workers.append(process)
+        self.worker_dirs.append(data_dir)
         return process
 
     @contextmanager
@@ -95,6 +97,34 @@ class Cluster:
                 process.wait()
         for process in self.workers:  # what a killed worker's instances left behind
             kill_group(process, signal.SIGKILL)
+        for data_dir in self.worker_dirs:
+            kill_instances(data_dir)
+
+    def instance_processes(self) -> dict[str, int]:
+        """Placement id → pid of every running instance process (``modelyard worker instance``)."""
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            words = [a.decode(errors="replace") for a in argv]
+            if "worker" in words and "instance" in words and self.env_marker(entry):
+                found[words[words.index("instance") + 1]] = int(entry.name)
+        return found
+
+    def env_marker(self, proc: Path) -> bool:
+        """Whether the process belongs to this cluster (its database in its environment)."""
+        try:
+            return self.database_url.encode() in (proc / "environ").read_bytes()
+        except OSError:
+            return False
+
+    def ready_placements(self) -> int:
+        rows = self.query("SELECT count(*) FROM placements WHERE ready_at IS NOT NULL")
+        return int(str(rows[0][0]))
 
     def query(self, statement: str) -> list[tuple[object, ...]]:
         engine = create_engine(self.database_url)
