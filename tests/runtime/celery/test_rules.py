@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from modelyard.core.cluster.rules import Placed, Version, Worker, plan
 
@@ -71,3 +72,9 @@ class TestRemoving:
     def test_instances_of_a_version_that_cannot_run_any_more_stop(self) -> None:
         orphan = placed(A)
         assert plan([], WORKERS, [orphan]).remove == [orphan.id]
+
+    def test_instances_of_an_older_revision_are_replaced(self) -> None:
+        old = placed(A)
+        result = plan([replace(version(minimum=1), revision=1)], WORKERS, [old])
+        assert result.remove == [old.id]
+        assert len(result.add) == 1

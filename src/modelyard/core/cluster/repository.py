@@ -47,9 +47,11 @@ def placements_of(session: Session, worker_id: uuid.UUID) -> Sequence[PlacementR
 
 
 def add_placement(
-    session: Session, *, version_id: uuid.UUID, worker_id: uuid.UUID, memory_mb: int
+    session: Session, *, version_id: uuid.UUID, worker_id: uuid.UUID, memory_mb: int, revision: int
 ) -> PlacementRow:
-    row = PlacementRow(version_id=version_id, worker_id=worker_id, memory_mb=memory_mb)
+    row = PlacementRow(
+        version_id=version_id, worker_id=worker_id, memory_mb=memory_mb, revision=revision
+    )
     session.add(row)
     session.flush()
     return row

@@ -5,7 +5,8 @@ Per version: keep at least ``minimum_instances``; while requests wait in its que
 instances still starting will take, add up to ``maximum_instances`` (so a request to a version
 with no instance brings one up: scale from zero); remove instances idle longer than
 ``maximum_idle_time`` down to the minimum once nothing waits. Instances on a worker that is no
-longer alive count for nothing and are removed, so their version is placed again elsewhere. A
+longer alive, or of an older revision of the version's package, count for nothing and are
+removed, so their version is placed again (elsewhere, or with the new package). A
 new instance goes to the worker running the fewest of that version (spread), then the one with
 the most free memory.
 """
@@ -24,6 +25,7 @@ class Version:
     idle_seconds: float
     memory_mb: int
     waiting: int = 0
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Placed:
     memory_mb: int
     ready: bool
     idle_for: float
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,9 @@ class Plan:
 def plan(versions: list[Version], workers: list[Worker], placed: list[Placed]) -> Plan:
     """What to change so that every version has the instances its rules ask for."""
     result = Plan()
-    known = {v.id for v in versions}
+    known = {v.id: v.revision for v in versions}
     free = {w.id: w.free_mb for w in workers}
-    gone = [p for p in placed if p.version_id not in known or p.worker_id not in free]
+    gone = [p for p in placed if known.get(p.version_id) != p.revision or p.worker_id not in free]
     result.remove.extend(p.id for p in gone)
     placed = [p for p in placed if p not in gone]
     for p in placed:

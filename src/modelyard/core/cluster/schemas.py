@@ -25,6 +25,7 @@ class PlacementRead(BaseModel):
     version_id: uuid.UUID
     worker_id: uuid.UUID
     memory_mb: int
+    revision: int
     created_at: datetime
     ready_at: datetime | None
     used_at: datetime | None

@@ -101,15 +101,22 @@ def control(session: Session, depths: Depths, *, heartbeat_seconds: float) -> Pl
             float(v.maximum_idle_time),
             v.memory_allocation,
             waiting=waiting.get(str(v.id), (0, 0))[0],
+            revision=v.revision,
         )
         for v in versions
     ]
     placed = [_placed(p, now) for p in repo.placements(session)]
     plan = rules.plan(wanted, live, placed)
     repo.remove_placements(session, plan.remove)
-    memory = {v.id: v.memory_mb for v in wanted}
+    by_id = {v.id: v for v in wanted}
     added = [
-        repo.add_placement(session, version_id=v, worker_id=w, memory_mb=memory[v])
+        repo.add_placement(
+            session,
+            version_id=v,
+            worker_id=w,
+            memory_mb=by_id[v].memory_mb,
+            revision=by_id[v].revision,
+        )
         for v, w in plan.add
     ]
     return PlanRead(
@@ -128,4 +135,5 @@ def _placed(row: PlacementRow, now: datetime) -> rules.Placed:
         row.memory_mb,
         ready=row.ready_at is not None,
         idle_for=(now - last).total_seconds(),
+        revision=row.revision,
     )

@@ -42,6 +42,8 @@ class PlacementRow(Base):
         ForeignKey("workers.id", ondelete="CASCADE"), index=True
     )
     memory_mb: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    """The version's package revision it was placed for; a new revision replaces it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When its instance took its first request off the queue, or was up and waiting."""

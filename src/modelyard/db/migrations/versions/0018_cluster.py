@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("version_id", sa.Uuid(), nullable=False),
         sa.Column("worker_id", sa.Uuid(), nullable=False),
         sa.Column("memory_mb", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("ready_at", UTCDateTime(), nullable=True),
         sa.Column("used_at", UTCDateTime(), nullable=True),
