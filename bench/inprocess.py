@@ -88,7 +88,9 @@ async def deploy(app: Any, token: str) -> None:
 
 
 async def measure(args: argparse.Namespace) -> None:
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="modelyard-inprocess-")))
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="modelyard-inprocess-")), direct_lane=args.lane
+    )
     settings.ensure_data_dir()
     upgrade(make_engine(settings.resolved_database_url))
     with unit_of_work(settings) as session:
@@ -96,7 +98,7 @@ async def measure(args: argparse.Namespace) -> None:
     assert issued is not None
     app = create_app(settings)
     auth: Headers = [(b"authorization", f"Token {issued.token}".encode())]
-    json_body: Headers = [*auth, (b"content-type", b"application/json")]
+    json_body: Headers = [*auth, (b"content-type", b"application/json"), (b"content-length", b"4")]
     plan = [
         ("direct request", "POST", f"{VERSION}/request", json_body, b'"hi"'),
         ("UbiOps version get", "GET", VERSION, auth, b""),
@@ -127,6 +129,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=3000, help="calls measured per endpoint")
     parser.add_argument("--profile", action="store_true", help="then cProfile the event loop")
+    parser.add_argument(
+        "--lane",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the direct request's own lane (MODELYARD_DIRECT_LANE)",
+    )
     parser.add_argument("--lines", type=int, default=40, help="lines of each profile")
     uvloop.run(measure(parser.parse_args()))
 

@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         description="how long a server keeps a token's principal, a granted access check or a "
         "direct request's target when no change signal reaches it (0: never kept)",
     )
+    direct_lane: bool = Field(
+        default=True,
+        description="answer direct requests whose target is cached without the framework's "
+        "routing (api/ubiops/lane.py); off, every request takes the routed path",
+    )
     signin_window_seconds: int = Field(
         default=900, ge=1, description="how long a failed sign-in counts (in each server process)"
     )

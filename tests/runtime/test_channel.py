@@ -299,3 +299,28 @@ class TestTheBoundLoop:
                 served.supervisor.bind_loop(server_loop)
         finally:
             served.close()
+
+
+class TestALoopThatStops:
+    def test_a_thread_waiting_on_it_is_told_and_not_left_hanging(
+        self, logs: LogCollector, package: Path
+    ) -> None:
+        """A server's loop stops (its lifespan over) while a background thread deploys: the
+        thread gets a RuntimeError instead of waiting forever for work that will never run."""
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        supervisor = Supervisor(logs)
+        asyncio.run_coroutine_threadsafe(bind(supervisor), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        try:
+            waiting = ThreadPoolExecutor(1).submit(deploy, Served(supervisor, loop), package)
+            with pytest.raises(RuntimeError, match="event loop stopped"):
+                waiting.result(timeout=10)
+        finally:
+            left = asyncio.all_tasks(loop)  # the reaper
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.close()

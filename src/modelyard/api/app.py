@@ -17,12 +17,14 @@ from modelyard.api.alchemite import create_alchemite_app
 from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.leia import create_leia_app
+from modelyard.api.limits import MB
 from modelyard.api.lightly import create_lightly_app
 from modelyard.api.openapi import Mounted, install_root_document
 from modelyard.api.outage import Render
 from modelyard.api.registry import MOUNT as REGISTRY
 from modelyard.api.registry import mount_registry
 from modelyard.api.ubiops import create_ubiops_app
+from modelyard.api.ubiops.lane import DirectLane
 from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
 from modelyard.core.secrets import secret_box
@@ -74,6 +76,14 @@ def create_app(settings: Settings) -> FastAPI:
         Mounted(REGISTRY, "Models registry", mount_registry(app, context)),
         Mounted("/v1", "Lightly datasources", create_lightly_app(context)),
     )
+    if settings.direct_lane:
+        ubiops = mounted[0].app
+        app.add_middleware(
+            DirectLane,
+            serving=context.serving,
+            handlers=ubiops.exception_handlers,
+            body_limit=settings.max_body_mb * MB,
+        )
     for dialect in mounted:
         if dialect.prefix != REGISTRY:  # mounted with and without its slash
             app.mount(dialect.prefix, dialect.app)

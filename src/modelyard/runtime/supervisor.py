@@ -250,6 +250,10 @@ class Supervisor:
         return _block_on(loop, on_loop())
 
 
+STOPPED_CHECK_SECONDS = 0.5
+"""How often a thread blocked on the loop checks that the loop still runs."""
+
+
 def _block_on(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T]) -> T:
     """Run ``work`` as a task on ``loop`` and block this thread until it is done. A bare lock
     instead of ``run_coroutine_threadsafe``'s future, condition and chained callbacks: every
@@ -257,8 +261,11 @@ def _block_on(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T]) -> 
     finished = threading.Lock()
     finished.acquire()
     tasks: list[asyncio.Task[T]] = []
+    abandoned: list[bool] = []
 
     def begin() -> None:
+        if abandoned:
+            return
         task = loop.create_task(work)
         task.add_done_callback(lambda _: finished.release())
         tasks.append(task)
@@ -268,7 +275,12 @@ def _block_on(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T]) -> 
     except RuntimeError:
         work.close()
         raise
-    finished.acquire()
+    while not finished.acquire(timeout=STOPPED_CHECK_SECONDS):
+        if not loop.is_running():  # stopped before or while running ``work``: never finishes
+            if not tasks:
+                abandoned.append(True)
+                work.close()
+            raise RuntimeError("the supervisor's event loop stopped before the work finished")
     return tasks[0].result()
 
 
