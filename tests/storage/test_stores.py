@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from modelyard.storage import ArtifactStore, StoreNotFound
-from modelyard.storage.base import iter_chunks
+from modelyard.storage.base import iter_chunks, put_file, staging_dir
+from modelyard.storage.local import LocalStore
 
 MIB = 1024 * 1024
 
@@ -113,3 +115,37 @@ class TestKeys:
         store.put("a/c", io.BytesIO(b"second"))
         with store.open("a/b") as first, store.open("a/c") as second:
             assert (first.read(), second.read()) == (b"first", b"second")
+
+
+def written(directory: Path | None, data: bytes) -> Path:
+    handle, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    return Path(name)
+
+
+class TestPutFile:
+    def test_a_file_is_stored_whole_and_then_gone(self, store: ArtifactStore) -> None:
+        path = written(staging_dir(store), b"a whole file")
+        assert put_file(store, "files/one", path) == 12
+        assert not path.exists()
+        with store.open("files/one") as stream:
+            assert stream.read() == b"a whole file"
+
+    def test_a_local_store_takes_a_staged_file_by_rename(self, tmp_path: Path) -> None:
+        store = LocalStore(tmp_path / "store")
+        path = written(staging_dir(store), b"x" * MIB)
+        inode = path.stat().st_ino
+        put_file(store, "files/big", path)
+        assert (tmp_path / "store" / "files" / "big").stat().st_ino == inode
+
+    @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no second filesystem")
+    def test_a_local_store_copies_a_file_from_another_filesystem(self, tmp_path: Path) -> None:
+        store = LocalStore(tmp_path / "store")
+        path = written(Path("/dev/shm"), b"elsewhere")
+        if path.stat().st_dev == store.root.stat().st_dev:
+            path.unlink()
+            pytest.skip("/dev/shm is on the store's filesystem")
+        assert put_file(store, "files/far", path) == 9
+        assert not path.exists()
+        assert (tmp_path / "store" / "files" / "far").read_bytes() == b"elsewhere"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 CHUNK = 1024 * 1024
 
@@ -38,6 +38,39 @@ class ArtifactStore(Protocol):
     def fetch(self, key: str, destination: Path) -> Path:
         """Copy the object to a local file (for code that needs a path)."""
         ...
+
+
+@runtime_checkable
+class TakesFiles(Protocol):
+    """A store on the local filesystem, which can take a whole file by renaming it."""
+
+    staging: Path
+    """A directory on the store's filesystem for files that will be moved in."""
+
+    def move_in(self, key: str, path: Path) -> int:
+        """Store the file at ``path`` under ``key`` by moving it; returns its size."""
+        ...
+
+
+def staging_dir(store: ArtifactStore) -> Path | None:
+    """Where to write a file that ``put_file`` will hand to ``store``: beside its objects when
+    it can take files by rename, else None (the system's temporary directory)."""
+    if not isinstance(store, TakesFiles):
+        return None
+    store.staging.mkdir(parents=True, exist_ok=True)
+    return store.staging
+
+
+def put_file(store: ArtifactStore, key: str, path: Path) -> int:
+    """Store the local file at ``path`` under ``key``, which consumes it: a rename when the
+    store can take files (a local store), else a copy, after which the file is removed."""
+    if isinstance(store, TakesFiles):
+        return store.move_in(key, path)
+    try:
+        with path.open("rb") as source:
+            return store.put(key, source)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -10,6 +11,9 @@ from typing import BinaryIO
 
 from modelyard.storage.base import StoreNotFound, iter_chunks
 
+STAGING = ".staging"
+"""Under the root: files written to be moved in whole (``move_in``), so the move is a rename."""
+
 
 class LocalStore:
     """Objects as files under ``root``; writes land atomically (temp file, then rename)."""
@@ -17,6 +21,7 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.staging = self.root / STAGING
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -39,6 +44,22 @@ class LocalStore:
             Path(temporary).unlink(missing_ok=True)
             raise
         return written
+
+    def move_in(self, key: str, path: Path) -> int:
+        """Take the file at ``path`` as the object ``key``: a rename on the same filesystem
+        (no copy), else a copy, after which ``path`` is removed."""
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = path.stat().st_size
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with path.open("rb") as source:
+                self.put(key, source)
+            path.unlink()
+        return size
 
     def open(self, key: str) -> BinaryIO:
         try:
