@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import IO
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -166,7 +166,7 @@ def put_chunk(
     project: ProjectRef,
     model_id: str,
     number: int,
-    source: IO[bytes],
+    source: Path,
 ) -> ChunkRead:
     dataset_id = _dataset_id(session, project, model_id)
     return datasets.put_chunk(session, store, project, dataset_id, number, source)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from tempfile import SpooledTemporaryFile
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
 
+import anyio
 from fastapi import Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from modelyard.api.alchemite import protocol as wire
@@ -18,22 +18,40 @@ from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
+from modelyard.core.data.datasets.service import staged_file
 from modelyard.core.tabular import service
 
 router = Router(prefix="/models/{id}/dataset")
-SPOOL = 1024 * 1024
+FLUSH = 4 * 1024 * 1024
+"""Body bytes gathered in memory before one write to the file, made off the event loop."""
 
 
-async def spooled_body(request: Request) -> AsyncIterator[SpooledTemporaryFile[bytes]]:
-    """The raw request body, streamed to a temporary file (in memory up to 1 MB)."""
-    with SpooledTemporaryFile(max_size=SPOOL) as spool:
-        async for part in request.stream():
-            await run_in_threadpool(spool.write, part)
-        spool.seek(0)
-        yield spool
+async def staged_body(request: Request, store: StoreDep) -> AsyncIterator[Path]:
+    """The raw request body in a file where the store can take it by rename, removed after the
+    request unless the route moved it into the store."""
+    path = staged_file(store, "upload-")
+    try:
+        with path.open("wb") as out:
+            parts: list[bytes] = []
+            gathered = 0
+            async for part in request.stream():
+                parts.append(part)
+                gathered += len(part)
+                if gathered >= FLUSH:
+                    await anyio.to_thread.run_sync(_write, out, parts)
+                    parts, gathered = [], 0
+            if parts:
+                await anyio.to_thread.run_sync(_write, out, parts)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
-BodyFile = Annotated[SpooledTemporaryFile[bytes], Depends(spooled_body)]
+def _write(out: BinaryIO, parts: list[bytes]) -> None:
+    out.writelines(parts)
+
+
+BodyFile = Annotated[Path, Depends(staged_body)]
 
 
 @router.post("", status_code=201)

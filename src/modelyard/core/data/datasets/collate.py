@@ -1,42 +1,65 @@
-"""Collating a chunked upload: the conflict checks, then one typed Parquet file.
+"""Collating a chunked upload: the conflict checks, then one typed Parquet file and its CSV.
 
-``find_conflicts`` is cheap enough to run while the user waits (it reads only the row-header
-column of each chunk, plus the rows whose header appears more than once), so a conflict is
-refused with 409 before anything changes. ``write_collated`` does the heavy part in the
-background: a column whose every value parses as a number (as found when each chunk was
-parsed) becomes float64, the rest stay text; a row repeated identically in two chunks is kept
-once. Chunks are read a slice at a time, and repeated row headers are found by hash, so memory
-stays bounded however large the dataset.
+``find_conflicts`` is cheap enough to run while the user waits: it reads only the row headers
+kept beside each chunk (and the rows of the chunks where a row header appears more than once),
+so a conflict is refused with 409 before anything changes. ``write_collated`` does the heavy
+part in the background: every chunk is read as text a block at a time, a column whose every
+value parses as a number becomes float64, the rest stay text, and a row repeated identically
+in two chunks is kept once. Which columns hold text is found while writing: should a column
+written as numbers meet a value that is not one, the chunks from there on are searched for
+every such column and the write starts again with them as text (at most once). Repeated row
+headers are found by hash, so memory stays bounded however large the dataset. The dataset is
+written as Parquet (typed, for training) and as the CSV that downloads stream unchanged.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from modelyard.core.data.datasets import csvfiles
 from modelyard.core.data.datasets.csvfiles import ROW
-from modelyard.core.data.datasets.shapes import Opener, StoredChunk
+from modelyard.core.data.datasets.shapes import (
+    CHUNK_SUFFIX,
+    ROWS_SUFFIX,
+    Opener,
+    StoredChunk,
+    rows_key,
+)
 from modelyard.errors import Conflict
 
 BATCH_ROWS = 65_536
 
 
-def _read(open_key: Opener, key: str, columns: list[str] | None = None) -> pa.Table:
+def row_headers(open_key: Opener, chunk: StoredChunk) -> pa.Array:
+    """A chunk's row headers: the Arrow stream kept beside a CSV chunk, or the first column of
+    a chunk stored as Parquet."""
+    key = rows_key(chunk.key)
     with open_key(key) as stream:
-        return pq.read_table(stream, columns=columns)
+        if key.endswith(ROWS_SUFFIX):
+            table = pa.ipc.open_stream(stream).read_all()
+        else:
+            table = pq.read_table(stream, columns=[ROW])
+    return table.column(0).combine_chunks()
 
 
-def _batches(open_key: Opener, key: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """A stored chunk a slice at a time, so collating holds one slice, not one chunk."""
-    with open_key(key) as stream:
-        for batch in pq.ParquetFile(stream).iter_batches(BATCH_ROWS, columns=columns):
+def text_batches(open_key: Opener, chunk: StoredChunk) -> Iterator[pa.Table]:
+    """A stored chunk a block at a time, every cell as text, so collating holds one block."""
+    with open_key(chunk.key) as stream:
+        if chunk.key.endswith(CHUNK_SUFFIX):
+            batches: Iterator[pa.RecordBatch] = csvfiles.open_text(stream, chunk.column_headers)
+        else:
+            batches = pq.ParquetFile(stream).iter_batches(BATCH_ROWS)
+        for batch in batches:
             yield pa.Table.from_batches([batch])
 
 
@@ -82,16 +105,12 @@ def row_hashes(headers: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[
     return hashes
 
 
-def _chunk_hashes(open_key: Opener, chunk: StoredChunk) -> np.ndarray[Any, np.dtype[np.uint64]]:
-    return row_hashes(_read(open_key, chunk.key, [ROW]).column(0))
-
-
 def _suspects(open_key: Opener, chunks: Sequence[StoredChunk]) -> np.ndarray[Any, Any]:
     """Hashes seen more than once: one array of every row's hash, sorted in place."""
     hashes = np.empty(sum(c.row_count for c in chunks), dtype=np.uint64)
     at = 0
     for chunk in chunks:
-        part = _chunk_hashes(open_key, chunk)
+        part = row_hashes(row_headers(open_key, chunk))
         hashes[at : at + len(part)] = part
         at += len(part)
     hashes = hashes[:at]
@@ -99,39 +118,56 @@ def _suspects(open_key: Opener, chunks: Sequence[StoredChunk]) -> np.ndarray[Any
     return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
 
 
-def _repeated(open_key: Opener, chunks: Sequence[StoredChunk]) -> tuple[pa.Array, int]:
-    """Row headers seen more than once across the chunks, and how many extra copies there are."""
+@dataclass(frozen=True)
+class Repeats:
+    """Row headers seen more than once across the chunks, how many extra copies there are,
+    and which chunks hold one."""
+
+    headers: pa.Array
+    extra: int
+    chunks: frozenset[int]
+
+
+def find_repeats(open_key: Opener, chunks: Sequence[StoredChunk]) -> Repeats:
     suspects = _suspects(open_key, chunks)
     counts: Counter[str] = Counter()
+    found: dict[int, set[str]] = {}
     if len(suspects):
         for chunk in chunks:
-            mask = pa.array(np.isin(_chunk_hashes(open_key, chunk), suspects))
-            headers = _read(open_key, chunk.key, [ROW]).column(0).filter(mask)
-            counts.update(headers.to_pylist())
-    repeated = sorted(header for header, n in counts.items() if n > 1)
-    extra = sum(counts[header] - 1 for header in repeated)
-    return pa.array(repeated, pa.string()), extra
+            headers = row_headers(open_key, chunk)
+            mask = pa.array(np.isin(row_hashes(headers), suspects))
+            if names := headers.filter(mask).to_pylist():
+                counts.update(names)
+                found[chunk.number] = set(names)
+    repeated = {header for header, n in counts.items() if n > 1}
+    return Repeats(
+        headers=pa.array(sorted(repeated), pa.string()),
+        extra=sum(counts[header] - 1 for header in repeated),
+        chunks=frozenset(number for number, names in found.items() if names & repeated),
+    )
 
 
-def _compare_repeats(open_key: Opener, chunks: Sequence[StoredChunk], repeated: pa.Array) -> None:
+def _compare_repeats(open_key: Opener, chunks: Sequence[StoredChunk], repeats: Repeats) -> None:
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
     for chunk in chunks:
-        table = _read(open_key, chunk.key)
-        rows = table.filter(pc.is_in(table.column(ROW), value_set=repeated)).to_pylist()
-        for row in rows:
-            header = row.pop(ROW)
-            if header not in seen:
-                seen[header] = (chunk.number, row)
-                continue
-            first_chunk, first = seen[header]
-            for column, value in row.items():
-                if first.get(column) != value:
-                    raise Conflict(
-                        f"row '{header}' has different values in chunks {first_chunk} and "
-                        f"{chunk.number} (column '{column}': {_cell(first.get(column))} vs "
-                        f"{_cell(value)})",
-                        field="chunks",
-                    )
+        if chunk.number not in repeats.chunks:
+            continue
+        for part in text_batches(open_key, chunk):
+            mask = pc.is_in(part.column(ROW), value_set=repeats.headers)
+            for row in part.filter(mask).to_pylist():
+                header = row.pop(ROW)
+                if header not in seen:
+                    seen[header] = (chunk.number, row)
+                    continue
+                first_chunk, first = seen[header]
+                for column, value in row.items():
+                    if first.get(column) != value:
+                        raise Conflict(
+                            f"row '{header}' has different values in chunks {first_chunk} and "
+                            f"{chunk.number} (column '{column}': {_cell(first.get(column))} vs "
+                            f"{_cell(value)})",
+                            field="chunks",
+                        )
 
 
 def _cell(value: object) -> str:
@@ -146,11 +182,13 @@ def find_conflicts(
     if not chunks:
         raise Conflict("no chunks have been uploaded", field="chunks")
     check_headers(chunks, declared)
-    repeated, extra = _repeated(open_key, chunks)
-    if len(repeated):
-        _compare_repeats(open_key, chunks, repeated)
-    pa.default_memory_pool().release_unused()
-    distinct = sum(c.row_count for c in chunks) - extra
+    try:
+        repeats = find_repeats(open_key, chunks)
+        if len(repeats.headers):
+            _compare_repeats(open_key, chunks, repeats)
+    finally:
+        pa.default_memory_pool().release_unused()
+    distinct = sum(c.row_count for c in chunks) - repeats.extra
     if distinct != row_count:
         raise Conflict(
             f"the chunks hold {distinct} distinct rows, but the dataset's rowCount is {row_count}",
@@ -159,24 +197,78 @@ def find_conflicts(
 
 
 def write_collated(
-    open_key: Opener, chunks: Sequence[StoredChunk], columns: list[str], target: Path
+    open_key: Opener,
+    chunks: Sequence[StoredChunk],
+    columns: list[str],
+    *,
+    parquet: Path,
+    csv: Path,
 ) -> None:
-    """One Parquet file of every chunk in order, typed, each repeated row kept once."""
+    """One Parquet file and one CSV of every chunk in order, typed, each repeated row kept
+    once."""
     text = {name for chunk in chunks for name in chunk.text_columns}
-    schema = pa.schema(
+    try:
+        repeats = find_repeats(open_key, chunks)
+        while (
+            found := _write(open_key, chunks, _schema(columns, text), repeats, parquet, csv)
+        ) is not None:
+            if not found:
+                raise RuntimeError("a column failed to become numbers, yet none holds text")
+            text |= found
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
+def _schema(columns: list[str], text: set[str]) -> pa.Schema:
+    return pa.schema(
         [(ROW, pa.string())]
         + [(name, pa.string() if name in text else pa.float64()) for name in columns]
     )
-    repeated, _ = _repeated(open_key, chunks)
+
+
+def _write(
+    open_key: Opener,
+    chunks: Sequence[StoredChunk],
+    schema: pa.Schema,
+    repeats: Repeats,
+    parquet: Path,
+    csv: Path,
+) -> set[str] | None:
+    """Write the chunks as ``schema`` (None once done); should a numeric column hold text, stop
+    and return every such column from that chunk on (what was written is to be written again)."""
     written: set[str] = set()
-    with pq.ParquetWriter(target, schema) as writer:
-        for chunk in chunks:
-            for part in _batches(open_key, chunk.key):
-                table = part.cast(schema)
-                if len(repeated):
-                    table = _drop_written(table, repeated, written)
-                writer.write_table(table)
-    pa.default_memory_pool().release_unused()
+    with pq.ParquetWriter(parquet, schema) as tables, pacsv.CSVWriter(csv, schema) as lines:
+        for index, chunk in enumerate(chunks):
+            for part in text_batches(open_key, chunk):
+                if len(repeats.headers):
+                    part = _drop_written(part, repeats.headers, written)
+                typed = _typed(part, schema)
+                if typed is None:
+                    return _text_columns(open_key, chunks[index:], schema)
+                tables.write_table(typed)
+                lines.write_table(typed)
+    return None
+
+
+def _typed(part: pa.Table, schema: pa.Schema) -> pa.Table | None:
+    """The text block cast to ``schema``, or None when a numeric column holds text."""
+    arrays = []
+    for field in schema:
+        column = part.column(field.name)
+        try:
+            arrays.append(column if field.type == pa.string() else pc.cast(column, field.type))
+        except pa.ArrowInvalid:
+            return None
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _text_columns(open_key: Opener, chunks: Sequence[StoredChunk], schema: pa.Schema) -> set[str]:
+    known = {field.name for field in schema if field.type == pa.string()}
+    found: set[str] = set()
+    for chunk in chunks:
+        for part in text_batches(open_key, chunk):
+            found |= csvfiles.text_columns(part, skip=known | found)
+    return found
 
 
 def _drop_written(table: pa.Table, repeated: pa.Array, written: set[str]) -> pa.Table:

@@ -1,9 +1,11 @@
 """Tabular datasets: create (whole, or to be uploaded in chunks), chunks, collation, download.
 
-Objects live in the artifact store under ``datasets/<project>/<dataset>/``: each chunk as
-text-valued Parquet (a new key per upload, so replacing a chunk never overwrites what the
-committed row points at), the collated dataset as typed Parquet. A whole upload is parsed and
-collated in the request. A chunked upload is checked for conflicts when the user calls
+Objects live in the artifact store under ``datasets/<project>/<dataset>/``: each chunk as the
+CSV it was uploaded as, checked, with its row headers beside it (a new key per upload, so
+replacing a chunk never overwrites what the committed row points at); the collated dataset as
+typed Parquet and as the CSV that downloads stream. A chunk's file is written beside a local
+store's objects and moved in by rename. A whole upload is checked and collated in the request,
+by the same code as chunks. A chunked upload is checked for conflicts when the user calls
 ``finish_upload`` (409 and nothing changes), then collated by a ``dataset.collate`` job:
 uploading → processing → uploaded, or back to uploading with the reason in ``detail`` should
 the job fail. Services flush, never commit: the caller owns the transaction. The Arrow
@@ -13,12 +15,13 @@ dataset does not load pyarrow.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
@@ -42,7 +45,8 @@ from modelyard.core.data.datasets.schemas import (
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import service as jobs
 from modelyard.db.tables.tabular import TabularChunkRow, TabularDatasetRow
-from modelyard.storage import ArtifactStore
+from modelyard.storage import ArtifactStore, StoreNotFound
+from modelyard.storage.base import put_file, staging_dir
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -67,6 +71,43 @@ def open_seekable(store: ArtifactStore, key: str) -> BinaryIO:
 
 def seekable_opener(store: ArtifactStore) -> shapes.Opener:
     return partial(open_seekable, store)
+
+
+def staged_file(store: ArtifactStore, prefix: str) -> Path:
+    """A new empty file to be moved into ``store`` (``put_file``): beside a local store's
+    objects, so the move is a rename."""
+    handle, name = tempfile.mkstemp(dir=staging_dir(store), prefix=prefix)
+    os.close(handle)
+    return Path(name)
+
+
+def _delete(store: ArtifactStore, keys: Sequence[str]) -> None:
+    for key in keys:
+        store.delete(key)
+
+
+def write_dataset(
+    store: ArtifactStore,
+    open_key: shapes.Opener,
+    chunks: Sequence[shapes.StoredChunk],
+    columns: list[str],
+    key: str,
+) -> None:
+    """Collate ``chunks`` into the objects of the dataset ``key``: its Parquet and its CSV,
+    both stored or neither."""
+    from modelyard.core.data.datasets import collate
+
+    parquet, csv = staged_file(store, "dataset-"), staged_file(store, "dataset-")
+    try:
+        collate.write_collated(open_key, chunks, columns, parquet=parquet, csv=csv)
+        put_file(store, shapes.csv_key(key), csv)
+        put_file(store, key, parquet)
+    except BaseException:
+        _delete(store, shapes.dataset_objects(key))
+        raise
+    finally:
+        parquet.unlink(missing_ok=True)
+        csv.unlink(missing_ok=True)
 
 
 def parse_id(value: str | uuid.UUID, field: str) -> uuid.UUID:
@@ -161,19 +202,19 @@ def create(
         session.flush()
     except BaseException:
         if row.storage_key:
-            store.delete(row.storage_key)
+            _delete(store, shapes.dataset_objects(row.storage_key))
         raise
     return DatasetRead.model_validate(row)
 
 
 def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> str:
-    """Parse, check and collate an inline CSV; returns the key of the stored dataset."""
+    """Check and collate an inline CSV as one chunk; returns the key of the stored dataset."""
     from modelyard.core.data.datasets import collate, csvfiles
 
     with tempfile.TemporaryDirectory(prefix="modelyard-dataset-") as scratch:
-        source, parsed = Path(scratch, "data.csv"), Path(scratch, "data.parquet")
+        source = Path(scratch, f"data{shapes.CHUNK_SUFFIX}")
         csvfiles.text_to_file(text, source)
-        shape = csvfiles.parse_to_parquet(source, parsed, field="data")
+        shape = csvfiles.check_chunk(source, Path(shapes.rows_key(str(source))), field="data")
         if shape.column_headers != row.column_headers:
             raise invalid(
                 "data",
@@ -181,18 +222,15 @@ def _ingest_whole(store: ArtifactStore, row: TabularDatasetRow, text: str) -> st
                 f"columnHeaders {row.column_headers}",
             )
         chunk = shapes.StoredChunk(
-            0, str(parsed), shape.column_headers, shape.row_count, shape.text_columns
+            0, str(source), shape.column_headers, shape.row_count, shape.text_columns
         )
 
         def local(key: str) -> BinaryIO:
             return Path(key).open("rb")
 
         collate.find_conflicts(local, [chunk], declared=row.column_headers, row_count=row.row_count)
-        target = Path(scratch, "dataset.parquet")
-        collate.write_collated(local, [chunk], row.column_headers, target)
-        key = f"{_prefix(row)}/data-{uuid.uuid4().hex}.parquet"
-        with target.open("rb") as stream:
-            store.put(key, stream)
+        key = f"{_prefix(row)}/data-{uuid.uuid4().hex}{shapes.DATASET_SUFFIX}"
+        write_dataset(store, local, [chunk], row.column_headers, key)
         return key
 
 
@@ -202,26 +240,28 @@ def put_chunk(
     project: ProjectRef,
     dataset_id: uuid.UUID,
     number: int,
-    source: IO[bytes],
+    source: Path,
 ) -> ChunkRead:
-    """Validate and store one chunk; the same number replaces the chunk uploaded before."""
+    """Check and store one chunk, the CSV file at ``source``, which a local store takes by
+    rename (else it is copied and removed; on failure it is left to the caller). The same
+    number replaces the chunk uploaded before."""
     from modelyard.core.data.datasets import csvfiles
 
     if number < 0:
         raise invalid("chunk_number", "must be 0 or more")
     row = _uploading(session, project, dataset_id)
-    key = f"{_prefix(row)}/chunks/{number}-{uuid.uuid4().hex}.parquet"
-    with tempfile.TemporaryDirectory(prefix="modelyard-chunk-") as scratch:
-        raw, parsed = Path(scratch, "chunk.csv"), Path(scratch, "chunk.parquet")
-        csvfiles.copy_stream(source, raw)
-        shape = csvfiles.parse_to_parquet(raw, parsed)
-        with parsed.open("rb") as stream:
-            store.put(key, stream)
+    key = f"{_prefix(row)}/chunks/{number}-{uuid.uuid4().hex}{shapes.CHUNK_SUFFIX}"
+    headers = staged_file(store, "rows-")
     try:
+        shape = csvfiles.check_chunk(source, headers)
+        put_file(store, shapes.rows_key(key), headers)
+        put_file(store, key, source)
         return _record_chunk(session, store, project, dataset_id, number, shape, key)
     except BaseException:
-        store.delete(key)
+        _delete(store, shapes.chunk_objects(key))
         raise
+    finally:
+        headers.unlink(missing_ok=True)
 
 
 def _record_chunk(
@@ -245,7 +285,7 @@ def _record_chunk(
     chunk.text_columns, chunk.storage_key = shape.text_columns, key
     session.flush()
     if old_key:
-        store.delete(old_key)
+        _delete(store, shapes.chunk_objects(old_key))
     return ChunkRead.model_validate(chunk)
 
 
@@ -285,11 +325,10 @@ def restart(
 def _drop_chunks(session: Session, store: ArtifactStore, chunks: Sequence[TabularChunkRow]) -> None:
     keys = []
     for chunk in chunks:
-        keys.append(chunk.storage_key)
+        keys += shapes.chunk_objects(chunk.storage_key)
         session.delete(chunk)
     session.flush()
-    for key in keys:
-        store.delete(key)
+    _delete(store, keys)
 
 
 def stored_chunks(chunks: Sequence[TabularChunkRow]) -> list[shapes.StoredChunk]:
@@ -329,13 +368,14 @@ def delete(
 ) -> None:
     """The dataset, its chunks and its stored objects."""
     row = _row(session, project, dataset_id)
-    keys = [c.storage_key for c in repo.list_chunks(session, row.id)]
+    keys = [
+        k for c in repo.list_chunks(session, row.id) for k in shapes.chunk_objects(c.storage_key)
+    ]
     if row.storage_key:
-        keys.append(row.storage_key)
+        keys += shapes.dataset_objects(row.storage_key)
     session.delete(row)
     session.flush()
-    for key in keys:
-        store.delete(key)
+    _delete(store, keys)
 
 
 def ready(session: Session, project: ProjectRef, dataset_id: uuid.UUID) -> DatasetRead:
@@ -356,12 +396,23 @@ def ready_in(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID) -> 
 def download(
     session: Session, store: ArtifactStore, project: ProjectRef, dataset_id: uuid.UUID
 ) -> Iterator[bytes]:
-    """The uploaded dataset as CSV bytes, streamed from its Parquet object."""
+    """The uploaded dataset as CSV bytes: its CSV object as stored, or (collated before that was
+    written) rendered from its Parquet."""
     from modelyard.core.data.datasets import csvfiles
 
     dataset = ready(session, project, dataset_id)
     assert dataset.storage_key is not None
-    return csvfiles.stream_csv(open_seekable(store, dataset.storage_key))
+    try:
+        stream = store.open(shapes.csv_key(dataset.storage_key))
+    except StoreNotFound:
+        return csvfiles.stream_csv(open_seekable(store, dataset.storage_key))
+    return _blocks(stream)
+
+
+def _blocks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while block := stream.read(shapes.BLOCK):
+            yield block
 
 
 def load_table(store: ArtifactStore, dataset: DatasetRead) -> pa.Table:
