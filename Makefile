@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: sandbox-tools serve test check lint typecheck imports deps first-serve format clean
+.PHONY: sandbox-tools chromium serve test check lint typecheck imports deps first-serve format clean
 
 # the sandbox for user code (bubblewrap, slirp4netns): installed with apt where we may, else named
 SANDBOX_TOOLS := bwrap slirp4netns
@@ -23,6 +23,23 @@ sandbox-tools:
 	    sudo apt-get install -y -qq $(SANDBOX_PACKAGES) || echo "could not install $(SANDBOX_PACKAGES)"; \
 	  else \
 	    echo "the sandbox for user code needs$$missing: install $(SANDBOX_PACKAGES) (Debian/Ubuntu)"; \
+	  fi; \
+	fi
+
+# the dashboard's browser tests (tests/ui) drive the Debian chromium: installed with apt where we
+# may, else named; the tests fail saying so when it is missing
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ] && ! command -v chromium >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium for the dashboard's browser tests"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null)) || \
+	    echo "could not install chromium: tests/ui will fail until it is installed"; \
+	  elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
+	    sudo apt-get install -y -qq chromium || echo "could not install chromium"; \
+	  else \
+	    echo "the dashboard's browser tests need chromium at $(CHROMIUM): install the chromium package (Debian/Ubuntu)"; \
 	  fi; \
 	fi
 
@@ -45,7 +62,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed sandbox-tools
 	$(BIN)/modelyard serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev sandbox-tools
+test: $(VENV)/.installed-dev sandbox-tools chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
