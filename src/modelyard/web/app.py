@@ -8,7 +8,7 @@ from starlette.staticfiles import StaticFiles
 
 from modelyard.api.context import AppContext
 from modelyard.errors import DomainError
-from modelyard.web.pages import auth, home, logs, metrics, models, requests
+from modelyard.web.pages import auth, home, logs, metrics, models, registry, requests, tabular
 from modelyard.web.render import HERE, domain_error, not_found
 
 PROJECT = "/projects/{project}"
@@ -29,6 +29,11 @@ ROUTES = [
     Route(VERSION + "/request", requests.make_request, methods=["POST"]),
     Route(PROJECT + "/logs", logs.logs_page, methods=["GET"]),
     Route(PROJECT + "/metrics", metrics.metrics_page, methods=["GET"]),
+    Route(PROJECT + "/tabular", tabular.tabular_page, methods=["GET"]),
+    Route(PROJECT + "/tabular", tabular.model_create, methods=["POST"]),
+    Route(PROJECT + "/tabular/{model_id}/dataset", tabular.upload_csv, methods=["POST"]),
+    Route(PROJECT + "/registry", registry.registry_page, methods=["GET"]),
+    Route(PROJECT + "/registry/{model_id}/runs/{run_id}", registry.run_page, methods=["GET"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

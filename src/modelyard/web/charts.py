@@ -28,7 +28,7 @@ def _frame(title: str, top: float, body: list[str], first: str, last: str) -> Ma
     plot_bottom = HEIGHT - PAD_BOTTOM
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" preserveAspectRatio="none">',
+        f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<line class="axis" x1="{PAD_LEFT}" y1="{plot_bottom}" x2="{WIDTH}" y2="{plot_bottom}"/>',
         f'<text class="tick" x="{PAD_LEFT - 4}" y="{PAD_TOP + 8}" text-anchor="end">'

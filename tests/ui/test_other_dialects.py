@@ -1,0 +1,91 @@
+"""The other dialects' data in the dashboard: an Alchemite CSV uploaded with progress and
+previewed, a registry run's chart of record values over time."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.registry import BASE, add_record, bearer, record_form
+from tests.support.server import RunningServer
+from tests.ui.conftest import shoot
+from tests.ui.test_dashboard import sign_in
+
+pytestmark = pytest.mark.slow
+
+CSV = "sample,temperature,pressure,yield\n" + "".join(
+    f"s{n},{20 + n},{1 + n / 10},{n * 3}\n" for n in range(12)
+)
+
+
+class TestAlchemiteDatasets:
+    def test_a_csv_uploads_with_progress_and_shows_its_counts_and_first_rows(
+        self, page: Page, server: RunningServer, tmp_path: Path
+    ) -> None:
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/tabular")
+        page.get_by_label("Name").fill("yield")
+        page.get_by_role("button", name="Create the tabular model").click()
+        expect(page.get_by_role("heading", name=re.compile("^yield"))).to_be_visible()
+
+        source = tmp_path / "yield.csv"
+        source.write_text(CSV)
+        page.get_by_label("Training data").set_input_files(str(source))
+        page.get_by_role("button", name="Upload the CSV").click()
+        expect(page.locator("progress[aria-label='Upload progress']")).to_have_attribute(
+            "value", "100"
+        )
+        expect(page.locator("[data-dataset-counts]")).to_contain_text("12 rows, 3 columns")
+        preview = page.locator("[data-preview]")
+        expect(preview.locator("tbody tr")).to_have_count(10)
+        expect(preview.locator("thead")).to_contain_text("temperature")
+        shoot(page, server, "tabular")
+
+        page.reload()
+        expect(page.locator("[data-dataset-counts]")).to_contain_text("12 rows, 3 columns")
+
+    def test_a_csv_the_service_refuses_shows_the_reason(
+        self, page: Page, server: RunningServer, tmp_path: Path
+    ) -> None:
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/tabular")
+        page.get_by_label("Name").fill("broken")
+        page.get_by_role("button", name="Create the tabular model").click()
+        source = tmp_path / "broken.csv"
+        source.write_text("sample,a,a\ns1,1,2\n")
+        page.get_by_label("Training data").set_input_files(str(source))
+        page.get_by_role("button", name="Upload the CSV").click()
+        expect(page.get_by_role("alert")).to_contain_text("columnHeaders")
+
+
+class TestRegistryRuns:
+    def test_a_runs_page_draws_its_models_record_values_over_time(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        with httpx.Client(base_url=server.url, headers=bearer(server.token)) as http:
+            made = http.post(BASE, json={"model_name": "soil", "experiment_name": "spring"})
+            assert made.status_code == 201, made.text
+            model_id = made.json()["id"]
+            run = http.post(f"{BASE}/id/{model_id}/runs", json={"model_run_info": {"lr": 0.1}})
+            assert run.status_code == 201, run.text
+            for hour, moisture in enumerate([0.31, 0.28, 0.35, 0.4]):
+                form = record_form(
+                    f"2026-05-01T{hour + 8:02d}:00:00",
+                    {"moisture": moisture},
+                    experiment_name="spring",
+                )
+                added = add_record(http, {}, model_id, form)
+                assert added.status_code == 201, added.text
+
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/registry")
+        expect(page.get_by_role("heading", name="soil")).to_be_visible()
+        page.get_by_role("link", name=re.compile("^run ")).click()
+        chart = page.locator('[data-chart="model_data.moisture"]')
+        expect(chart.locator("circle.dot")).to_have_count(4)
+        expect(chart.locator('circle.dot[data-value="0.4"]')).to_have_count(1)
+        shoot(page, server, "registry-run")
