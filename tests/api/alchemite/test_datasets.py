@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelyard.core.identity.schemas import TokenIssued
+from modelyard.settings import Settings
 
 TOKEN = "/v0/auth/realms/master/protocol/openid-connect/token"
 META = {"name": "d", "rowCount": 2, "columnHeaders": ["a", "b"], "descriptorColumns": [1, 0]}
@@ -165,6 +166,21 @@ class TestChunks:
         assert download.headers["content-type"].startswith("text/csv")
         assert download.text.splitlines()[1:] == ['"r1",1,2', '"r2",3,']
 
+    def test_a_refused_chunk_leaves_no_file_behind(
+        self, client: TestClient, auth: dict[str, str], uploading: str, settings: Settings
+    ) -> None:
+        assert put_chunk(client, auth, uploading, 0, ",a,b\nr1,1,2\n") == 201
+        artifacts = settings.data_dir / "artifacts"
+        before = sorted(p for p in artifacts.rglob("*") if p.is_file())
+        headers = {**auth, "Content-Type": "text/csv"}
+        for body in (b",a,b\nr2,\xff,2\n", b",a,b\nr2,1\n", b""):
+            response = client.put(
+                f"/v0/models/{uploading}/dataset/chunks/1", content=body, headers=headers
+            )
+            envelope(response, 400)
+        assert sorted(p for p in artifacts.rglob("*") if p.is_file()) == before
+        assert not list((artifacts / ".staging").iterdir())
+
     def test_chunk_numbers_are_from_zero(
         self, client: TestClient, auth: dict[str, str], uploading: str
     ) -> None:
@@ -173,6 +189,22 @@ class TestChunks:
             f"/v0/models/{uploading}/dataset/chunks/-1", content=b",a,b\nr,1,2\n", headers=headers
         )
         envelope(response, 400)
+
+
+class TestInlineData:
+    def test_a_lone_surrogate_is_400_naming_the_line(
+        self, client: TestClient, auth: dict[str, str], model: str
+    ) -> None:
+        body = (
+            '{"name": "d", "rowCount": 1, "columnHeaders": ["a"], "descriptorColumns": [0], '
+            '"data": ",a\\nr\\ud800,1\\n"}'
+        )
+        response = client.post(
+            f"/v0/models/{model}/dataset",
+            content=body.encode(),
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        assert "line 2" in envelope(response, 400)
 
 
 class TestTrainingDataset:

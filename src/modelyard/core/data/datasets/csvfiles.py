@@ -36,13 +36,29 @@ def _invalid(message: str, field: str) -> InvalidInput:
     return InvalidInput(message, field=field)
 
 
+def _not_utf8(record: list[str]) -> bool:
+    try:
+        "".join(record).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _open_text(source: Path) -> IO[str]:
+    """The file as text for the ``csv`` module: bytes that are not UTF-8 come through as lone
+    surrogates, so the record holding them can be named."""
+    return source.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
+
+
 def read_header(source: Path, *, field: str) -> list[str]:
     """The header row, checked: a row-header cell first, then unique, non-empty names."""
-    with source.open(newline="", encoding="utf-8-sig", errors="strict") as text:
+    with _open_text(source) as text:
         try:
             header = next(csv.reader(text, strict=True), None)
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise _invalid(f"line 1: the header row cannot be read ({exc})", field) from exc
+    if header and _not_utf8(header):
+        raise _invalid("line 1: the text is not UTF-8", field)
     if not header:
         raise _invalid("the CSV is empty: it needs a header row of column names", field)
     columns = header[1:]
@@ -63,16 +79,16 @@ def locate_problem(source: Path, expected: int) -> str | None:
     of cells, an unterminated quoted value or text that is not UTF-8."""
     line = 1
     try:
-        with source.open(newline="", encoding="utf-8-sig", errors="strict") as text:
+        with _open_text(source) as text:
             reader = csv.reader(text, strict=True)
             for record in reader:
+                if _not_utf8(record):
+                    return f"line {line}: the text is not UTF-8"
                 if record and len(record) != expected:
                     return f"line {line}: expected {expected} cells, found {len(record)}"
                 line = reader.line_num + 1
     except csv.Error as exc:
         return f"line {line}: malformed CSV ({exc}; is a quoted value left unterminated?)"
-    except UnicodeDecodeError:
-        return f"line {line}: the text is not UTF-8"
     return None
 
 
@@ -209,9 +225,19 @@ def _check_row_headers(batch: pa.RecordBatch, *, first_line: int, field: str) ->
         raise _invalid(f"line {first_line + index}: the row has no row header", field)
 
 
-def text_to_file(data: str, target: Path) -> None:
-    """A CSV given inline (the ``data`` field) written out, so one parser serves both paths."""
-    target.write_text(data, encoding="utf-8", newline="")
+def text_to_file(data: str, target: Path, *, field: str = "data") -> None:
+    """A CSV given inline (the ``data`` field) written out, so one parser serves both paths;
+    a lone surrogate (JSON can carry one, UTF-8 cannot) is refused naming its line."""
+    try:
+        encoded = data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = data.count("\n", 0, exc.start) + 1
+        raise _invalid(
+            f"line {line}: the text holds a lone surrogate (U+{ord(data[exc.start]):04X}), "
+            "which is not UTF-8",
+            field,
+        ) from exc
+    target.write_bytes(encoded)
 
 
 def copy_stream(source: IO[bytes], target: Path) -> None:
