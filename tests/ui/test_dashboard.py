@@ -38,6 +38,15 @@ def sign_in(page: Page, server: RunningServer) -> None:
     expect(page.get_by_role("heading", name="Home")).to_be_visible()
 
 
+def requests_drawn(page: Page) -> float:
+    """The sum of the Requests chart's bars."""
+    bars = page.locator('[data-chart="Requests"] rect.bar')
+    return sum(float(value or 0) for value in bars.evaluate_all(VALUES))
+
+
+VALUES = "bars => bars.map(bar => bar.dataset.value)"
+
+
 def other_organizations_project(server: RunningServer) -> str:
     """A project of a user the administrator shares no organization with."""
     created = server.cli("users", "create", "stranger@example.com")
@@ -95,20 +104,27 @@ class TestTheDashboardInABrowser:
         expect(page.locator("pre.line", has_text="doubling 2.5")).to_be_visible(timeout=30_000)
         shoot(page, server, "logs")
 
+        page.goto(f"{server.url}/ui/projects/default/logs?model_name=doubler")
+        page.get_by_label("Follow new lines").check()
+        api = server.api()
+        api.model_requests_create("default", "doubler", "v1", {"x": 4})
+        api.api_client.close()
+        expect(page.locator("pre.line", has_text="doubling 4")).to_be_visible(timeout=30_000)
+        page.get_by_label("Follow new lines").uncheck()
+
         metrics = f"{server.url}/ui/projects/default/metrics?model=doubler&version=v1"
         page.goto(metrics + "&interval=minute")
-        counted = page.locator('[data-chart="Requests"] rect.bar[data-value="1"]')
         for _ in range(30):  # the server flushes its counts every 2 s
-            if counted.count() == 1:
+            if requests_drawn(page) == 2:
                 break
             page.wait_for_timeout(1000)
             page.reload()
-        expect(counted).to_have_count(1)
+        assert requests_drawn(page) == 2
         shoot(page, server, "metrics")
 
         page.goto(server.url + "/ui/")
         expect(page.locator('[data-project="default"] [data-count="models"]')).to_have_text("1")
-        expect(page.locator('[data-project="default"] [data-count="requests"]')).to_have_text("1")
+        expect(page.locator('[data-project="default"] [data-count="requests"]')).to_have_text("2")
 
     def test_another_organizations_project_is_a_404_page(
         self, page: Page, server: RunningServer
@@ -153,3 +169,31 @@ class TestForms:
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("alert")).to_contain_text("Could not sign in")
         expect(page.get_by_label("Email")).to_have_value("admin@modelyard.local")
+
+    def test_a_password_signs_in_and_signing_out_ends_the_session(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        password = "Correct-Horse-Battery-9"
+        with httpx.Client(base_url=server.url) as client:
+            changed = client.patch(
+                "/v2.1/user",
+                json={"password": password},
+                headers={"Authorization": f"Token {server.token}"},
+            )
+            assert changed.status_code == 200, changed.text
+        page.goto(server.url + "/ui/signin")
+        page.get_by_label("Email").fill("admin@modelyard.local")
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", name="Home")).to_be_visible()
+        session = next(c for c in page.context.cookies() if c["name"] == "modelyard_session")
+        assert session["value"] != server.token
+        assert session["httpOnly"]
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/ui/signin$"))
+        with httpx.Client(base_url=server.url) as client:
+            revoked = client.get(
+                "/v2.1/user", headers={"Authorization": f"Bearer {session['value']}"}
+            )
+            assert revoked.status_code == 401

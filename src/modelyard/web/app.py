@@ -8,7 +8,7 @@ from starlette.staticfiles import StaticFiles
 
 from modelyard.api.context import AppContext
 from modelyard.errors import DomainError
-from modelyard.web.pages import auth, home, logs, metrics, models, registry, requests, tabular
+from modelyard.web.pages import auth, home, logs, metrics, models, registry, requests, tabular, tail
 from modelyard.web.render import HERE, domain_error, not_found
 
 PROJECT = "/projects/{project}"
@@ -28,6 +28,7 @@ ROUTES = [
     Route(VERSION + "/upload", models.upload, methods=["POST"]),
     Route(VERSION + "/request", requests.make_request, methods=["POST"]),
     Route(PROJECT + "/logs", logs.logs_page, methods=["GET"]),
+    Route(PROJECT + "/logs/tail", tail.tail, methods=["GET"]),
     Route(PROJECT + "/metrics", metrics.metrics_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.tabular_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.model_create, methods=["POST"]),

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from modelyard.core.observe.rules import render_log_id
 from modelyard.errors import (
     Conflict,
     DomainError,
@@ -41,6 +42,7 @@ def _when(value: datetime | None) -> str:
 
 PAGES.filters["when"] = _when
 PAGES.filters["q"] = lambda value: quote(str(value), safe="")
+PAGES.filters["log_id"] = render_log_id
 
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> Response:

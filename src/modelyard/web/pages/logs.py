@@ -17,7 +17,7 @@ TEXT_FILTERS = tuple(name for name in LOG_FILTERS if name != "system")
 DAY = 86400
 
 
-def _filters(request: Request) -> dict[str, Any]:
+def filters_of(request: Request) -> dict[str, Any]:
     filters: dict[str, Any] = {
         name: request.query_params[name].strip()
         for name in TEXT_FILTERS
@@ -38,7 +38,7 @@ def _whole(value: str, field: str) -> int:
 
 async def logs_page(request: Request) -> Response:
     scope = await project_scope(request, "logs.list")
-    filters = _filters(request)
+    filters = filters_of(request)
     date_range = request.query_params.get("date_range") or str(-DAY)
     limit = request.query_params.get("limit") or "200"
 

@@ -71,17 +71,22 @@
   }
 
   function tail(box) {
-    var timer = null;
+    // new lines as server-sent events from <logs URL>/tail, after the last line shown
+    var source = null;
     box.addEventListener("change", function () {
-      clearInterval(timer);
+      if (source) { source.close(); source = null; }
       if (!box.checked) return;
       var form = box.form;
-      timer = setInterval(function () {
-        var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
-        fetch(url, { headers: { "X-Partial": "1" }, credentials: "same-origin" })
-          .then(function (r) { return r.text(); })
-          .then(function (html) { put(document.querySelector(box.dataset.tail), html); });
-      }, 2000);
+      var rows = document.querySelector(box.dataset.tail + " [data-log-rows]");
+      var last = rows.querySelector("tr[data-log-id]:last-of-type");
+      var query = new URLSearchParams(new FormData(form));
+      if (last) query.set("after", last.dataset.logId);
+      source = new EventSource(form.action + "/tail?" + query.toString());
+      source.addEventListener("message", function (e) {
+        var empty = rows.querySelector("[data-empty]");
+        if (empty) empty.remove();
+        rows.insertAdjacentHTML("beforeend", e.data);
+      });
     });
   }
 
