@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(
         default=5.0,
         gt=0,
-        description="how often `modelyard worker` heartbeats; one silent for three beats is dead "
-        "and its instances are placed elsewhere",
+        description="how often `modelyard worker` heartbeats; one silent for three beats (and "
+        "at least 10 s) is dead and its instances are placed elsewhere",
     )
     job_concurrency: int = Field(
         default=8,

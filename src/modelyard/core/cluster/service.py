@@ -18,6 +18,9 @@ from modelyard.db.types import utcnow
 from modelyard.settings import Settings
 
 DEAD_AFTER_BEATS = 3
+DEAD_AFTER_AT_LEAST = 10.0
+"""A worker is dead when silent for three beats and at least this many seconds: a busy machine
+stalls a process for a few seconds now and then, and moving its instances costs more."""
 Depths = Callable[[list[str]], Mapping[str, tuple[int, int]]]
 """Messages waiting and consumers per version id (as a string), from the broker."""
 
@@ -87,7 +90,8 @@ def used(session: Session, placement_id: uuid.UUID) -> None:
 def control(session: Session, depths: Depths, *, heartbeat_seconds: float) -> PlanRead:
     """One pass of the controller: forget dead workers, then place and remove instances."""
     now = utcnow()
-    cutoff = now - timedelta(seconds=heartbeat_seconds * DEAD_AFTER_BEATS)
+    silent = max(heartbeat_seconds * DEAD_AFTER_BEATS, DEAD_AFTER_AT_LEAST)
+    cutoff = now - timedelta(seconds=silent)
     dead = [w.id for w in repo.workers(session) if w.heartbeat_at < cutoff]
     repo.remove_workers(session, dead)
     live = [rules.Worker(w.id, w.memory_mb) for w in repo.workers(session)]

@@ -4,7 +4,7 @@ Set explicitly rather than left to Celery's defaults, because each is what makes
 lose nothing: a message is acknowledged only after its answer is sent (``acks_late``), an
 instance holds one message at a time (prefetch 1), a worker lost mid-task gives its message back
 (``reject_on_worker_lost``), and a silent connection is noticed within a few heartbeats. Answers
-come back on the rpc backend (a reply queue per client, nothing stored). JSON only: no pickle.
+go back with the rpc backend to the reply queue the request names (nothing stored). JSON only.
 """
 
 from __future__ import annotations
@@ -30,9 +30,12 @@ def version_queue(key: str) -> Queue:
     return Queue(name, routing_key=name, durable=True)  # type: ignore[no-untyped-call]
 
 
-def make_app(broker_url: str, *, name: str = "modelyard") -> Celery:
-    """A Celery app on ``broker_url`` (``amqp://``) with modelyard's delivery guarantees."""
-    app = Celery(name, broker=broker_url, backend="rpc://", set_as_current=False)
+def make_app(broker_url: str, *, name: str = "modelyard", results: bool = True) -> Celery:
+    """A Celery app on ``broker_url`` (``amqp://``) with modelyard's delivery guarantees; an
+    instance's app sends answers with the rpc backend (to the queue a request names), an API
+    server's (``results=False``) reads them itself (``replies.py``)."""
+    backend = "rpc://" if results else "disabled://"
+    app = Celery(name, broker=broker_url, backend=backend, set_as_current=False)
     settings: dict[str, Any] = {
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
