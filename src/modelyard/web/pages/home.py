@@ -13,17 +13,12 @@ from starlette.responses import Response
 
 from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import OrganizationRead, Principal, ProjectRead, ProjectRef
-from modelyard.core.jobs import service as jobs
-from modelyard.core.jobs.states import JOB_STATUS_OF_UBIOPS
 from modelyard.core.observe import metrics
-from modelyard.core.serving import batch
-from modelyard.core.serving import service as serving
+from modelyard.core.serving import overview as serving_overview
 from modelyard.db.types import utcnow
 from modelyard.web.pages.common import read, signed_in
 from modelyard.web.pages.permitted import permitted_project
 from modelyard.web.render import render
-
-WAITING_SHOWN = 1000
 
 
 @dataclass
@@ -54,20 +49,11 @@ def _last_day(session: Session, project: ProjectRef, metric: str) -> int:
 
 
 def count(session: Session, project: ProjectRef, counts: Counts) -> Counts:
+    overview = serving_overview.project_overview(session, project)
     counts.visible = True
-    waiting = JOB_STATUS_OF_UBIOPS["pending"]
-    for model in serving.list_models(session, project):
-        counts.models += 1
-        for version in serving.list_versions(session, project, model.name):
-            counts.versions[version.status] += 1
-            queued = jobs.search(
-                session,
-                kind=batch.KIND,
-                subject_id=version.id,
-                statuses=waiting,
-                limit=WAITING_SHOWN,
-            )
-            counts.waiting += len(queued)
+    counts.models = overview.models
+    counts.versions = Counter(overview.versions)
+    counts.waiting = overview.batch_waiting
     counts.requests = _last_day(session, project, "requests")
     counts.failed = counts.requests - _last_day(session, project, "outputs")
     return counts

@@ -40,6 +40,22 @@ def _series(
     )
 
 
+def instances_now(session: Session, project: ProjectRef, version_id: UUID) -> float:
+    """The version's instances over the last full minute (the metric is sampled every 10 s)."""
+    end = utcnow()
+    points = metrics.metric_values(
+        session,
+        project,
+        "instances",
+        object_type="model_version",
+        start_time=(end - timedelta(minutes=2)).isoformat(),
+        end_time=end.isoformat(),
+        interval="minute",
+        object_id=str(version_id),
+    )
+    return max((point.value for point in points), default=0.0)
+
+
 def _charts(
     session: Session, project: ProjectRef, interval: str, model: str, version: str
 ) -> dict[str, Markup]:

@@ -15,10 +15,13 @@ from modelyard.core.serving import service as serving
 from modelyard.core.serving.schemas import ModelCreate, VersionCreate
 from modelyard.errors import InvalidInput
 from modelyard.web.pages.common import Scope, project_scope, read
+from modelyard.web.pages.metrics import instances_now
+from modelyard.web.pages.permitted import permitted_project
 from modelyard.web.render import form_outcome, render
 from modelyard.web.session import checked_form, context_of
 
 BATCH_SHOWN = 20
+PAGE = 100
 
 
 def _base(request: Request, scope: Scope) -> str:
@@ -48,10 +51,27 @@ def _number(form: FormData, name: str, default: int) -> int:
         raise InvalidInput(f"must be a whole number, not '{value}'", field=name) from exc
 
 
+def _page(request: Request) -> int:
+    value = request.query_params.get("page", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
 async def models_page(request: Request) -> Response:
     scope = await project_scope(request, "models.list")
     models = await read(request, lambda session: serving.list_models(session, scope.project))
-    return render(request, "models.html", title="Models", scope=scope, models=models, form={})
+    page = _page(request)
+    shown = models[(page - 1) * PAGE : page * PAGE]
+    return render(
+        request,
+        "models.html",
+        title="Models",
+        scope=scope,
+        models=shown,
+        total=len(models),
+        page=page,
+        pages=max(1, -(-len(models) // PAGE)),
+        form={},
+    )
 
 
 def _model_create(form: FormData) -> ModelCreate:
@@ -85,7 +105,10 @@ async def model_create(request: Request) -> Response:
             status=400,
             title="Models",
             scope=scope,
-            models=models,
+            models=models[:PAGE],
+            total=len(models),
+            page=1,
+            pages=max(1, -(-len(models) // PAGE)),
             error=error,
             form=values,
         )
@@ -170,6 +193,12 @@ async def version_page(request: Request) -> Response:
         ),
     )
     model_read, version_read, build, variables, requests = found
+    metered = await permitted_project(request, scope.principal, scope.name, "metrics.get")
+    instances = (
+        await read(request, lambda session: instances_now(session, metered, version_read.id))
+        if metered is not None
+        else None
+    )
     return render(
         request,
         "version.html",
@@ -180,6 +209,7 @@ async def version_page(request: Request) -> Response:
         build=build,
         variables=variables,
         requests=requests,
+        instances=instances,
         status_of_job=_ubiops_status,
     )
 
