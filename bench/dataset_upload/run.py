@@ -151,6 +151,8 @@ def upload(
                 apis.datasets.models_id_dataset_chunks_chunk_number_put(model, number, body=body)
         upload_s, upload_peak = time.perf_counter() - started, rss.peak
         upload_cpu = server_cpu(pid) - cpu
+        time.sleep(1)
+        settled = rss.field("VmRSS:")
         rss.reset()
         cpu, started = server_cpu(pid), time.perf_counter()
         apis.datasets.models_id_dataset_uploaded_post(model)
@@ -164,6 +166,7 @@ def upload(
         "upload_s": upload_s,
         "upload_server_cpu_s": upload_cpu,
         "upload_peak_rss_mb": upload_peak,
+        "after_upload_rss_mb": settled,
         "check_s": check_s,
         "collate_s": collate_s,
         "collate_server_cpu_s": collate_cpu,
@@ -289,8 +292,8 @@ def render(r: dict[str, Any]) -> str:
     gb = r["csv_bytes"] / 1e9
     share = r["upload_mb_s"] / r["disk_mb_s"]
     rss = (
-        f"{r['idle_rss_mb']} / {r['upload_peak_rss_mb']} / {r['collate_peak_rss_mb']} / "
-        f"{r['download_peak_rss_mb']} MB"
+        f"{r['idle_rss_mb']} / {r['upload_peak_rss_mb']} / {r['after_upload_rss_mb']} / "
+        f"{r['collate_peak_rss_mb']} / {r['download_peak_rss_mb']} MB"
     )
     down = r["download_bytes"] / MB
     read_mb_s = r["stored_bytes"] / MB / r["stored_read_s"]
@@ -318,7 +321,8 @@ def render(r: dict[str, Any]) -> str:
             f"of both downloads {r['download_server_cpu_s']:.1f} s |",
             f"| stored objects read from disk | {r['stored_bytes'] / MB:,.0f} MB, "
             f"{read_mb_s:,.0f} MB/s |",
-            f"| server RSS idle / peak uploading / collating / downloading | {rss} |",
+            f"| server RSS: idle / peak uploading / 1 s after / peak collating / peak downloading "
+            f"| {rss} |",
             f"| server lifetime peak RSS (VmHWM) | {r['server_peak_rss_mb']} MB |",
         ]
     )

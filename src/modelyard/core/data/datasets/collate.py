@@ -235,9 +235,16 @@ def _write(
     csv: Path,
 ) -> set[str] | None:
     """Write the chunks as ``schema`` (None once done); should a numeric column hold text, stop
-    and return every such column from that chunk on (what was written is to be written again)."""
+    and return every such column from that chunk on (what was written is to be written again).
+    Only text columns are dictionary-encoded: numbers and row headers rarely repeat, and the
+    attempt costs memory and time."""
     written: set[str] = set()
-    with pq.ParquetWriter(parquet, schema) as tables, pacsv.CSVWriter(csv, schema) as lines:
+    text = [field.name for field in schema if field.type == pa.string() and field.name != ROW]
+    with (
+        pq.ParquetWriter(parquet, schema, use_dictionary=text) as tables,
+        pacsv.CSVWriter(csv, schema) as lines,
+    ):
+        group = RowGroup(tables)
         for index, chunk in enumerate(chunks):
             for part in text_batches(open_key, chunk):
                 if len(repeats.headers):
@@ -245,9 +252,30 @@ def _write(
                 typed = _typed(part, schema)
                 if typed is None:
                     return _text_columns(open_key, chunks[index:], schema)
-                tables.write_table(typed)
+                group.add(typed)
                 lines.write_table(typed)
+            pa.default_memory_pool().release_unused()
+        group.flush()
     return None
+
+
+class RowGroup:
+    """Blocks gathered into Parquet row groups of about ``BATCH_ROWS`` rows (each block read
+    is small, to keep memory low; a row group per block would make thousands)."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self.writer, self.parts, self.rows = writer, list[pa.Table](), 0
+
+    def add(self, part: pa.Table) -> None:
+        self.parts.append(part)
+        self.rows += part.num_rows
+        if self.rows >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.writer.write_table(pa.concat_tables(self.parts))
+        self.parts, self.rows = [], 0
 
 
 def _typed(part: pa.Table, schema: pa.Schema) -> pa.Table | None:

@@ -30,6 +30,9 @@ from modelyard.errors import InvalidInput
 ROW = ""
 """The row-header column: its header cell is empty in the vendor's CSV, and so in Parquet."""
 BATCH_ROWS = 65_536
+PARSE_BLOCK = 1024 * 1024
+"""Bytes of CSV parsed at a time: as fast as larger blocks, and pyarrow reads ahead a few, so
+larger ones cost memory while collating."""
 
 
 def _invalid(message: str, field: str) -> InvalidInput:
@@ -100,7 +103,7 @@ def open_text(
     names = [ROW, *columns]
     return pacsv.open_csv(
         source,
-        read_options=pacsv.ReadOptions(block_size=BLOCK, column_names=names, skip_rows=1),
+        read_options=pacsv.ReadOptions(block_size=PARSE_BLOCK, column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
