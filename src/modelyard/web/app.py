@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from modelyard.api.context import AppContext
+from modelyard.api.limits import MB, BodyLimit, BodyLimits, Upload
 from modelyard.errors import DomainError
 from modelyard.web.pages import auth, home, logs, metrics, models, registry, requests, tabular, tail
-from modelyard.web.render import HERE, domain_error, not_found
+from modelyard.web.render import HERE, domain_error, http_error
+from modelyard.web.session import SESSION_COOKIE
 
 PROJECT = "/projects/{project}"
 VERSION = PROJECT + "/models/{model}/versions/{version}"
@@ -39,10 +46,33 @@ ROUTES = [
 ]
 
 
+UPLOADS = (
+    Upload("POST", r"/versions/[^/]+/upload$"),
+    Upload("POST", r"/tabular/[^/]+/dataset$"),
+)
+"""Deployment packages and CSVs: multipart files, spooled to disk."""
+
+
+@dataclass(frozen=True)
+class DashboardLimits(BodyLimits):
+    """The API's body limits, an upload's for a signed-in browser (its session cookie is its
+    credential) on an upload page, the small one for everything else."""
+
+    def for_request(self, scope: Scope) -> tuple[int, str]:
+        cookie = b"".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
+        signed_in = SESSION_COOKIE.encode() + b"=" in cookie
+        if signed_in and any(u.matches(scope["method"], scope["path"]) for u in self.uploads):
+            return self.upload_mb * MB, "MODELYARD_MAX_UPLOAD_MB"
+        return self.json_mb * MB, "MODELYARD_MAX_BODY_MB"
+
+
 def create_dashboard(context: AppContext) -> Starlette:
+    settings = context.settings
+    limits = DashboardLimits(settings.max_body_mb, settings.max_upload_mb, UPLOADS)
     app = Starlette(
         routes=ROUTES,
-        exception_handlers={DomainError: domain_error, 404: not_found},
+        middleware=[Middleware(BodyLimit, limits=limits)],
+        exception_handlers={DomainError: domain_error, HTTPException: http_error},
     )
     app.state.context = context
     app.state.signin_throttle = auth.new_throttle(context.settings)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -94,12 +95,11 @@ async def form_outcome(
         return None, error
 
 
-async def not_found(request: Request, exc: Exception) -> Response:
-    """A path the dashboard does not have."""
-    return render(
-        request,
-        "error.html",
-        status=404,
-        title="Not found",
-        error=NotFound(f"No page at {request.url.path}"),
-    )
+async def http_error(request: Request, exc: Exception) -> Response:
+    """A path the dashboard does not have (404), a body over its limit (413), ..."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    message = f"No page at {request.url.path}" if status == 404 else str(exc.detail)
+    title = "Not found" if status == 404 else "Request refused"
+    template = "_error.html" if request.headers.get("x-partial") else "error.html"
+    return render(request, template, status=status, title=title, error=DomainError(message))

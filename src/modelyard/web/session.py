@@ -7,7 +7,7 @@ resolved by ``api/permissions.authenticated``, the same lookup every dialect use
 
 CSRF: a random value in a second cookie, echoed by every form (a hidden field) and by
 scripted uploads (the ``X-CSRF-Token`` header); a POST whose echo does not match is refused
-before anything is read or written (double-submit, on top of ``SameSite``).
+before anything is written (double-submit, on top of ``SameSite``).
 """
 
 from __future__ import annotations
@@ -95,13 +95,21 @@ def _matches(expected: str | None, given: Any) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
+def _refused() -> PermissionDenied:
+    return PermissionDenied(
+        "The form is stale or came from another site: reload the page and try again",
+        field=CSRF_FIELD,
+    )
+
+
 async def checked_form(request: Request) -> FormData:
-    """The posted form, once its CSRF echo (field or header) matches this browser's cookie."""
+    """The posted form, once its CSRF echo matches this browser's cookie: the header of a
+    scripted upload is checked before the body is read, a form's hidden field after."""
+    expected = request.cookies.get(CSRF_COOKIE)
+    header = request.headers.get(CSRF_HEADER)
+    if header is not None and not _matches(expected, header):
+        raise _refused()
     form = await request.form()
-    echo = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
-    if not _matches(request.cookies.get(CSRF_COOKIE), echo):
-        raise PermissionDenied(
-            "The form is stale or came from another site: reload the page and try again",
-            field=CSRF_FIELD,
-        )
+    if header is None and not _matches(expected, form.get(CSRF_FIELD)):
+        raise _refused()
     return form
