@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,15 +50,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from processes import (
     cpu_seconds,
     free_port,
+    machine_busy_seconds,
     start_server,
     stop_server,
     wait_for_line,
+    wait_for_quiet,
     wait_until_listening,
 )
 from tests.support.alchemite import apis_for, write_credentials
 
 COLUMNS = 20
 MB = 1_000_000
+QUIET_PATIENCE = 120.0
+"""Seconds to wait for a quiet second before uploading (the machine may be shared)."""
 
 
 def make_chunks(directory: Path, size_mb: int, chunks: int) -> list[Path]:
@@ -144,13 +149,20 @@ def upload(
             name="big", row_count=rows, column_headers=headers, descriptor_columns=[0] * COLUMNS
         )
         apis.datasets.models_id_dataset_post(model, dataset=meta)
+        wait_for_quiet([pid], patience=QUIET_PATIENCE)
         rss.reset()
         cpu, started = server_cpu(pid), time.perf_counter()
+        busy, own = machine_busy_seconds(), time.process_time()
+        times = []
         for number, path in enumerate(paths):
+            at = time.perf_counter()
             with path.open("rb") as body:
                 apis.datasets.models_id_dataset_chunks_chunk_number_put(model, number, body=body)
+            times.append(time.perf_counter() - at)
         upload_s, upload_peak = time.perf_counter() - started, rss.peak
         upload_cpu = server_cpu(pid) - cpu
+        client_cpu = time.process_time() - own
+        others = machine_busy_seconds() - busy - upload_cpu - client_cpu
         time.sleep(1)
         settled = rss.field("VmRSS:")
         rss.reset()
@@ -165,6 +177,10 @@ def upload(
     return {
         "upload_s": upload_s,
         "upload_server_cpu_s": upload_cpu,
+        "upload_client_cpu_s": client_cpu,
+        "upload_others_cpu_share": others / upload_s / (os.cpu_count() or 1),
+        "first_chunk_s": times[0],
+        "median_chunk_s": statistics.median(times),
         "upload_peak_rss_mb": upload_peak,
         "after_upload_rss_mb": settled,
         "check_s": check_s,
@@ -309,8 +325,14 @@ def render(r: dict[str, Any]) -> str:
             f"{r['disk_mb_s']:,.0f} MB/s |",
             f"| upload through the client | {r['upload_s']:.1f} s, {r['upload_mb_s']:,.1f} MB/s "
             f"({share:.0%} of disk) |",
-            f"| server CPU uploading | {r['upload_server_cpu_s']:.1f} s "
-            f"({r['upload_server_cpu_s'] / gb:.1f} s per GB) |",
+            f"| CPU uploading: server / client | {r['upload_server_cpu_s']:.1f} s "
+            f"({r['upload_server_cpu_s'] / gb:.1f} s per GB) / {r['upload_client_cpu_s']:.1f} s "
+            f"({r['upload_client_cpu_s'] / gb:.1f} s per GB) |",
+            f"| other processes' share of the CPUs while uploading | "
+            f"{max(r['upload_others_cpu_share'], 0):.0%} |",
+            f"| one chunk: the first (pyarrow imported) / the median | "
+            f"{r['first_chunk_s'] * 1000:.0f} ms / {r['median_chunk_s'] * 1000:.0f} ms "
+            f"({r['csv_bytes'] / r['chunks'] / MB / r['median_chunk_s']:,.0f} MB/s) |",
             f"| `POST .../uploaded` (conflict checks) | {r['check_s']:.1f} s |",
             f"| until `uploaded` (checks + collate job) | {r['collate_s']:.1f} s, server CPU "
             f"{r['collate_server_cpu_s']:.1f} s |",
