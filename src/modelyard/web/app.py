@@ -14,7 +14,19 @@ from starlette.types import Scope
 from modelyard.api.context import AppContext
 from modelyard.api.limits import MB, BodyLimit, BodyLimits, Upload
 from modelyard.errors import DomainError
-from modelyard.web.pages import auth, home, logs, metrics, models, registry, requests, tabular, tail
+from modelyard.web.pages import (
+    auth,
+    home,
+    logs,
+    metrics,
+    models,
+    pipelines,
+    registry,
+    requests,
+    settings,
+    tabular,
+    tail,
+)
 from modelyard.web.render import HERE, domain_error, http_error
 from modelyard.web.session import SESSION_COOKIE
 
@@ -37,6 +49,9 @@ ROUTES = [
     Route(PROJECT + "/logs", logs.logs_page, methods=["GET"]),
     Route(PROJECT + "/logs/tail", tail.tail, methods=["GET"]),
     Route(PROJECT + "/metrics", metrics.metrics_page, methods=["GET"]),
+    Route(PROJECT + "/pipelines", pipelines.pipelines_page, methods=["GET"]),
+    Route(PROJECT + "/pipelines/{pipeline}", pipelines.pipeline_page, methods=["GET"]),
+    Route(PROJECT + "/settings", settings.settings_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.tabular_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.model_create, methods=["POST"]),
     Route(PROJECT + "/tabular/{model_id}/dataset", tabular.upload_csv, methods=["POST"]),
