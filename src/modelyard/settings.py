@@ -141,10 +141,15 @@ class Settings(BaseSettings):
         description="how long a server keeps a token's principal, a granted access check or a "
         "direct request's target when no change signal reaches it (0: never kept)",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's own OpenTelemetry traces, metrics and logs, for a process with "
+        "an OpenTelemetry SDK configured (off: no request pays for asking whether one is)",
+    )
     direct_lane: bool = Field(
         default=True,
-        description="answer direct requests whose target is cached without the framework's "
-        "routing (api/ubiops/lane.py); off, every request takes the routed path",
+        description="answer GET /v2.1/status and direct requests whose target is cached "
+        "without the framework's routing (api/ubiops/lane.py); off, every request is routed",
     )
     signin_window_seconds: int = Field(
         default=900, ge=1, description="how long a failed sign-in counts (in each server process)"

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelyard.api import deps, routing
-from modelyard.api.ubiops.routes import status
 from modelyard.core.identity.schemas import TokenIssued
+from modelyard.db import health
 
 
 class Hops:
@@ -31,7 +31,7 @@ class Hops:
             return await original(func, *args, **kwargs)
 
         monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
-        for module in (deps, routing, status):
+        for module in (deps, routing, health):
             monkeypatch.setattr(module, "run_sync", counted)
 
     def during(self, ask: Callable[[], Any]) -> int:
@@ -69,8 +69,11 @@ def test_a_refused_token_is_read_once_more_and_not_kept(
     assert hops.during(refused) == 1  # the lookup in a transaction of its own, every time
 
 
-def test_status_makes_one_hop_for_its_query(client: TestClient, hops: Hops) -> None:
+def test_status_makes_one_hop_for_its_query_and_none_while_the_answer_is_fresh(
+    client: TestClient, hops: Hops
+) -> None:
     def ask() -> None:
         assert client.get("/v2.1/status").json() == {"status": "ok"}
 
     assert hops.during(ask) == 1
+    assert hops.during(ask) == 0  # asked again after a second (db/health)

@@ -89,6 +89,7 @@ class TestADatabaseOutage:
             assert {name: call(http).status_code for name, call in dialects.items()} == {
                 name: 200 for name in dialects
             }
+            assert http.get("/v2.1/status").json() == {"status": "ok"}
             proxy.cut()
             for _ in range(3):
                 for name, call in dialects.items():
@@ -96,6 +97,7 @@ class TestADatabaseOutage:
                     assert answer.status_code == 503, (name, answer.text)
                     assert answer.headers["Retry-After"] == "5"
                     assert ENVELOPE_KEYS[name] <= set(answer.json()), (name, answer.json())
+            assert status_within(http, 503, {"status": "fail"}, seconds=5)
             time.sleep(2)  # the background loops meet the outage too
             during = list(output)
             proxy.restore()
@@ -107,9 +109,22 @@ class TestADatabaseOutage:
             assert {name: call(http).status_code for name, call in dialects.items()} == {
                 name: 200 for name in dialects
             }
+            assert status_within(http, 200, {"status": "ok"}, seconds=5)
         outage_lines = [line for line in during if "database is unavailable" in line]
         assert 1 <= len(outage_lines) <= 2, during
         assert not [line for line in during if "Traceback" in line], "".join(during)
+
+
+def status_within(http: httpx.Client, code: int, body: object, *, seconds: float) -> bool:
+    """Whether ``GET /v2.1/status`` answers ``code`` and ``body`` within ``seconds`` (its
+    answer may be up to a second old: ``db/health``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = http.get("/v2.1/status")
+        if answer.status_code == code and answer.json() == body:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def writes(http: httpx.Client, token: str) -> dict[str, Call]:

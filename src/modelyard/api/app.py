@@ -16,19 +16,21 @@ from modelyard import __version__
 from modelyard.api.alchemite import create_alchemite_app
 from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
+from modelyard.api.dialect import telemetry
 from modelyard.api.leia import create_leia_app
-from modelyard.api.limits import MB
 from modelyard.api.lightly import create_lightly_app
+from modelyard.api.limits import MB
 from modelyard.api.openapi import Mounted, install_root_document
 from modelyard.api.outage import Render
 from modelyard.api.registry import MOUNT as REGISTRY
 from modelyard.api.registry import mount_registry
 from modelyard.api.ubiops import create_ubiops_app
-from modelyard.api.ubiops.lane import DirectLane
+from modelyard.api.ubiops.lane import Lane
 from modelyard.core.background import create_background
 from modelyard.core.observe.audit import AuditRecorder
 from modelyard.core.secrets import secret_box
 from modelyard.db.engine import make_engine, make_session_factory
+from modelyard.db.health import Health
 from modelyard.db.lookups import Lookups
 from modelyard.db.signals import Signals
 from modelyard.settings import Settings
@@ -54,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         store=store,
         serving=background.serving,
         box=secret_box(settings),
+        health=Health(engine),
     )
 
     @asynccontextmanager
@@ -66,7 +69,12 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(
-        title="modelyard", version=__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan
+        title="modelyard",
+        version=__version__,
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        telemetry=telemetry(settings),
     )
     app.state.context = context
     app.add_middleware(AuditMiddleware, recorder=audit)
@@ -80,8 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.direct_lane:
         ubiops = mounted[0].app
         app.add_middleware(
-            DirectLane,
+            Lane,
             serving=context.serving,
+            health=context.health,
             handlers=ubiops.exception_handlers,
             body_limit=settings.max_body_mb * MB,
         )

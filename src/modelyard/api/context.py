@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from modelyard.core.secrets import SecretBox
 from modelyard.core.serving.deployer import Serving
 from modelyard.db.engine import SessionFactory
+from modelyard.db.health import Health
 from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
@@ -23,3 +24,4 @@ class AppContext:
     store: ArtifactStore
     serving: Serving
     box: SecretBox
+    health: Health

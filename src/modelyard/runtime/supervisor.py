@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -277,10 +278,12 @@ def _block_on(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T]) -> 
         raise
     while not finished.acquire(timeout=STOPPED_CHECK_SECONDS):
         if not loop.is_running():  # stopped before or while running ``work``: never finishes
-            if not tasks:
-                abandoned.append(True)
-                work.close()
+            abandoned.append(True)
+            if inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
+                work.close()  # never started, and nothing will start it now
             raise RuntimeError("the supervisor's event loop stopped before the work finished")
+    if tasks[0].cancelled():  # by the loop's own shutdown
+        raise RuntimeError("the supervisor's event loop stopped before the work finished")
     return tasks[0].result()
 
 

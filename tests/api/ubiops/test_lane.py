@@ -1,4 +1,4 @@
-"""The direct request's own lane (``api/ubiops/lane.py``) answers as the routed path does.
+"""The UbiOps lane (``api/ubiops/lane.py``) answers as the routed path does.
 
 Two servers on one database, one with the lane and one without, are asked the same things;
 their answers must match in status, type and body (but for each request's own id and times),
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from modelyard.api.app import create_app
-from modelyard.api.ubiops.lane import DirectLane
+from modelyard.api.ubiops.lane import Lane
 from modelyard.core.identity.schemas import TokenIssued
 from modelyard.settings import Settings
 from tests.support.packages import model_zip
@@ -35,10 +35,10 @@ class Model:
 PER_REQUEST = {"id", "request_id", "time_created", "time_started", "time_completed"}
 
 
-def lane_of(client: TestClient) -> DirectLane:
+def lane_of(client: TestClient) -> Lane:
     app: Any = client.app
     app = app.middleware_stack  # built on start-up
-    while not isinstance(app, DirectLane):
+    while not isinstance(app, Lane):
         app = app.app
     return app
 
@@ -101,6 +101,7 @@ def same(lane: Response, routed: Response) -> dict[str, Any]:
     """Both answers, checked alike; the lane's body without its per-request values."""
     assert lane.status_code == routed.status_code, (lane.text, routed.text)
     assert lane.headers["content-type"] == routed.headers["content-type"]
+    assert sorted(lane.headers.keys()) == sorted(routed.headers.keys())
     assert int(lane.headers["content-length"]) == len(lane.content)
 
     def stable(answer: Response) -> Any:
@@ -143,6 +144,15 @@ class TestTheLaneAnswersAsTheRoutedPath:
         assert "unlucky" in answers[1]["error_message"]
         assert "x" in answers[2]["error"]
         assert answers[5]["result"] == {"y": 4}
+
+    def test_the_status_is_taken_and_answered_alike(
+        self, servers: tuple[TestClient, TestClient]
+    ) -> None:
+        lane, routed = servers
+        taken = lane_of(lane).taken
+        answer = same(lane.get("/v2.1/status"), routed.get("/v2.1/status"))
+        assert answer == {"status": "ok"}
+        assert lane_of(lane).taken == taken + 1
 
     def test_plain_text_is_taken_as_plain_input(
         self, servers: tuple[TestClient, TestClient], admin_token: TokenIssued

@@ -1,16 +1,19 @@
-"""The direct request's own lane: an ASGI middleware that answers the platform's hottest call
+"""The UbiOps dialect's lane for its two hottest calls: an ASGI middleware that answers them
 without the framework's routing, dependency solving and answer validation.
 
-It takes a request only when everything about it is already known and ordinary: ``POST
-/v2.1/projects/{p}/models/{m}/versions/{v}/request`` with no escaped character in the path, no
-query but ``timeout`` in range, a JSON or plain-text body under the JSON limit that passes the
-edge checks, and a token whose target this server has cached (``hotpath.known``). Then it calls
-the same service as the route (``Serving.request_direct``), translates its answer with the
-same function and encodes it as the framework would. Anything else (a first request, a refused
-token, a bad body, an unusual header) goes on to the routed path untouched, its body replayed,
-where the usual checks give the usual answers. Errors the service raises here are rendered by
-the UbiOps sub-application's own handlers, so both paths answer alike byte for byte
-(``tests/api/ubiops/test_direct_lane.py`` compares them).
+- ``GET /v2.1/status`` (no query) is answered from ``db/health``, as the route answers it.
+- A direct request is taken only when everything about it is already known and ordinary:
+  ``POST /v2.1/projects/{p}/models/{m}/versions/{v}/request`` with no escaped character in the
+  path, no query but ``timeout`` in range, a JSON or plain-text body under the JSON limit that
+  passes the edge checks, and a token whose target this server has cached (``hotpath.known``).
+  Then the lane calls the same service as the route (``Serving.request_direct``), translates
+  its answer with the same function and encodes it as the framework would. Anything else (a
+  first request, a refused token, a bad body, an unusual header) goes on to the routed path
+  untouched, its body replayed, where the usual checks give the usual answers. Errors the
+  service raises here are rendered by the UbiOps sub-application's own handlers.
+
+Both paths answer alike (``tests/api/ubiops/test_lane.py`` compares them); the setting
+``MODELYARD_DIRECT_LANE`` turns the lane off.
 """
 
 from __future__ import annotations
@@ -20,19 +23,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelyard.api.ubiops.routes.status import FAIL, OK
 from modelyard.api.ubiops.translate import models as translate
 from modelyard.api.validation import InvalidValue, check_value
 from modelyard.core.identity.rules import parse_authorization
 from modelyard.core.serving import hotpath, rules
 from modelyard.core.serving.deployer import Serving
+from modelyard.db.health import Health
 
+STATUS = "/v2.1/status"
 PATH = re.compile(r"/v2\.1/projects/([^/]+)/models/([^/]+)/versions/([^/]+)/request")
 TIMEOUT = re.compile(rb"timeout=([0-9]{1,4})")
 DEFAULT_TIMEOUT = 300
+JSON = b"application/json"
 Handlers = Mapping[Any, Any]
 
 
@@ -40,19 +46,33 @@ class Unusual(Exception):
     """Something the routed path answers better: the request goes there."""
 
 
-class DirectLane:
-    """Answers cached direct requests itself; passes everything else to ``app``."""
+class Lane:
+    """Answers the status and cached direct requests itself; passes the rest to ``app``."""
 
     def __init__(
-        self, app: ASGIApp, *, serving: Serving, handlers: Handlers, body_limit: int
+        self,
+        app: ASGIApp,
+        *,
+        serving: Serving,
+        health: Health,
+        handlers: Handlers,
+        body_limit: int,
     ) -> None:
-        self.app, self.serving, self.handlers = app, serving, handlers
+        self.app, self.serving, self.health, self.handlers = app, serving, health, handlers
         self.body_limit = body_limit
         self.taken = 0
         """How many requests the lane answered (for tests and benchmarks)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        taken = self._take(scope) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == STATUS and scope["method"] == "GET" and not scope["query_string"]:
+            self.taken += 1
+            answering = await self.health.answering()
+            await _send_json(send, OK if answering else FAIL, status=200 if answering else 503)
+            return
+        taken = self._take(scope)
         if taken is None:
             await self.app(scope, receive, send)
             return
@@ -110,7 +130,8 @@ class DirectLane:
                 raise
             response = await handler(Request(scope, receive), exc)
         else:
-            response = JSONResponse(answer.model_dump(mode="json", by_alias=True))
+            await _send_json(send, answer.model_dump(mode="json", by_alias=True))
+            return
         await response(scope, receive, send)
 
     def _handler(self, exc: Exception) -> Any:
@@ -207,6 +228,17 @@ async def _read(receive: Receive, *, declared: int) -> tuple[list[Message], byte
     if size != declared:
         return received, None
     return received, b"".join(m.get("body", b"") for m in received)
+
+
+async def _send_json(send: Send, content: Any, *, status: int = 200) -> None:
+    """``content`` answered as the framework's ``JSONResponse`` answers it, byte for byte,
+    without building one."""
+    body = json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", JSON)]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replaying(received: list[Message], receive: Receive) -> Receive:

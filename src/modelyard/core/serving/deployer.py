@@ -59,6 +59,8 @@ from modelyard.storage import ArtifactStore
 
 logger = logging.getLogger(__name__)
 BATCH_TIMEOUT = 3600
+WARM_UP_JOIN_SECONDS = 30
+"""How long a stopping server waits for the warm-up to notice (a deploy in flight ends first)."""
 
 
 class Serving:
@@ -88,6 +90,10 @@ class Serving:
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self.deployments = Deployments(self.executor, environments, store)
         self._scratch_made: set[uuid.UUID] = set()
+        self._stopping = threading.Event()
+        self._warming = threading.Thread(
+            target=self._warm_up, name="modelyard-warm-up", daemon=True
+        )
 
     def start(self) -> None:
         """Start the background parts; called on the server's event loop, the executor carries
@@ -98,21 +104,29 @@ class Serving:
         self.logs.start()
         self.metrics.start()
         self.builder.start()
-        threading.Thread(target=self._warm_up, name="modelyard-warm-up", daemon=True).start()
+        self._warming.start()
 
     def _warm_up(self) -> None:
-        """After a restart, bring back the instances that versions keep warm."""
+        """After a restart, bring back the instances that versions keep warm (until the server
+        stops: what a stopping executor refuses is not an error then)."""
         with transaction(self.sessions) as session:
             warm = repo.warm_version_ids(session)
         for version_id in warm:
+            if self._stopping.is_set():
+                return
             try:
                 self.reconfigure(version_id)
             except Exception:
+                if self._stopping.is_set():
+                    return
                 logger.exception("could not start the warm instances of version %s", version_id)
 
     def stop(self) -> None:
+        self._stopping.set()
         self.builder.stop()
         self.executor.shutdown()
+        if self._warming.is_alive():
+            self._warming.join(timeout=WARM_UP_JOIN_SECONDS)
         self.logs.close()
         self.metrics.close()
 
@@ -370,7 +384,8 @@ class Serving:
             with transaction(self.sessions) as session:
                 return requests.save_output_blob(session, self.store, project, path)
 
-        roots = (Path(spec.scratch_dir), Path(spec.package_dir))
+        blobs = any(f.data_type == "blob" for f in prepared.output_fields)
+        roots = (Path(spec.scratch_dir), Path(spec.package_dir)) if blobs else ()
         return requests.finish(prepared, outcome, save_blob, outputs_under=roots)
 
     def _observe(
