@@ -197,3 +197,29 @@ class TestForms:
                 "/v2.1/user", headers={"Authorization": f"Bearer {session['value']}"}
             )
             assert revoked.status_code == 401
+
+
+class TestWithoutAMouseAndOnAPhone:
+    def test_signing_in_with_the_keyboard_alone(self, page: Page, server: RunningServer) -> None:
+        page.goto(server.url + "/ui/signin")
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "token":
+                break
+        assert page.evaluate("document.activeElement.id") == "token"
+        page.keyboard.type(server.token)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Home")).to_be_visible()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+
+    def test_pages_fit_a_phones_width(self, page: Page, server: RunningServer) -> None:
+        page.set_viewport_size({"width": 390, "height": 844})
+        sign_in(page, server)
+        for path in ("/ui/", "/ui/projects/default/models", "/ui/projects/default/logs"):
+            page.goto(server.url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, path
+        shoot(page, server, "phone-models")
