@@ -85,3 +85,19 @@ class TestSettings:
         expect(page.locator('[data-list="roles"]')).to_contain_text("project-admin")
         expect(page.get_by_role("heading", name="Your role assignments here")).to_be_visible()
         shoot(page, server, "settings")
+
+
+class TestUsage:
+    def test_an_organizations_usage_is_shown_against_its_limits(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        api = server.api()
+        model(api, "counted")
+        api.api_client.close()
+        sign_in(page, server)
+        page.get_by_role("link", name="usage").first.click()
+        expect(page.get_by_role("heading", name="Usage of default")).to_be_visible()
+        versions = page.locator('[data-gauge="Model versions"]')
+        expect(versions.locator("td").first).to_have_text("1")
+        expect(page.locator('[data-gauge="Projects"] td').first).to_have_text("1")
+        shoot(page, server, "usage")

@@ -26,6 +26,7 @@ from modelyard.web.pages import (
     settings,
     tabular,
     tail,
+    usage,
 )
 from modelyard.web.render import HERE, domain_error, http_error
 from modelyard.web.session import SESSION_COOKIE
@@ -38,6 +39,7 @@ ROUTES = [
     Route("/signin", auth.signin_page, methods=["GET"]),
     Route("/signin", auth.signin, methods=["POST"]),
     Route("/signout", auth.signout, methods=["POST"]),
+    Route("/organizations/{organization}/usage", usage.usage_page, methods=["GET"]),
     Route(PROJECT + "/models", models.models_page, methods=["GET"]),
     Route(PROJECT + "/models", models.model_create, methods=["POST"]),
     Route(PROJECT + "/models/{model}", models.model_page, methods=["GET"]),
