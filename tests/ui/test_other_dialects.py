@@ -72,6 +72,8 @@ class TestRegistryRuns:
             model_id = made.json()["id"]
             run = http.post(f"{BASE}/id/{model_id}/runs", json={"model_run_info": {"lr": 0.1}})
             assert run.status_code == 201, run.text
+            other = {"model_run_info": {"lr": 0.2, "epochs": 3}}
+            assert http.post(f"{BASE}/id/{model_id}/runs", json=other).status_code == 201
             for hour, moisture in enumerate([0.31, 0.28, 0.35, 0.4]):
                 form = record_form(
                     f"2026-05-01T{hour + 8:02d}:00:00",
@@ -84,8 +86,19 @@ class TestRegistryRuns:
         sign_in(page, server)
         page.goto(server.url + "/ui/projects/default/registry")
         expect(page.get_by_role("heading", name="soil")).to_be_visible()
-        page.get_by_role("link", name=re.compile("^run ")).click()
+        page.get_by_role("link", name=f"run {run.json()['id'][:8]}").click()
         chart = page.locator('[data-chart="model_data.moisture"]')
         expect(chart.locator("circle.dot")).to_have_count(4)
         expect(chart.locator('circle.dot[data-value="0.4"]')).to_have_count(1)
         shoot(page, server, "registry-run")
+
+        page.go_back()
+        for box in page.get_by_role("checkbox").all():
+            box.check()
+        page.get_by_role("button", name="Compare the chosen runs").click()
+        compared = page.locator("[data-compare]")
+        expect(compared.locator("thead th")).to_have_count(3)
+        expect(compared.locator("tbody tr")).to_have_count(2)
+        expect(compared.locator("tbody tr", has_text="lr")).to_contain_text("0.1")
+        expect(compared.locator("tbody tr", has_text="lr")).to_contain_text("0.2")
+        shoot(page, server, "registry-compare")

@@ -59,6 +59,7 @@ ROUTES = [
     Route(PROJECT + "/tabular/{model_id}/dataset", tabular.upload_csv, methods=["POST"]),
     Route(PROJECT + "/registry", registry.registry_page, methods=["GET"]),
     Route(PROJECT + "/registry/{model_id}/runs/{run_id}", registry.run_page, methods=["GET"]),
+    Route(PROJECT + "/registry/{model_id}/compare", registry.compare_page, methods=["GET"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

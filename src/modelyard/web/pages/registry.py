@@ -102,3 +102,16 @@ async def run_page(request: Request) -> Response:
         charts=drawn,
         count=len(lines),
     )
+
+
+async def compare_page(request: Request) -> Response:
+    """Runs of one model side by side: each key of their ``model_run_info`` a row."""
+    scope = await project_scope(request, "tracking.runs.list")
+    model_id = str(request.path_params["model_id"])
+    wanted = request.query_params.getlist("run")
+    runs = await read(request, lambda session: service.model_runs(session, scope.project, model_id))
+    chosen = [run for run in runs if str(run.id) in wanted] if wanted else runs
+    keys = sorted({key for run in chosen for key in (run.model_run_info or {})})
+    return render(
+        request, "compare.html", title="Compare runs", scope=scope, runs=chosen, keys=keys
+    )
