@@ -102,3 +102,28 @@ class TestRegistryRuns:
         expect(compared.locator("tbody tr", has_text="lr")).to_contain_text("0.1")
         expect(compared.locator("tbody tr", has_text="lr")).to_contain_text("0.2")
         shoot(page, server, "registry-compare")
+
+
+class TestLeia:
+    def test_an_uploaded_document_and_the_application_are_listed(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        leia = f"{server.url}/leia/1.0.0"
+        with httpx.Client() as http:
+            login = http.get(f"{leia}/login/{server.token}")
+            assert login.status_code == 200, login.text
+            token = login.json()["token"]
+            made = http.post(
+                f"{leia}/document",
+                params={"filename": "notes.txt"},
+                content=b"a document",
+                headers={"token": token, "Content-Type": "application/octet-stream"},
+            )
+            assert made.status_code == 200, made.text
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/leia")
+        expect(page.locator('[data-list="documents"]')).to_contain_text("notes.txt")
+        expect(
+            page.get_by_role("heading", name=re.compile(r"^Documents of .*\(1\)"))
+        ).to_be_visible()
+        shoot(page, server, "leia")

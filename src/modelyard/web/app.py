@@ -17,6 +17,7 @@ from modelyard.errors import DomainError
 from modelyard.web.pages import (
     auth,
     home,
+    leia,
     logs,
     metrics,
     models,
@@ -51,6 +52,7 @@ ROUTES = [
     Route(PROJECT + "/logs", logs.logs_page, methods=["GET"]),
     Route(PROJECT + "/logs/tail", tail.tail, methods=["GET"]),
     Route(PROJECT + "/metrics", metrics.metrics_page, methods=["GET"]),
+    Route(PROJECT + "/leia", leia.leia_page, methods=["GET"]),
     Route(PROJECT + "/pipelines", pipelines.pipelines_page, methods=["GET"]),
     Route(PROJECT + "/pipelines/{pipeline}", pipelines.pipeline_page, methods=["GET"]),
     Route(PROJECT + "/settings", settings.settings_page, methods=["GET"]),
