@@ -15,11 +15,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy.orm import Session
 
-from modelyard.core.data.datasets import csvfiles, service, shapes
+from modelyard.core.data.datasets import collate, csvfiles, service, shapes
 from modelyard.core.data.datasets.jobs import Collator
 from modelyard.core.data.datasets.schemas import DatasetCreate
 from modelyard.core.identity import service as identity
@@ -422,3 +423,18 @@ class TestUtf8Check:
             except UnicodeDecodeError:
                 expected = False
             assert csvfiles._is_utf8(path) is expected, sample
+
+
+class TestRowHashes:
+    """Row headers are hashed a slice at a time: the same header hashes alike wherever it is."""
+
+    def test_do_not_depend_on_the_slices(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        names = [f"r{i}" for i in range(50)] + ["é", "r7", "a longer row header", "r49"]
+        headers = pa.chunked_array([names[:20], names[20:]])
+        whole = collate.row_hashes(headers)
+        monkeypatch.setattr(collate, "HASH_ROWS", 3)
+        sliced = collate.row_hashes(headers)
+        assert sliced.tolist() == whole.tolist()
+        assert len(set(whole.tolist())) == len(set(names))
+        assert whole[names.index("r7")] == whole[51]
+        assert collate.row_hashes(pa.array(names).slice(7, 40)).tolist() == whole[7:47].tolist()

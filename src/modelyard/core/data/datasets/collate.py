@@ -38,6 +38,7 @@ from modelyard.core.data.datasets.shapes import (
 from modelyard.errors import Conflict
 
 BATCH_ROWS = 65_536
+HASH_ROWS = 16_384
 
 
 def row_headers(open_key: Opener, chunk: StoredChunk) -> pa.Array:
@@ -89,11 +90,17 @@ def row_hashes(headers: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[
     """A 64-bit polynomial hash of each row header, computed on Arrow's buffers in numpy.
 
     Finding repeated row headers by hash needs 8 bytes a row, where a hash table of the
-    strings themselves needs many times that; candidates are then compared as strings."""
+    strings themselves needs many times that; candidates are then compared as strings. The
+    work arrays (8 bytes per character) are made ``HASH_ROWS`` rows at a time."""
     array = headers.combine_chunks() if isinstance(headers, pa.ChunkedArray) else headers
     array = pc.cast(array, pa.string())
-    if len(array) == 0:
-        return np.empty(0, dtype=np.uint64)
+    hashes = np.empty(len(array), dtype=np.uint64)
+    for start in range(0, len(array), HASH_ROWS):
+        hashes[start : start + HASH_ROWS] = _hashes(array.slice(start, HASH_ROWS))
+    return hashes
+
+
+def _hashes(array: pa.Array) -> np.ndarray[Any, np.dtype[np.uint64]]:
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
         array.offset : array.offset + len(array) + 1
     ]
