@@ -127,3 +127,30 @@ class TestLeia:
             page.get_by_role("heading", name=re.compile(r"^Documents of .*\(1\)"))
         ).to_be_visible()
         shoot(page, server, "leia")
+
+
+class TestLightly:
+    def test_a_local_datasources_files_are_browsed_and_read(
+        self, page: Page, server: RunningServer, tmp_path: Path
+    ) -> None:
+        root = tmp_path / "pictures"
+        root.mkdir()
+        for name in ("a.jpg", "b.jpg"):
+            (root / name).write_bytes(f"picture {name}".encode())
+        with httpx.Client(base_url=f"{server.url}/v1", params={"token": server.token}) as http:
+            made = http.post("/datasets", json={"name": "pictures"})
+            assert made.status_code == 201, made.text
+            dataset_id = made.json()["id"]
+            source = {"type": "LOCAL", "fullPath": str(root), "thumbSuffix": None}
+            configured = http.put(f"/datasets/{dataset_id}/datasource", json=source)
+            assert configured.status_code == 200, configured.text
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/lightly")
+        expect(page.locator('[data-list="lightly"]')).to_contain_text("pictures")
+        page.get_by_role("link", name="browse").click()
+        files = page.locator("[data-files] a")
+        expect(files).to_have_count(2)
+        shoot(page, server, "lightly-files")
+        link = page.get_by_role("link", name="a.jpg").get_attribute("href")
+        assert link is not None
+        assert httpx.get(link).content == b"picture a.jpg"
