@@ -40,7 +40,11 @@ def worker(ctx: typer.Context, data_dir: Path | None = DataDirOption) -> None:
     settings = _cluster_settings(data_dir)
     migrated(settings)
     sessions = make_session_factory(make_engine(settings.resolved_database_url))
-    agent = Agent(sessions, instance_command(), heartbeat_seconds=settings.worker_heartbeat_seconds)
+    agent = Agent(
+        sessions,
+        instance_command(settings.data_dir),
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+    )
 
     def stop(signum: int, _: FrameType | None) -> None:
         agent.stop()

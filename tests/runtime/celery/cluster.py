@@ -110,9 +110,9 @@ class Cluster:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            words = [a.decode(errors="replace") for a in argv]
+            words = [a.decode(errors="replace") for a in argv if a]
             if "worker" in words and "instance" in words and self.env_marker(entry):
-                found[words[words.index("instance") + 1]] = int(entry.name)
+                found[words[-1]] = int(entry.name)  # the placement id comes last
         return found
 
     def env_marker(self, proc: Path) -> bool:

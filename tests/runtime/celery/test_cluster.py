@@ -52,3 +52,5 @@ class TestACeleryCluster:
             assert sorted(r.result for r in results) == sorted(d[::-1] for d in accepted.values())
             placed = running.query("SELECT count(*) FROM placements WHERE ready_at IS NOT NULL")
             assert placed[0][0] >= 1
+            # the instance ran from the worker's own data directory, its package from S3
+            assert list((tmp_path / "worker-a" / "packages").iterdir())

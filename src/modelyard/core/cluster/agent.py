@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from modelyard.core.cluster import service
 from modelyard.db.engine import SessionFactory, transaction
@@ -136,6 +137,8 @@ def available_mb() -> int:
     return int(pages // (1024 * 1024))
 
 
-def instance_command() -> list[str]:
-    """``python -m modelyard worker instance`` with this interpreter."""
-    return [sys.executable, "-m", "modelyard", "worker", "instance"]
+def instance_command(data_dir: Path) -> list[str]:
+    """``python -m modelyard worker instance`` with this interpreter and data directory (its
+    environments, unpacked packages and scratch space are the worker's)."""
+    command = [sys.executable, "-m", "modelyard", "worker", "instance"]
+    return [*command, "--data-dir", str(data_dir.resolve())]

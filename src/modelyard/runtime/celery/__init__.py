@@ -1,7 +1,7 @@
 """The ``celery`` executor: requests carried to instances on other machines through RabbitMQ.
 
 Each deployed version has one durable queue, ``modelyard.v.<version id>``; an instance is a
-Celery worker process (``-P solo``, prefetch 1, late acknowledgement) consuming only that queue
+Celery worker process (one pool thread, prefetch 1, late acknowledgement) consuming only that queue
 and owning the version's shim through the same ``Supervisor`` the local executor uses, so an
 idle instance pulls the next request and no router of ours balances load. Only this package
 imports Celery, and only when ``MODELYARD_EXECUTOR=celery`` asks for it (``executor.py``
