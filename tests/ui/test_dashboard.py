@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import ubiops
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.packages import model_zip
 from tests.support.server import RunningServer
@@ -223,3 +223,35 @@ class TestWithoutAMouseAndOnAPhone:
             )
             assert overflow <= 0, path
         shoot(page, server, "phone-models")
+
+
+class TestWithoutJavaScript:
+    def test_forms_work_as_plain_posts(
+        self, browser: Browser, server: RunningServer, tmp_path: Path
+    ) -> None:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/models")
+        page.get_by_label("Name", exact=True).fill("plain")
+        page.get_by_label("Input type").select_option("plain")
+        page.get_by_label("Output type").select_option("plain")
+        page.get_by_role("button", name="Create the model").click()
+        page.get_by_label("Version name").fill("v1")
+        page.get_by_role("button", name="Create the version").click()
+        package = model_zip(tmp_path / "echo.zip")
+        page.get_by_label("Deployment package (.zip").set_input_files(str(package))
+        page.get_by_role("button", name="Upload and build").click()
+        expect(page.get_by_role("heading", name="plain version v1")).to_be_visible()
+        for _ in range(60):
+            if page.locator("[data-status]").inner_text() == "available":
+                break
+            page.wait_for_timeout(1000)
+            page.reload()
+        expect(page.locator("[data-status]")).to_have_text("available")
+        page.get_by_label("Input", exact=True).fill("hello")
+        page.get_by_role("button", name="Send the request").click()
+        expect(page.get_by_role("heading", name="Answer of plain v1")).to_be_visible()
+        expect(page.locator("[data-result]")).to_contain_text("hello")
+        context.close()

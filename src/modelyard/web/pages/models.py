@@ -259,4 +259,7 @@ async def upload(request: Request) -> Response:
             box=context.box,
         ),
     )
+    if not request.headers.get("x-partial"):  # a plain form post, without the page's script
+        here = f"{_base(request, scope)}/models/{model}/versions/{version}"
+        return RedirectResponse(here, status_code=303)
     return await build_partial(request)

@@ -47,11 +47,14 @@ async def make_request(request: Request) -> Response:
     shown = json.dumps(result.result, indent=2) if result is not None else None
     return render(
         request,
-        "_answer.html",
+        "_answer.html" if request.headers.get("x-partial") else "answer.html",
         status=200 if error is None else 400,
         scope=scope,
         result=result,
         shown=shown,
         error=error,
         milliseconds=milliseconds,
+        title="Answer",
+        model=model,
+        version=version,
     )
