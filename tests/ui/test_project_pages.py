@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 import ubiops
 from playwright.sync_api import Page, expect
 
+from tests.support.packages import model_zip
 from tests.support.server import RunningServer
 from tests.ui.conftest import shoot
 from tests.ui.test_dashboard import sign_in
 
 pytestmark = pytest.mark.slow
+
+
+DOUBLER = """
+class Model:
+    def __init__(self, base_directory, context):
+        pass
+
+    def request(self, data):
+        return {"y": data["x"] * 2}
+"""
+
+
+def deployed(api: ubiops.CoreApi, name: str, package: Path) -> None:
+    model(api, name)
+    api.model_versions_file_upload("default", name, "v1", file=str(package))
+    for _ in range(120):
+        if api.model_versions_get("default", name, "v1").status == "available":
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{name} v1 did not build")
 
 
 def model(api: ubiops.CoreApi, name: str) -> None:
@@ -37,12 +61,13 @@ def attach(api: ubiops.CoreApi, source: str, destination: str, field: str) -> No
 
 
 class TestPipelines:
-    def test_a_pipelines_objects_and_attachments_are_drawn(
-        self, page: Page, server: RunningServer
+    def test_a_pipelines_graph_is_drawn_and_a_request_runs_every_object(
+        self, page: Page, server: RunningServer, tmp_path: Path
     ) -> None:
         api = server.api()
+        package = model_zip(tmp_path / "doubler.zip", DOUBLER)
         for name in ("first", "second"):
-            model(api, name)
+            deployed(api, name, package)
         api.pipelines_create(
             "default",
             ubiops.PipelineCreate(
@@ -71,6 +96,12 @@ class TestPipelines:
             expect(graph.locator(f'[data-node="{node}"]')).to_have_count(1)
         expect(graph.locator(".edge")).to_have_count(2)
         expect(graph.locator('[data-edge="first-step→second-step"]')).to_have_count(1)
+
+        page.get_by_label("Input", exact=True).fill('{"x": 1.5}')
+        page.get_by_role("button", name="Send the request").click()
+        answer = page.locator("[data-pipeline-answer]")
+        expect(answer).to_contain_text("Answered", timeout=60_000)
+        expect(answer.locator('[data-object="second-step"]')).to_contain_text('"y": 6.0')
         shoot(page, server, "pipeline")
 
 

@@ -58,6 +58,7 @@ ROUTES = [
     Route(PROJECT + "/lightly/{dataset_id}/files", lightly.files_page, methods=["GET"]),
     Route(PROJECT + "/pipelines", pipelines.pipelines_page, methods=["GET"]),
     Route(PROJECT + "/pipelines/{pipeline}", pipelines.pipeline_page, methods=["GET"]),
+    Route(PROJECT + "/pipelines/{pipeline}/request", pipelines.pipeline_request, methods=["POST"]),
     Route(PROJECT + "/settings", settings.settings_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.tabular_page, methods=["GET"]),
     Route(PROJECT + "/tabular", tabular.model_create, methods=["POST"]),

@@ -15,7 +15,8 @@ from modelyard.web.render import form_outcome, render
 from modelyard.web.session import checked_form, context_of, token_of
 
 
-def _data(kind: str, text: str) -> Any:
+def input_data(kind: str, text: str) -> Any:
+    """The form's input: plain text as it is, else JSON (an empty box is no input)."""
     if kind == "plain":
         return text
     try:
@@ -32,7 +33,7 @@ async def make_request(request: Request) -> Response:
     started = time.perf_counter()
 
     async def ask() -> Any:
-        data = _data(str(form.get("kind", "json")), str(form.get("data", "")))
+        data = input_data(str(form.get("kind", "json")), str(form.get("data", "")))
         return await context_of(request).serving.request_direct(
             token_of(request),
             project=scope.name,
