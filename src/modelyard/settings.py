@@ -47,10 +47,16 @@ class Settings(BaseSettings):
         "at least 10 s) is dead and its instances are placed elsewhere",
     )
     job_concurrency: int = Field(
-        default=8,
+        default=32,
         ge=0,
         description="queued jobs run at once per server (0: this server runs none, it only "
-        "answers the API)",
+        "answers the API); most wait on a model's instances, which bound the model's own work",
+    )
+    heavy_job_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="of those, how many may be jobs that work in the server process itself "
+        "(dataset collation, tabular training)",
     )
     job_poll_seconds: float = Field(
         default=1.0,

@@ -205,3 +205,51 @@ class TestWorker:
         with transaction(sessions) as session:
             rows = session.execute(select(JobRow.status, JobRow.attempts)).all()
         assert sorted(tuple(row) for row in rows) == [("queued", 0), ("queued", 0)]
+
+
+class TestHeavyKinds:
+    def test_no_more_heavy_jobs_run_at_once_than_their_limit_and_none_uses_an_attempt_waiting(
+        self, sessions: SessionFactory, project: ProjectRef
+    ) -> None:
+        """Heavy jobs (work in the server process) queued before light ones: at most two run
+        at once, the light ones fill the other slots meanwhile, each job runs once."""
+        with transaction(sessions) as session:
+            for kind, count in (("test.heavy", 6), ("test.light", 20)):
+                jobs.enqueue(
+                    session, kind=kind, project_id=project.id, subject_id=None,
+                    payloads=[{"n": n} for n in range(count)],
+                )  # fmt: skip
+        lock = threading.Lock()
+        running: Counter[str] = Counter()
+        most: Counter[str] = Counter()
+        attempts: list[int] = []
+
+        def handler(job: ClaimedJob) -> JobOutcome:
+            with lock:
+                running[job.kind] += 1
+                most[job.kind] = max(most[job.kind], running[job.kind])
+                attempts.append(job.attempts)
+            threading.Event().wait(0.2 if job.kind == "test.heavy" else 0.05)
+            with lock:
+                running[job.kind] -= 1
+            return JobOutcome(True)
+
+        worker = Worker(
+            sessions,
+            {"test.heavy": handler, "test.light": handler},
+            concurrency=8,
+            heavy={"test.heavy"},
+            heavy_concurrency=2,
+            poll_seconds=0.02,
+        )
+        worker.start()
+        try:
+            deadline = utcnow() + timedelta(seconds=60)
+            while statuses(sessions)["succeeded"] < 26 and utcnow() < deadline:
+                threading.Event().wait(0.05)
+        finally:
+            worker.stop()
+        assert statuses(sessions) == Counter({"succeeded": 26})
+        assert most["test.heavy"] == 2
+        assert most["test.light"] > 2
+        assert attempts == [1] * 26

@@ -41,6 +41,9 @@ from modelyard.settings import Settings
 from modelyard.storage import ArtifactStore
 
 logger = logging.getLogger(__name__)
+HEAVY_KINDS = (COLLATE_KIND, TRAIN_KIND)
+"""Jobs that work in the server process (pyarrow, scikit-learn) instead of waiting on an
+instance: ``MODELYARD_HEAVY_JOB_CONCURRENCY`` of them at most at once."""
 
 
 @dataclass
@@ -139,6 +142,8 @@ def create_background(
             **counter.handlers(),
         },
         concurrency=settings.job_concurrency,
+        heavy=HEAVY_KINDS,
+        heavy_concurrency=settings.heavy_job_concurrency,
         lease_seconds=settings.job_lease_seconds,
         poll_seconds=settings.job_poll_seconds,
     )

@@ -8,7 +8,7 @@ serialises writers, which makes the same statement atomic there.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,14 +40,23 @@ def insert_jobs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def claim(
-    session: Session, *, owner: str, limit: int, now: datetime, lease: timedelta
+    session: Session,
+    *,
+    owner: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    not_kinds: Collection[str] = (),
 ) -> list[ClaimedJob]:
+    """Up to ``limit`` due jobs, oldest first, leased to ``owner``; none of ``not_kinds``."""
     candidates = (
         select(JobRow.id)
         .where(JobRow.status == "queued", JobRow.run_after <= now)
         .order_by(JobRow.run_after, JobRow.created_at)
         .limit(limit)
     )
+    if not_kinds:
+        candidates = candidates.where(JobRow.kind.not_in(not_kinds))
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     statement = (
@@ -154,11 +163,17 @@ def reset_expired(
     )
 
 
-def release(session: Session, *, owner: str, now: datetime) -> int:
-    """A worker stopping cleanly hands its unfinished jobs back, without using up an attempt."""
+def release(
+    session: Session, *, owner: str, now: datetime, job_ids: Collection[uuid.UUID] | None = None
+) -> int:
+    """A worker hands unfinished jobs back (all of its own when it stops cleanly, or those it
+    claimed but may not run yet), without using up an attempt."""
+    chosen = JOBS.c.lease_owner == owner
+    if job_ids is not None:
+        chosen = chosen & JOBS.c.id.in_(list(job_ids))
     result = session.execute(
         update(JOBS)
-        .where(JOBS.c.lease_owner == owner, JOBS.c.status == "running")
+        .where(chosen, JOBS.c.status == "running")
         .values(
             status="queued",
             attempts=JOBS.c.attempts - 1,

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -27,6 +27,10 @@ from modelyard.db.types import utcnow
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[ClaimedJob], JobOutcome]
+LINGER_SECONDS = 0.004
+"""After a busy round, while most running jobs are still at work, wait this long for more to
+finish: each round is a transaction or two on the database's one write path, and recording
+one finished job per round made that path the queue's limit (issue 19)."""
 
 
 class Worker:
@@ -38,12 +42,18 @@ class Worker:
         handlers: Mapping[str, Handler],
         *,
         concurrency: int = 8,
+        heavy: Collection[str] = (),
+        heavy_concurrency: int = 2,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
     ) -> None:
         self.sessions, self.handlers = sessions, dict(handlers)
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
         self.concurrency = concurrency
+        self.heavy, self.heavy_concurrency = frozenset(heavy), heavy_concurrency
+        """Kinds that work in this process (CPU, memory) rather than wait on an instance, and
+        how many of them may run at once among the ``concurrency``."""
+        self._heavy_running: set[uuid.UUID] = set()
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
         self._done: queue.SimpleQueue[Completion] = queue.SimpleQueue()
@@ -80,6 +90,8 @@ class Worker:
             if not busy:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+            elif self._done.qsize() < len(self._running) // 2:
+                self._stop.wait(LINGER_SECONDS)
         self._drain_after_stop()
 
     def _step(self) -> bool:
@@ -96,15 +108,32 @@ class Worker:
         return bool(finished or claimed)
 
     def _claim(self) -> int:
+        """Fill the free slots. Heavy kinds beyond their own limit are handed straight back
+        (rare: they are few); with no room for them at all they are not claimed."""
         free = self.concurrency - len(self._running)
         if free <= 0:
             return 0
+        room = self.heavy_concurrency - len(self._heavy_running)
+        now = utcnow()
         with transaction(self.sessions) as session:
-            jobs = repo.claim(session, owner=self.owner, limit=free, now=utcnow(), lease=self.lease)
+            jobs = repo.claim(
+                session, owner=self.owner, limit=free, now=now, lease=self.lease,
+                not_kinds=self.heavy if room <= 0 else (),
+            )  # fmt: skip
+            heavy = [job.id for job in jobs if job.kind in self.heavy]
+            later = set(heavy[max(room, 0) :])
+            if later:
+                repo.release(session, owner=self.owner, now=now, job_ids=later)
+        started = 0
         for job in jobs:
+            if job.id in later:
+                continue
             self._running.add(job.id)
+            if job.kind in self.heavy:
+                self._heavy_running.add(job.id)
             self._pool.submit(self._run, job)
-        return len(jobs)
+            started += 1
+        return started
 
     def _run(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
@@ -130,6 +159,7 @@ class Worker:
             with transaction(self.sessions) as session:
                 repo.complete(session, owner=self.owner, completions=completions, now=utcnow())
             self._running.difference_update(c.job_id for c in completions)
+            self._heavy_running.difference_update(c.job_id for c in completions)
         return len(completions)
 
     def _renew(self) -> None:
