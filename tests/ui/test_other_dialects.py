@@ -35,6 +35,7 @@ class TestAlchemiteDatasets:
         source = tmp_path / "yield.csv"
         source.write_text(CSV)
         page.get_by_label("Training data").set_input_files(str(source))
+        page.get_by_label("Descriptor columns").fill("temperature, pressure")
         page.get_by_role("button", name="Upload the CSV").click()
         expect(page.locator("progress[aria-label='Upload progress']")).to_have_attribute(
             "value", "100"
@@ -43,10 +44,26 @@ class TestAlchemiteDatasets:
         preview = page.locator("[data-preview]")
         expect(preview.locator("tbody tr")).to_have_count(10)
         expect(preview.locator("thead")).to_contain_text("temperature")
-        shoot(page, server, "tabular")
+        shoot(page, server, "tabular-preview")
 
         page.reload()
         expect(page.locator("[data-dataset-counts]")).to_contain_text("12 rows, 3 columns")
+
+        page.get_by_role("button", name="Train on this dataset").click()
+        for _ in range(60):
+            if page.get_by_role("heading", name="yield trained").count():
+                break
+            page.wait_for_timeout(1000)
+            page.reload()
+        expect(page.get_by_role("heading", name="yield trained")).to_be_visible()
+        page.get_by_label("Rows to predict").fill(
+            "sample,temperature,pressure,yield\nnew,25,1.5,\n"
+        )
+        page.get_by_role("button", name="Predict").click()
+        predicted = page.locator("[data-predicted]")
+        expect(predicted.locator("thead")).to_contain_text("yield")
+        expect(predicted.locator("tbody tr")).to_have_count(1)
+        shoot(page, server, "tabular")
 
     def test_a_csv_the_service_refuses_shows_the_reason(
         self, page: Page, server: RunningServer, tmp_path: Path

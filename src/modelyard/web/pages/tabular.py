@@ -16,7 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from modelyard.core.data.datasets.schemas import DatasetCreate, DatasetRead
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.tabular import service as tabular
-from modelyard.core.tabular.schemas import TabularModelCreate, TabularModelRead
+from modelyard.core.tabular import training
+from modelyard.core.tabular.schemas import RowsInput, TabularModelCreate, TabularModelRead
 from modelyard.errors import InvalidInput
 from modelyard.web.pages.common import project_scope, read
 from modelyard.web.render import form_outcome, render
@@ -73,7 +74,20 @@ async def model_create(request: Request) -> Response:
     return RedirectResponse(f"{root}/projects/{scope.name}/tabular", status_code=303)
 
 
-def _parse(text: str, name: str) -> tuple[DatasetCreate, list[str], list[list[str]]]:
+def _flags(columns: list[str], descriptors: str) -> list[int]:
+    """The descriptor flags of ``columns`` from the form's comma-separated names."""
+    named = [name.strip() for name in descriptors.split(",") if name.strip()]
+    unknown = [name for name in named if name not in columns]
+    if unknown:
+        raise InvalidInput(
+            f"no column named {', '.join(unknown)} in the CSV's header", field="descriptors"
+        )
+    return [1 if column in named else 0 for column in columns]
+
+
+def _parse(
+    text: str, name: str, descriptors: str
+) -> tuple[DatasetCreate, list[str], list[list[str]]]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or len(rows[0]) < 2:
         raise InvalidInput(
@@ -85,7 +99,7 @@ def _parse(text: str, name: str) -> tuple[DatasetCreate, list[str], list[list[st
         name=name,
         row_count=len(body),
         column_headers=columns,
-        descriptor_columns=[0] * len(columns),
+        descriptor_columns=_flags(columns, descriptors),
         data=text,
     )
     return data, header, body[:PREVIEW_ROWS]
@@ -104,10 +118,47 @@ async def upload_csv(request: Request) -> Response:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("the CSV is not UTF-8 text", field="file") from exc
-    data, header, first = _parse(text, file.filename)
+    data, header, first = _parse(text, file.filename, str(form.get("descriptors", "")))
     store = context_of(request).store
     dataset = await read(
         request,
         lambda session: tabular.upload_dataset(session, store, scope.project, model_id, data),
     )
     return render(request, "_preview.html", scope=scope, preview=Preview(dataset, header, first))
+
+
+async def train(request: Request) -> Response:
+    """Queue training on the model's training dataset (the API's ``PUT /models/{id}/train``)."""
+    scope = await project_scope(request, "tabular_models.train")
+    await checked_form(request)
+    model_id = str(request.path_params["model_id"])
+    await read(request, lambda session: tabular.train(session, scope.project, model_id))
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/projects/{scope.name}/tabular", status_code=303)
+
+
+async def predict(request: Request) -> Response:
+    """The targets of the pasted rows, predicted by the trained model, as a table."""
+    scope = await project_scope(request, "tabular_models.predict")
+    form = await checked_form(request)
+    model_id = str(request.path_params["model_id"])
+    rows = RowsInput(data=str(form.get("rows", "")))
+    store = context_of(request).store
+
+    async def answer() -> str:
+        return await read(
+            request, lambda session: training.predict(session, store, scope.project, model_id, rows)
+        )
+
+    text, error = await form_outcome(answer)
+    table = list(csv.reader(io.StringIO(text))) if text else []
+    return render(
+        request,
+        "_predicted.html" if request.headers.get("x-partial") else "predicted.html",
+        status=200 if error is None else 400,
+        scope=scope,
+        error=error,
+        header=table[0] if table else [],
+        rows=table[1:],
+        title="Predicted",
+    )
