@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import leiaapi.generated as leia
 import pytest
 import ubiops
 
 from tests.e2e.test_batch_durability import COUNTING_MODEL, submit, wait_all_done
 from tests.runtime.celery.cluster import cluster
 from tests.support.databases import Templates
+from tests.support.leia import login, wait_for_job
+from tests.support.leia import model_zip as leia_model_zip
 from tests.support.packages import model_zip
 
 pytestmark = pytest.mark.slow
@@ -54,3 +57,21 @@ class TestACeleryCluster:
             assert placed[0][0] >= 1
             # the instance ran from the worker's own data directory, its package from S3
             assert list((tmp_path / "worker-a" / "packages").iterdir())
+
+    def test_a_leia_apply_job_runs_in_celery_mode_on_the_api_server(
+        self, templates: Templates, tmp_path: Path
+    ) -> None:
+        """A document model works on the server's own files (the uploaded documents), so it
+        runs on the server's supervisor, not on a worker; the job completes."""
+        with cluster(templates, tmp_path) as running, running.server("api") as server:
+            admin = login(server.url, server.token)
+            document = leia.DocumentApi(admin.api).create_document(b"a b c", admin.token, "a.txt")
+            models = leia.ModelAdminApi(admin.api)
+            model = models.admin_create_model(
+                leia_model_zip(), admin.token, "m", admin.application_id
+            )
+            job = models.admin_apply_model_async(
+                admin.token, admin.application_id, model.id, [document.id]
+            )
+            done = wait_for_job(admin.api, admin.token, str(job.id), timeout=120)
+            assert done.status == "PROCESSED"
