@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import ubiops
 from playwright.sync_api import Page, expect
@@ -115,7 +116,22 @@ class TestSettings:
         expect(page.locator('[data-list="service_users"]')).to_contain_text("robot")
         expect(page.locator('[data-list="roles"]')).to_contain_text("project-admin")
         expect(page.get_by_role("heading", name="Your role assignments here")).to_be_visible()
+
+        page.get_by_label("New service user's name").fill("reader")
+        page.get_by_role("button", name="Create the service user").click()
+        token = page.locator("[data-token]").inner_text().strip()
+        expect(page.locator('[data-list="service_users"]')).to_contain_text("reader")
+        api = server.api()
+        reader = next(u for u in api.service_users_list("default") if u.name == "reader")
+        api.api_client.close()
+        page.get_by_label("User or service user id").fill(reader.id)
+        page.get_by_label("Role", exact=True).select_option("project-viewer")
+        page.get_by_role("button", name="Give the role").click()
+        expect(page.locator("[data-assigned]")).to_contain_text("project-viewer")
         shoot(page, server, "settings")
+
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Token {token}"}) as http:
+            assert http.get("/v2.1/projects/default/models").status_code == 200
 
 
 class TestUsage:

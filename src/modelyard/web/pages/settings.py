@@ -14,11 +14,13 @@ from starlette.responses import Response
 from modelyard.core.data.connectors import service as connectors
 from modelyard.core.identity.access import service as access
 from modelyard.core.identity.access import service_users
+from modelyard.core.identity.access.schemas import RoleAssignmentCreate, ServiceUserCreate
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.schedules import service as schedules
 from modelyard.web.pages.common import project_scope, read
 from modelyard.web.pages.permitted import permitted_project
-from modelyard.web.render import render
+from modelyard.web.render import form_outcome, render
+from modelyard.web.session import checked_form
 
 LISTS: dict[str, tuple[str, Callable[..., list[Any]]]] = {
     "schedules": ("schedules.list", schedules.listing),
@@ -33,7 +35,7 @@ def _mine(session: Session, project: ProjectRef, user_id: str) -> list[Any]:
     return list(access.list_assignments(session, project, user_id))
 
 
-async def settings_page(request: Request) -> Response:
+async def settings_page(request: Request, **shown: Any) -> Response:
     """A project the principal may not see is a 404 page; each list it may not read is left
     out, as the API would refuse it (403)."""
     scope = await project_scope(request, "projects.get")
@@ -49,6 +51,40 @@ async def settings_page(request: Request) -> Response:
         if assigned
         else None
     )
+    status = 400 if shown.get("error") else 200
     return render(
-        request, "settings.html", title="Project settings", scope=scope, lists=found, mine=mine
+        request,
+        "settings.html",
+        status=status,
+        title="Project settings",
+        scope=scope,
+        lists=found,
+        mine=mine,
+        **shown,
     )
+
+
+async def service_user_create(request: Request) -> Response:
+    """A new service user; its token is shown once, on the page that answers."""
+    scope = await project_scope(request, "service_users.create")
+    form = await checked_form(request)
+    data = ServiceUserCreate(name=str(form.get("name", "")).strip() or None)
+    issued, error = await form_outcome(
+        lambda: read(request, lambda session: service_users.create(session, scope.project, data))
+    )
+    return await settings_page(request, issued=issued, error=error)
+
+
+async def assignment_create(request: Request) -> Response:
+    """A role for a service user of the project or a member of its organization."""
+    scope = await project_scope(request, "role_assignments.create")
+    form = await checked_form(request)
+    data = RoleAssignmentCreate(
+        user_id=str(form.get("user_id", "")).strip(), role=str(form.get("role", "")).strip()
+    )
+    assigned, error = await form_outcome(
+        lambda: read(
+            request, lambda session: access.create_assignment(session, scope.project, data)
+        )
+    )
+    return await settings_page(request, assigned=assigned, error=error)
