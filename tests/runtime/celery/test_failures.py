@@ -3,6 +3,7 @@ with all its instances mid-batch, one instance mid-request, an API server holdin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -22,7 +23,7 @@ from tests.runtime.celery.cluster import cluster, kill_group, wait_for
 from tests.runtime.celery.test_cluster import deploy
 from tests.support.databases import Templates
 from tests.support.packages import model_zip
-from tests.support.server import stop_process
+from tests.support.server import instance_pids, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +122,53 @@ class TestAnApiServerKilledWithClaimedJobs:
                 assert len(owners) == 2  # both servers held jobs when one was killed
                 retried = running.query("SELECT count(*) FROM jobs WHERE attempts > 1")
                 assert retried[0][0] >= 1  # the dead server's leases expired and were claimed again
+
+
+class TestAShimKilledMidRequest:
+    def test_the_request_goes_back_to_the_queue_and_is_answered(
+        self, templates: Templates, tmp_path: Path
+    ) -> None:
+        with cluster(templates, tmp_path) as running, running.server("api") as server:
+            running.worker("worker-a")
+            api = server.api()
+            deploy(api, model_zip(tmp_path / "rev.zip", SLOW_MODEL), minimum=1, maximum=1)
+            wait_for(lambda: running.ready_placements() == 1, timeout=120, message="not placed")
+            with ThreadPoolExecutor(1) as pool:
+                asked = pool.submit(
+                    lambda: server.api().model_requests_create(
+                        "default", "rev", "v1", "shim", timeout=120
+                    )
+                )
+                time.sleep(1.5)
+                shims = instance_pids(tmp_path / "worker-a")
+                assert shims
+                for pid in shims:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                answer = asked.result(timeout=120)
+            assert answer.success, answer.error_message
+            assert answer.result == "mihs"
+
+
+class TestAWorkerStoppedWithSigterm:
+    def test_its_running_request_finishes_and_it_leaves_the_cluster(
+        self, templates: Templates, tmp_path: Path
+    ) -> None:
+        with cluster(templates, tmp_path) as running, running.server("api") as server:
+            worker = running.worker("worker-a")
+            api = server.api()
+            deploy(api, model_zip(tmp_path / "rev.zip", SLOW_MODEL), minimum=1, maximum=1)
+            wait_for(lambda: running.ready_placements() == 1, timeout=120, message="not placed")
+            with ThreadPoolExecutor(1) as pool:
+                asked = pool.submit(
+                    lambda: server.api().model_requests_create(
+                        "default", "rev", "v1", "warm", timeout=120
+                    )
+                )
+                time.sleep(1.5)
+                worker.send_signal(signal.SIGTERM)
+                answer = asked.result(timeout=120)
+            assert answer.success, answer.error_message
+            assert worker.wait(timeout=60) == 0
+            assert running.query("SELECT count(*) FROM workers") == [(0,)]
+            assert running.query("SELECT count(*) FROM placements") == [(0,)]
