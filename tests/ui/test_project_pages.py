@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -148,3 +149,31 @@ class TestUsage:
         expect(versions.locator("td").first).to_have_text("1")
         expect(page.locator('[data-gauge="Projects"] td').first).to_have_text("1")
         shoot(page, server, "usage")
+
+
+class TestEnvironmentVariables:
+    def test_a_secret_shows_as_set_and_never_its_value(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        api = server.api()
+        model(api, "configured")
+        secret = "s3cr3t-value-never-shown"
+        api.model_environment_variables_create(
+            "default",
+            "configured",
+            ubiops.EnvironmentVariableCreate(name="API_KEY", value=secret, secret=True),
+        )
+        api.model_version_environment_variables_create(
+            "default",
+            "configured",
+            "v1",
+            ubiops.EnvironmentVariableCreate(name="MODE", value="fast", secret=False),
+        )
+        api.api_client.close()
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/models/configured/versions/v1")
+        expect(page.get_by_role("row", name=re.compile("^API_KEY "))).to_contain_text(
+            "secret (set)"
+        )
+        expect(page.get_by_role("row", name=re.compile("^MODE "))).to_contain_text("fast")
+        assert secret not in page.content()
