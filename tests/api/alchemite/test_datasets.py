@@ -181,6 +181,16 @@ class TestChunks:
         assert sorted(p for p in artifacts.rglob("*") if p.is_file()) == before
         assert not list((artifacts / ".staging").iterdir())
 
+    def test_a_refused_token_is_401_before_the_body_is_written(
+        self, client: TestClient, uploading: str, settings: Settings
+    ) -> None:
+        headers = {"Authorization": "Bearer not-a-token", "Content-Type": "text/csv"}
+        response = client.put(
+            f"/v0/models/{uploading}/dataset/chunks/0", content=b",a,b\nr1,1,2\n", headers=headers
+        )
+        envelope(response, 401)
+        assert not (settings.data_dir / "artifacts" / ".staging").exists()
+
     def test_chunk_numbers_are_from_zero(
         self, client: TestClient, auth: dict[str, str], uploading: str
     ) -> None:

@@ -126,10 +126,10 @@ def models_id_dataset_uploaded_post(
 def models_id_dataset_chunks_chunk_number_put(
     id: str,
     chunk_number: int,
+    scope: Annotated[Scope, allowed("datasets.update")],
     body: BodyFile,
     session: SessionDep,
     store: StoreDep,
-    scope: Annotated[Scope, allowed("datasets.update")],
 ) -> Response:
     service.put_chunk(session, store, scope.project, id, chunk_number, body)
     return Response(status_code=201, media_type="application/json")
