@@ -351,6 +351,7 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         endpoint = stack.enter_context(moto(scratch))
         database = stack.enter_context(postgres_database(args.postgres))
+        stack.callback(delete_queues, database, args.broker)
         bucket = f"bench-{uuid.uuid4().hex[:8]}"
         boto3.client("s3", endpoint_url=endpoint, **_boto(CREDENTIALS)).create_bucket(Bucket=bucket)
         cluster_env = {
@@ -383,6 +384,17 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         results["scaling"] = scaling(bench, api, database, token, args)
         results["zero_loss"] = zero_loss(bench, api, database, args.loss_batch)
     return results
+
+
+def delete_queues(database: str, broker: str) -> None:
+    """Remove the run's version queues from the broker (after its processes stopped)."""
+    from kombu import Connection
+
+    versions = [str(row[0]) for row in query(database, "SELECT id FROM model_versions")]
+    with Connection(broker) as connection:
+        for version in versions:
+            with contextlib.suppress(Exception), connection.channel() as channel:
+                channel.queue_delete(f"modelyard.v.{version}")
 
 
 def _boto(credentials: dict[str, str]) -> dict[str, str]:

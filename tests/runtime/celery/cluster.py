@@ -171,9 +171,8 @@ def delete_queues(running: Cluster) -> None:
 
     versions = [str(row[0]) for row in running.query("SELECT id FROM model_versions")]
     with Connection(BROKER_URL) as connection:
-        channel = connection.channel()
-        for version in versions:
-            with contextlib.suppress(Exception):
+        for version in versions:  # a channel each: an error closes the channel it came on
+            with contextlib.suppress(Exception), connection.channel() as channel:
                 channel.queue_delete(f"modelyard.v.{version}")
 
 
