@@ -11,10 +11,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from modelyard.core.cluster import service as cluster
+from modelyard.core.cluster.controller import Controller
 from modelyard.core.identity import service as identity
 from modelyard.core.identity.schemas import TokenIssued
 from modelyard.core.serving import service as serving
 from modelyard.core.serving.schemas import ModelCreate, VersionCreate
+from modelyard.db.engine import SessionFactory
 from modelyard.db.tables import ModelVersionRow, WorkerRow
 from modelyard.db.types import utcnow
 
@@ -93,3 +95,22 @@ class TestControlling:
         cluster.leave(session, worker)
         assert cluster.placements(session) == []
         assert cluster.placements_of(session, worker) == []
+
+
+class TestOneControllerAtATime:
+    def test_the_advisory_lock_lets_one_lead_and_passes_on_when_it_stops(
+        self, sessions: SessionFactory, database_url: str
+    ) -> None:
+        if not database_url.startswith("postgresql"):
+            pytest.skip("the controller's lock is a PostgreSQL advisory lock")
+        first = Controller(sessions, no_queue, heartbeat_seconds=BEAT)
+        second = Controller(sessions, no_queue, heartbeat_seconds=BEAT)
+        try:
+            assert first.tick()
+            assert not second.tick()
+            assert first.tick()  # it keeps the lead
+            first.stop()
+            assert second.tick()
+        finally:
+            first.stop()
+            second.stop()

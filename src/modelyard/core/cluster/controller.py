@@ -99,7 +99,8 @@ class Controller:
     def _let_go(self) -> None:
         connection, self._lock_connection = self._lock_connection, None
         if connection is not None:
-            try:
+            try:  # closed for real, not returned to the pool still holding the lock
+                connection.invalidate()
                 connection.close()
             except Exception:
                 logger.debug("closing the controller's lock connection failed", exc_info=True)
