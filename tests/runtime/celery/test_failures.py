@@ -172,3 +172,34 @@ class TestAWorkerStoppedWithSigterm:
             assert worker.wait(timeout=60) == 0
             assert running.query("SELECT count(*) FROM workers") == [(0,)]
             assert running.query("SELECT count(*) FROM placements") == [(0,)]
+
+
+class TestAWorkerThatVanishesWithoutClosingItsConnections:
+    def test_its_requests_and_instances_move_once_it_is_silent(
+        self, templates: Templates, tmp_path: Path
+    ) -> None:
+        """SIGSTOP of the worker's process group stands in for a host that vanished: its
+        connections stay open, nothing it runs answers or heartbeats. RabbitMQ gives its
+        unacknowledged requests back when the connections' heartbeats fail; the controller
+        places its instance on the other worker when its row's heartbeat does."""
+        with cluster(templates, tmp_path) as running, running.server("api") as server:
+            frozen = running.worker("worker-a")
+            running.worker("worker-b")
+            api = server.api()
+            deploy(api, model_zip(tmp_path / "rev.zip", COUNTING_MODEL), minimum=2, maximum=2)
+            wait_for(lambda: running.ready_placements() == 2, timeout=120, message="not placed")
+            accepted = submit(api, 300)
+            ids = list(accepted)
+            wait_for(lambda: completed(api, ids) >= 50, timeout=120, message="no progress")
+            kill_group(frozen, signal.SIGSTOP)
+            try:
+                assert_each_completed_once(wait_all_done(api, ids, timeout=240), accepted)
+
+                def on_the_survivor() -> bool:
+                    query = "SELECT worker_id, count(*) FROM placements GROUP BY worker_id"
+                    return [count for _, count in running.query(query)] == [2]
+
+                wait_for(on_the_survivor, timeout=60, message="the silent worker's instance stayed")
+            finally:
+                kill_group(frozen, signal.SIGKILL)
+                kill_group(frozen, signal.SIGCONT)
