@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from modelyard.api.app import create_app
 from modelyard.core.identity.schemas import TokenIssued
 from modelyard.settings import Settings
+from modelyard.web import create_server
 
 MB = 1024 * 1024
 
@@ -19,7 +19,7 @@ MB = 1024 * 1024
 def browser(settings: Settings, admin_token: TokenIssued) -> Iterator[TestClient]:
     """A signed-in browser, as a test client with the dashboard's cookies."""
     limited = settings.model_copy(update={"max_upload_mb": 1, "max_body_mb": 1})
-    with TestClient(create_app(limited)) as client:
+    with TestClient(create_server(limited)) as client:
         client.get("/ui/signin")
         csrf = client.cookies["modelyard_csrf"]
         signed = client.post("/ui/signin", data={"token": admin_token.token, "csrf_token": csrf})
@@ -70,13 +70,13 @@ class TestPages:
         assert "No page at /ui/no/such/page" in missing.text
 
     def test_signed_out_pages_send_the_browser_to_sign_in(self, settings: Settings) -> None:
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_server(settings)) as client:
             answer = client.get("/ui/projects/default/models", follow_redirects=False)
             assert answer.status_code == 303
             assert answer.headers["location"] == "/ui/signin"
 
     def test_the_root_sends_browsers_to_the_dashboard(self, settings: Settings) -> None:
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_server(settings)) as client:
             answer = client.get("/", follow_redirects=False)
             assert answer.status_code == 303
             assert answer.headers["location"] == "/ui/"

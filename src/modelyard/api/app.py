@@ -35,7 +35,6 @@ from modelyard.db.lookups import Lookups
 from modelyard.db.signals import Signals
 from modelyard.settings import Settings
 from modelyard.storage import open_store
-from modelyard.web import mount_dashboard
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -98,7 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
         if dialect.prefix != REGISTRY:  # mounted with and without its slash
             app.mount(dialect.prefix, dialect.app)
     install_root_document(app, mounted)
-    mount_dashboard(app, context)
     app.add_exception_handler(HTTPException, partial(_in_dialect, mounted))
     return app
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from modelyard.api.app import create_app
 from modelyard.cli.common import DataDirOption, load_settings, unit_of_work
 from modelyard.core.cluster import service as cluster
 from modelyard.core.identity import service
 from modelyard.core.serving.sandboxing import code_policy
 from modelyard.db.outage import install_server_logging
+from modelyard.web import create_server
 
 
 def serve(
@@ -40,7 +40,7 @@ def serve(
         f"event loop {loop}, HTTP parser {http})"
     )
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="warning", loop=loop, http=http
+        create_server(settings), host=host, port=port, log_level="warning", loop=loop, http=http
     )
 
 
