@@ -243,12 +243,6 @@ def text_to_file(data: str, target: Path, *, field: str = "data") -> None:
     target.write_bytes(encoded)
 
 
-def copy_stream(source: IO[bytes], target: Path) -> None:
-    with target.open("wb") as out:
-        while block := source.read(BLOCK):
-            out.write(block)
-
-
 def stream_csv(source: BinaryIO) -> Iterator[bytes]:
     """A stored Parquet dataset as CSV bytes, a batch at a time (missing values: empty cells)."""
     try:
