@@ -58,20 +58,20 @@ class TestCeleryModeRefusesToStart:
 
 class TestTheDefaultPath:
     def test_serving_with_the_local_executor_imports_no_celery(self, tmp_path: Path) -> None:
-        """What ``modelyard serve`` runs by default (its command module, the app, its lifespan
-        with the background started and a request answered) in a fresh interpreter."""
+        """What ``modelyard serve`` runs by default (its command module, the server it makes,
+        its lifespan with the background started and a request answered) in a fresh
+        interpreter."""
         script = textwrap.dedent(
             f"""
             import sys
             from fastapi.testclient import TestClient
             from modelyard.cli import main, serve
             from modelyard.cli.common import migrated
-            from modelyard.api.app import create_app
             from modelyard.settings import Settings
 
             settings = Settings(data_dir={str(tmp_path)!r})
             migrated(settings)
-            with TestClient(create_app(settings)) as client:
+            with TestClient(serve.create_server(settings)) as client:
                 assert client.get("/v2.1/status").status_code == 200
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("celery", "kombu"))
             print("LOADED", loaded)
