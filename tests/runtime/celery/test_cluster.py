@@ -11,7 +11,7 @@ import pytest
 import ubiops
 
 from tests.e2e.test_batch_durability import COUNTING_MODEL, submit, wait_all_done
-from tests.runtime.celery.cluster import cluster
+from tests.runtime.celery.cluster import cluster, wait_for
 from tests.support.databases import Templates
 from tests.support.leia import login, wait_for_job
 from tests.support.leia import model_zip as leia_model_zip
@@ -57,6 +57,10 @@ class TestACeleryCluster:
             assert placed[0][0] >= 1
             # the instance ran from the worker's own data directory, its package from S3
             assert list((tmp_path / "worker-a" / "packages").iterdir())
+            # and its log lines reached the logs table from the worker (no instance runs on
+            # the API server in celery mode)
+            started = "SELECT count(*) FROM logs WHERE log LIKE 'instance % started'"
+            wait_for(lambda: running.query(started)[0][0] >= 1, timeout=30, message="no logs")
 
     def test_a_leia_apply_job_runs_in_celery_mode_on_the_api_server(
         self, templates: Templates, tmp_path: Path
