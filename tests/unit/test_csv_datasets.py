@@ -109,7 +109,7 @@ class TestConflicts:
         ]
         collate.find_conflicts(opener, chunks, declared=["a", "t"], row_count=3)
         target = tmp_path / "all.parquet"
-        collate.write_collated(opener, chunks, ["a", "t"], target)
+        collate.write_collated(opener, chunks, ["a", "t"], parquet=target, csv=tmp_path / "all.csv")
         table = pq.read_table(target)
         assert table.to_pydict() == {
             "": ["r1", "r2", "r3"],
@@ -123,6 +123,9 @@ class TestStreamCsv:
     def test_round_trips_values_with_empty_cells(self, tmp_path: Path) -> None:
         chunk = stored(parse(tmp_path, ",a,t\nr1,0.105,\nr2,,q\n"))
         target = tmp_path / "all.parquet"
-        collate.write_collated(opener, [chunk], ["a", "t"], target)
+        collate.write_collated(
+            opener, [chunk], ["a", "t"], parquet=target, csv=tmp_path / "all.csv"
+        )
         text = b"".join(csvfiles.stream_csv(target.open("rb"))).decode()
         assert text.splitlines() == ['"","a","t"', '"r1",0.105,', '"r2",,"q"']
+        assert (tmp_path / "all.csv").read_text() == text  # what downloads stream as stored
