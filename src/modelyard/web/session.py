@@ -5,8 +5,9 @@ password, or the API token pasted on the sign-in page. It is ``HttpOnly`` and
 ``SameSite=Lax``, and ``Secure`` when the dashboard is reached over TLS. The principal is
 resolved by ``api/permissions.authenticated``, the same lookup every dialect uses.
 
-CSRF: a random value in a second cookie, echoed by every form (a hidden field) and by
-scripted uploads (the ``X-CSRF-Token`` header); a POST whose echo does not match is refused
+CSRF: a random value in a second cookie (also ``HttpOnly``: the page's script reads the value
+from the page, not the cookie), echoed by every form (a hidden field) and by scripted uploads
+and requests (the ``X-CSRF-Token`` header); a POST whose echo does not match is refused
 before anything is written (double-submit, on top of ``SameSite``).
 """
 
@@ -67,7 +68,7 @@ def _secure(request: Request) -> bool:
 def remember_csrf(request: Request, response: Response) -> None:
     new: str | None = getattr(request.state, "new_csrf", None)
     if new is not None:
-        _set(request, response, CSRF_COOKIE, new, http_only=False)
+        _set(request, response, CSRF_COOKIE, new, http_only=True)
 
 
 def _set(request: Request, response: Response, name: str, value: str, *, http_only: bool) -> None:
