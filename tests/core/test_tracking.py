@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modelyard.core import links
@@ -28,6 +29,8 @@ from modelyard.core.tracking.schemas import (
     RunCreate,
     UploadedFile,
 )
+from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.tables.tracking import ModelDatasetRow, RecordRow, SiteRow
 from modelyard.errors import Conflict, InvalidInput, NotFound
 from modelyard.storage import open_store
 from modelyard.storage.base import ArtifactStore
@@ -150,6 +153,74 @@ class TestRecords:
         assert added.record_file is not None
         assert store.size(added.record_file) == 3
         assert records.get_record(session, project, str(added.id)).id == added.id
+
+
+class TestConcurrentAdds:
+    """Adds racing in their own transactions (as concurrent requests do): for each record
+    exactly one wins, the others are refused, and the losers leave nothing behind."""
+
+    def test_exactly_one_of_each_duplicate_wins(
+        self,
+        session: Session,
+        sessions: SessionFactory,
+        project: ProjectRef,
+        store: ArtifactStore,
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        session.commit()
+        senders = 12
+        start = threading.Barrier(senders)
+        outcomes: list[str] = []
+
+        def send(i: int) -> None:
+            data = record(T0 + timedelta(seconds=i % 3), site_name="new", experiment_name="e")
+            start.wait()
+            try:
+                with transaction(sessions) as unit:
+                    records.add_record(unit, store, project, str(model.id), data)
+                outcomes.append("added")
+            except Conflict:
+                outcomes.append("refused")
+            except Exception as exc:  # any other outcome fails the test below
+                outcomes.append(repr(exc))
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["added"] * 3 + ["refused"] * 9
+        with transaction(sessions) as unit:
+            stored = unit.scalars(
+                select(RecordRow.timestamp).where(RecordRow.model_id == model.id)
+            ).all()
+            sites = unit.scalars(select(SiteRow.id).where(SiteRow.site_name == "new")).all()
+            links = unit.scalars(
+                select(ModelDatasetRow.dataset_id).where(ModelDatasetRow.model_id == model.id)
+            ).all()
+        assert sorted(stamp.astimezone(UTC) for stamp in stored) == [
+            T0 + timedelta(seconds=i) for i in range(3)
+        ]
+        assert len(sites) == 1
+        assert len(links) == 1
+
+    def test_a_record_reads_back_as_it_was_answered(
+        self, session: Session, project: ProjectRef, store: ArtifactStore
+    ) -> None:
+        model = tracking.create_model(session, project, ModelCreate(model_name="m"))
+        when = datetime(2024, 5, 1, 23, 30, 0, 123456, tzinfo=timezone(timedelta(hours=-2)))
+        data = record(
+            when,
+            model_data={"nested": [1, 2.5, None, {"ü": "x"}]},
+            record_info={"k": True},
+            experiment_name="e",
+            season_name="s",
+        )
+        added = records.add_record(session, store, project, str(model.id), data)
+        session.commit()
+        assert records.get_record(session, project, str(added.id)) == added
+        assert added.timestamp == when
+        assert added.collection_date == date(2024, 5, 1)  # the sender's own day
 
 
 class TestStreams:

@@ -2,7 +2,9 @@
 differ): PostgreSQL takes them with ``COPY … FROM STDIN``, SQLite with one prepared
 ``INSERT`` run over every row by the driver. Both skip SQLAlchemy's per-value processing:
 rows arrive as plain tuples in the statements' column order, already in the form each backend stores
-(``RecordValues`` builds them), so a bulk add costs what the database costs.
+(``RecordValues`` builds them), so a bulk add costs what the database costs. A single add
+goes in the same way, as one ``INSERT … ON CONFLICT DO NOTHING`` (the uniqueness rule in the
+statement itself, no savepoint around it).
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ class RecordWriter(Protocol):
         when a unique key is taken."""
         ...
 
+    def insert_one(self, session: Session, row: tuple[Any, ...]) -> bool:
+        """Insert one row in one statement, no savepoint: False (nothing inserted) when its
+        model already holds its natural key. Any other broken constraint also answers False,
+        and on PostgreSQL leaves the transaction to be rolled back, as the caller then does."""
+        ...
+
 
 class SqliteWriter:
     """Ids as 32 hex digits, times as SQLAlchemy's SQLite text, JSON as ``json.dumps``: what
@@ -47,6 +55,7 @@ class SqliteWriter:
         " site_id, timestamp, collection_date, model_data, record_info, natural_key)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
+    ONE = STATEMENT + " ON CONFLICT (model_id, natural_key) DO NOTHING"
 
     def values(
         self,
@@ -74,6 +83,9 @@ class SqliteWriter:
             return False
         return True
 
+    def insert_one(self, session: Session, row: tuple[Any, ...]) -> bool:
+        return _inserted(session, self.ONE, row)
+
 
 class PostgresWriter:
     """Rows streamed to ``COPY``: ids, times and dates as psycopg dumps them, JSON as text."""
@@ -81,6 +93,12 @@ class PostgresWriter:
     STATEMENT = (
         "COPY tracking_records (id, model_id, dataset_id, experiment_id, season_id, site_id,"
         " timestamp, collection_date, model_data, record_info, natural_key) FROM STDIN"
+    )
+    ONE = (
+        "INSERT INTO tracking_records (id, model_id, dataset_id, experiment_id, season_id,"
+        " site_id, timestamp, collection_date, model_data, record_info, natural_key)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (model_id, natural_key) DO NOTHING"
     )
 
     def values(
@@ -112,6 +130,17 @@ class PostgresWriter:
         except (IntegrityError, psycopg.IntegrityError):
             return False
         return True
+
+    def insert_one(self, session: Session, row: tuple[Any, ...]) -> bool:
+        return _inserted(session, self.ONE, row)
+
+
+def _inserted(session: Session, statement: str, row: tuple[Any, ...]) -> bool:
+    try:
+        result = session.connection().exec_driver_sql(statement, row)
+    except IntegrityError:
+        return False
+    return result.rowcount == 1
 
 
 def writer_for(session: Session) -> RecordWriter:

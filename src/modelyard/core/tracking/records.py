@@ -25,6 +25,7 @@ from modelyard.core.secrets import SecretBox
 from modelyard.core.tracking import errors, record_stream, rules
 from modelyard.core.tracking import record_repository as records_repo
 from modelyard.core.tracking import repository as repo
+from modelyard.core.tracking.record_writer import writer_for
 from modelyard.core.tracking.schemas import (
     FileDownload,
     RecordCreate,
@@ -63,15 +64,27 @@ def add_record(
             "experiment_name", "give at least one of experiment_name, season_name or site_name"
         )
     row, dataset_name = _record_row(session, project, model, data)
-    if upload is not None:  # a duplicate is refused before its file is stored
-        if records_repo.has_natural_key(session, model.id, row.natural_key):
+    if upload is None:
+        if not _insert(session, row):  # the unique key: taken before, or concurrently
             raise errors.duplicate_record()
-        _store_file(session, store, project, row, upload)
-    if not repo.add_unique(session, row):  # the unique key: taken before, or concurrently
-        if row.record_file:
-            store.delete(row.record_file)
+        return _added(row, model, data, dataset_name)
+    if records_repo.has_natural_key(session, model.id, row.natural_key):
+        raise errors.duplicate_record()  # refused before its file is stored
+    _store_file(session, store, project, row, upload)
+    if not repo.add_unique(session, row):
+        store.delete(row.record_file or "")
         raise errors.duplicate_record()
     return _added(row, model, data, dataset_name)
+
+
+def _insert(session: Session, row: RecordRow) -> bool:
+    """A record without a file, in one statement that keeps the uniqueness rule itself."""
+    writer = writer_for(session)
+    ids = (row.id, row.model_id, row.dataset_id, row.experiment_id, row.season_id, row.site_id)
+    values = writer.values(
+        ids, row.timestamp, row.collection_date, row.model_data, row.record_info, row.natural_key
+    )
+    return writer.insert_one(session, values)
 
 
 def _added(row: RecordRow, model: TrackedModelRow, data: RecordCreate, dataset: str) -> RecordRead:
@@ -100,25 +113,40 @@ def _added(row: RecordRow, model: TrackedModelRow, data: RecordCreate, dataset: 
 def _record_row(
     session: Session, project: ProjectRef, model: TrackedModelRow, data: RecordCreate
 ) -> tuple[RecordRow, str]:
-    """The record's row with its named things resolved (and created, and linked to the
-    model), and its dataset's name."""
+    """The record's row (not added to the session) with its named things resolved (and
+    created, and linked to the model), and its dataset's name. What exists already is
+    found in one statement; only what is new costs more."""
     collection_date = data.collection_date or data.timestamp.date()
     dataset_name = data.dataset_name or rules.default_dataset_name(
         model.model_name, collection_date
     )
-    dataset = _dataset_named(session, project, dataset_name, collection_date)
-    repo.link_dataset(session, model.id, dataset.id)
-    experiment_id = None
+    found = repo.find_names(
+        session,
+        project.id,
+        model.id,
+        dataset=dataset_name,
+        experiment=data.experiment_name or None,
+        season=data.season_name or None,
+        site=data.site_name or None,
+    )
+    dataset_id = found.dataset_id
+    if dataset_id is None:
+        dataset_id = _dataset_named(session, project, dataset_name, collection_date).id
+    if not found.dataset_linked:
+        repo.link_dataset(session, model.id, dataset_id)
+    experiment_id = found.experiment_id
     if data.experiment_name:
-        experiment_id = experiment_named(session, project, data.experiment_name).id
-        repo.link_experiment(session, model.id, experiment_id)
-    season_id = _season_id(session, project, data.season_name)
-    site_id = _site_id(session, project, data.site_name)
+        if experiment_id is None:
+            experiment_id = experiment_named(session, project, data.experiment_name).id
+        if not found.experiment_linked:
+            repo.link_experiment(session, model.id, experiment_id)
+    season_id = found.season_id or _season_id(session, project, data.season_name)
+    site_id = found.site_id or _site_id(session, project, data.site_name)
     timestamp = data.timestamp.astimezone(UTC)
     key = rules.natural_key(
         timestamp=timestamp,
         collection_date=collection_date,
-        dataset_id=dataset.id,
+        dataset_id=dataset_id,
         experiment_id=experiment_id,
         season_id=season_id,
         site_id=site_id,
@@ -126,7 +154,7 @@ def _record_row(
     row = RecordRow(
         id=uuid.uuid4(),
         model_id=model.id,
-        dataset_id=dataset.id,
+        dataset_id=dataset_id,
         experiment_id=experiment_id,
         season_id=season_id,
         site_id=site_id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -87,6 +88,81 @@ def named(session: Session, row: Named) -> Named:
     """The project's row of ``row``'s name, ``row`` itself inserted when there is none."""
     name = getattr(row, NAME_COLUMN[type(row)])
     return find_or_add(session, row, lambda: find_named(session, type(row), row.project_id, name))
+
+
+class NamesFound(NamedTuple):
+    """The ids of a record's named things that exist already, and whether the model is
+    linked to its dataset and experiment (``None`` and False for what is not there)."""
+
+    dataset_id: uuid.UUID | None
+    dataset_linked: bool
+    experiment_id: uuid.UUID | None
+    experiment_linked: bool
+    season_id: uuid.UUID | None
+    site_id: uuid.UUID | None
+
+
+@cache
+def _names_select() -> Select[Any]:
+    """One statement for all of a record's names (built once, bound per call)."""
+    project: BindParameter[Any] = bindparam("project_id")
+    model: BindParameter[Any] = bindparam("model_id")
+
+    def named_id(row_type: type[Named], name: str) -> Any:
+        column = getattr(row_type, NAME_COLUMN[row_type])
+        return (
+            select(row_type.id)
+            .where(row_type.project_id == project, column == bindparam(name))
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    dataset_linked = exists().where(
+        ModelDatasetRow.model_id == model,
+        ModelDatasetRow.dataset_id == TrackedDatasetRow.id,
+        TrackedDatasetRow.project_id == project,
+        TrackedDatasetRow.dataset_name == bindparam("dataset"),
+    )
+    experiment_linked = exists().where(
+        ModelExperimentRow.model_id == model,
+        ModelExperimentRow.experiment_id == ExperimentRow.id,
+        ExperimentRow.project_id == project,
+        ExperimentRow.experiment_name == bindparam("experiment"),
+    )
+    return select(
+        named_id(TrackedDatasetRow, "dataset"),
+        dataset_linked,
+        named_id(ExperimentRow, "experiment"),
+        experiment_linked,
+        named_id(SeasonRow, "season"),
+        named_id(SiteRow, "site"),
+    )
+
+
+def find_names(
+    session: Session,
+    project_id: uuid.UUID,
+    model_id: uuid.UUID,
+    *,
+    dataset: str,
+    experiment: str | None,
+    season: str | None,
+    site: str | None,
+) -> NamesFound:
+    """What exists of a record's named things, found in one statement (a record added one a
+    request pays for each statement)."""
+    found = session.execute(
+        _names_select(),
+        {
+            "project_id": project_id,
+            "model_id": model_id,
+            "dataset": dataset,
+            "experiment": experiment,
+            "season": season,
+            "site": site,
+        },
+    ).one()
+    return NamesFound(found[0], bool(found[1]), found[2], bool(found[3]), found[4], found[5])
 
 
 def add(session: Session, row: object) -> None:
