@@ -177,3 +177,25 @@ class TestEnvironmentVariables:
         )
         expect(page.get_by_role("row", name=re.compile("^MODE "))).to_contain_text("fast")
         assert secret not in page.content()
+
+    def test_a_secret_added_from_the_page_is_sealed_and_a_bad_name_is_named(
+        self, page: Page, server: RunningServer
+    ) -> None:
+        api = server.api()
+        model(api, "sealed")
+        api.api_client.close()
+        sign_in(page, server)
+        page.goto(server.url + "/ui/projects/default/models/sealed/versions/v1")
+        page.get_by_label("Name", exact=True).fill("DB_PASSWORD")
+        page.get_by_label("Value").fill("typed-in-secret")
+        page.get_by_label("secret (sealed at rest").check()
+        page.get_by_role("button", name="Add the variable to this version").click()
+        expect(page.get_by_role("row", name=re.compile("^DB_PASSWORD "))).to_contain_text(
+            "secret (set)"
+        )
+        assert "typed-in-secret" not in page.content()
+
+        page.get_by_label("Name", exact=True).fill("not a name!")
+        page.get_by_label("Value").fill("x")
+        page.get_by_role("button", name="Add the variable to this version").click()
+        expect(page.get_by_role("alert")).to_contain_text("field: name")

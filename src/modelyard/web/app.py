@@ -16,6 +16,7 @@ from modelyard.api.limits import MB, BodyLimit, BodyLimits, Upload
 from modelyard.errors import DomainError
 from modelyard.web.pages import (
     auth,
+    environment,
     home,
     leia,
     lightly,
@@ -50,6 +51,7 @@ ROUTES = [
     Route(VERSION + "/build", models.build_partial, methods=["GET"]),
     Route(VERSION + "/upload", models.upload, methods=["POST"]),
     Route(VERSION + "/request", requests.make_request, methods=["POST"]),
+    Route(VERSION + "/environment-variables", environment.variable_create, methods=["POST"]),
     Route(PROJECT + "/logs", logs.logs_page, methods=["GET"]),
     Route(PROJECT + "/logs/tail", tail.tail, methods=["GET"]),
     Route(PROJECT + "/metrics", metrics.metrics_page, methods=["GET"]),

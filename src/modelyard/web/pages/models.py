@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from modelyard.core.fields.schemas import FieldSpec
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.jobs import states
+from modelyard.core.jobs.schemas import JobRead
 from modelyard.core.serving import batch, environment
 from modelyard.core.serving import service as serving
 from modelyard.core.serving.schemas import ModelCreate, VersionCreate
@@ -20,6 +24,7 @@ from modelyard.web.pages.permitted import permitted_project
 from modelyard.web.render import form_outcome, render
 from modelyard.web.session import checked_form, context_of
 
+T = TypeVar("T")
 BATCH_SHOWN = 20
 PAGE = 100
 
@@ -168,36 +173,65 @@ def _names(request: Request) -> tuple[str, str]:
     return str(request.path_params["model"]), str(request.path_params["version"])
 
 
+def _batch_requests(
+    session: Session, project: ProjectRef, model: str, version: str
+) -> list[JobRead]:
+    return batch.listing(
+        session,
+        project,
+        model,
+        version,
+        status=None,
+        success=None,
+        limit=BATCH_SHOWN,
+        offset=0,
+        sort="desc",
+    )
+
+
+async def _optional(
+    request: Request, scope: Scope, permission: str, work: Callable[[Session, ProjectRef], T]
+) -> T | None:
+    """``work`` in the project if ``permission`` is granted there, else None (not shown)."""
+    project = await permitted_project(request, scope.principal, scope.name, permission)
+    if project is None:
+        return None
+    granted: ProjectRef = project
+    return await read(request, lambda session: work(session, granted))
+
+
 async def version_page(request: Request) -> Response:
+    """The version, its build, and what the principal may also see of it: batch requests,
+    environment variables, running instances (each list with the API's permission for it)."""
     scope = await project_scope(request, "models.versions.get")
     model, version = _names(request)
-    where = environment.VariableScope(scope.project, model_name=model, version=version)
-    found = await read(
+    model_read, version_read, build = await read(
         request,
         lambda session: (
             serving.get_model(session, scope.project, model),
             serving.get_version(session, scope.project, model, version),
             serving.latest_build(session, scope.project, model, version),
-            environment.list_variables(session, where),
-            batch.listing(
-                session,
-                scope.project,
-                model,
-                version,
-                status=None,
-                success=None,
-                limit=BATCH_SHOWN,
-                offset=0,
-                sort="desc",
-            ),
         ),
     )
-    model_read, version_read, build, variables, requests = found
-    metered = await permitted_project(request, scope.principal, scope.name, "metrics.get")
-    instances = (
-        await read(request, lambda session: instances_now(session, metered, version_read.id))
-        if metered is not None
-        else None
+    requests = await _optional(
+        request,
+        scope,
+        "models.versions.requests.list",
+        lambda session, project: _batch_requests(session, project, model, version),
+    )
+    variables = await _optional(
+        request,
+        scope,
+        "models.environment_variables.list",
+        lambda session, project: environment.list_variables(
+            session, environment.VariableScope(project, model_name=model, version=version)
+        ),
+    )
+    instances = await _optional(
+        request,
+        scope,
+        "metrics.get",
+        lambda session, project: instances_now(session, project, version_read.id),
     )
     return render(
         request,
