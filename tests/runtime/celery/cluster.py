@@ -20,12 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from tests.storage.s3server import CREDENTIALS, moto_server, new_bucket
+from tests.storage.s3server import CREDENTIALS, moto_server, new_bucket, object_keys
 from tests.support.databases import POSTGRES_URL, Templates, fresh_database
 from tests.support.server import RunningServer, kill_instances, running_server, server_env
 
@@ -121,6 +122,11 @@ class Cluster:
             return self.database_url.encode() in (proc / "environ").read_bytes()
         except OSError:
             return False
+
+    def stored_keys(self) -> list[str]:
+        """Every key in the cluster's bucket on the shared S3 server."""
+        url = urlsplit(self.env["MODELYARD_STORAGE_URL"])
+        return object_keys(parse_qs(url.query)["endpoint_url"][0], url.netloc)
 
     def ready_placements(self) -> int:
         rows = self.query("SELECT count(*) FROM placements WHERE ready_at IS NOT NULL")
