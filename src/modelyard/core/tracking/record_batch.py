@@ -25,7 +25,6 @@ from modelyard.core.tracking import errors, rules
 from modelyard.core.tracking import record_repository as records_repo
 from modelyard.core.tracking import repository as repo
 from modelyard.core.tracking.record_writer import RecordWriter, writer_for
-from modelyard.core.tracking.schemas import RecordCreate
 from modelyard.core.tracking.service import experiment_named, model_of
 from modelyard.db.tables.tracking import SeasonRow, SiteRow, TrackedDatasetRow, TrackedModelRow
 from modelyard.errors import Conflict
@@ -34,11 +33,26 @@ MAX_RECORDS = 200_000
 """Records per request: a bound on the memory one request holds (about 1 KB per record)."""
 
 
+class RecordFields(NamedTuple):
+    """One record of a bulk add: the single add's fields (``RecordCreate``'s, validated by
+    the caller), as a plain tuple: a request holds up to ``MAX_RECORDS`` of them, and a
+    tuple costs a fraction of a model to build."""
+
+    timestamp: datetime
+    model_data: dict[str, Any]
+    collection_date: date | None = None
+    dataset_name: str | None = None
+    experiment_name: str | None = None
+    season_name: str | None = None
+    site_name: str | None = None
+    record_info: dict[str, Any] | None = None
+
+
 class NumberedRecord(NamedTuple):
     """A record and the line of the request it came from (errors name the line)."""
 
     line: int
-    record: RecordCreate
+    record: RecordFields
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ def _new_ids(count: int) -> list[uuid.UUID]:
 
 
 def _row(
-    names: _Names, writer: RecordWriter, record_id: uuid.UUID, data: RecordCreate
+    names: _Names, writer: RecordWriter, record_id: uuid.UUID, data: RecordFields
 ) -> tuple[str, tuple[Any, ...]]:
     """The record's natural key, and its row as ``writer`` takes it."""
     collection_date = data.collection_date or data.timestamp.date()
@@ -174,7 +188,7 @@ def _duplicate(numbered: NumberedRecord, why: str) -> Conflict:
     return errors.duplicate_in_batch(numbered.line, _described(numbered.record), why)
 
 
-def _described(data: RecordCreate) -> str:
+def _described(data: RecordFields) -> str:
     """The record as its sender knows it: the fields that make it unique."""
     parts = [f"timestamp {_naive(data.timestamp)}"]
     if data.collection_date is not None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from modelyard.api.registry.protocol.models import ModelRecordLine
 from modelyard.api.registry.protocol.outputs import ModelRecordOutput, ModelRecordsAddedOutput
 from modelyard.core.tracking.errors import invalid, invalid_line
-from modelyard.core.tracking.record_batch import NumberedRecord, RecordsAdded
+from modelyard.core.tracking.record_batch import NumberedRecord, RecordFields, RecordsAdded
 from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRead
 from modelyard.errors import InvalidInput
 
@@ -80,15 +80,15 @@ def record_lines(body: bytes) -> list[NumberedRecord]:
             line = ModelRecordLine.model_validate_json(text)
         except ValidationError as exc:
             raise _line_error(number, exc) from None
-        record = RecordCreate.model_construct(
-            timestamp=_aware(line.timestamp),
-            model_data=line.model_data,
-            collection_date=day_of(line.collection_date),
-            dataset_name=line.dataset_name,
-            experiment_name=line.experiment_name,
-            season_name=line.season_name,
-            site_name=line.site_name,
-            record_info=line.record_info,
+        record = RecordFields(
+            _aware(line.timestamp),
+            line.model_data,
+            day_of(line.collection_date),
+            line.dataset_name,
+            line.experiment_name,
+            line.season_name,
+            line.site_name,
+            line.record_info,
         )
         batch.append(NumberedRecord(number, record))
     return batch
