@@ -19,6 +19,9 @@ import psycopg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+_dumps = json.JSONEncoder().encode
+"""``json.dumps`` with its defaults (the same text), without its per-call argument checks."""
+
 
 class RecordWriter(Protocol):
     def values(
@@ -57,6 +60,10 @@ class SqliteWriter:
     )
     ONE = STATEMENT + " ON CONFLICT (model_id, natural_key) DO NOTHING"
 
+    def __init__(self) -> None:
+        self._hex: dict[uuid.UUID | None, str | None] = {None: None}
+        """The model's and named things' ids, written once per batch rather than per row."""
+
     def values(
         self,
         ids: Sequence[uuid.UUID | None],
@@ -66,14 +73,26 @@ class SqliteWriter:
         record_info: Any,
         natural_key: str,
     ) -> tuple[Any, ...]:
+        record_id, model_id, dataset_id, experiment_id, season_id, site_id = ids
         return (
-            *(None if value is None else value.hex for value in ids),
-            timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            None if record_id is None else record_id.hex,
+            self._hex_of(model_id),
+            self._hex_of(dataset_id),
+            self._hex_of(experiment_id),
+            self._hex_of(season_id),
+            self._hex_of(site_id),
+            timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"),
             collection_date.isoformat(),
-            json.dumps(model_data),
-            json.dumps(record_info),
+            _dumps(model_data),
+            _dumps(record_info),
             natural_key,
         )
+
+    def _hex_of(self, value: uuid.UUID | None) -> str | None:
+        found = self._hex.get(value)
+        if found is None and value is not None:
+            found = self._hex[value] = value.hex
+        return found
 
     def insert(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> bool:
         try:
@@ -114,8 +133,8 @@ class PostgresWriter:
             *ids,
             timestamp,
             collection_date,
-            json.dumps(model_data),
-            json.dumps(record_info),
+            _dumps(model_data),
+            _dumps(record_info),
             natural_key,
         )
 
