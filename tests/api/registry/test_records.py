@@ -3,7 +3,9 @@ ndjson streams and the file link."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -156,6 +158,32 @@ class TestAddRecord:
         added(client, headers, model["id"], site_name="s")
         added(client, headers, model["id"], site_name="t")
         added(client, headers, model["id"], site_name="s", season_name="2024")
+
+    def test_concurrent_duplicates_one_201_each_the_rest_409(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        senders = 12
+        start = threading.Barrier(senders)
+        answers: list[tuple[int, str]] = []
+
+        def send(i: int) -> None:
+            form = record_form(f"2024-05-01T10:00:0{i % 3}", {"sender": i}, site_name="new")
+            start.wait()
+            response = add_record(client, headers, model["id"], form)
+            answers.append((response.status_code, response.text))
+
+        with ThreadPoolExecutor(senders) as pool:
+            list(pool.map(send, range(senders)))
+        statuses = sorted(status for status, _ in answers)
+        assert statuses == [201] * 3 + [409] * 9, answers
+        assert all("already exists" in text for status, text in answers if status == 409)
+        stream = client.get(f"{BASE}/id/{model['id']}/records", headers=headers)
+        stored = lines(stream)
+        assert sorted(r["timestamp"][:19] for r in stored) == [
+            f"2024-05-01T10:00:0{i}" for i in range(3)
+        ]
+        assert {r["site_name"] for r in stored} == {"new"}
+        assert len({r["site_id"] for r in stored}) == 1
 
     def test_an_unknown_model_is_404(self, client: TestClient, headers: H) -> None:
         form = record_form("2024-05-01T10:00:00", {"a": 1}, site_name="s")
