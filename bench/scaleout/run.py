@@ -17,7 +17,8 @@ the embedded default (local executor, SQLite). It measures
 
 Run from the repository root (PostgreSQL, RabbitMQ and wrk on the machine)::
 
-    PYTHONPATH=src .venv/bin/python bench/scaleout/run.py [--no-readme] [--duration 10]
+    PYTHONPATH=src .venv/bin/python bench/scaleout/run.py [--no-readme] [--duration S]
+        [--batch N] [--loss-batch N]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -84,8 +86,8 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--broker", default="amqp://guest:guest@127.0.0.1:5672//")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
-    parser.add_argument("--batch", type=int, default=1000, help="batch size of the drain")
-    parser.add_argument("--loss-batch", type=int, default=3000, help="batch of the kill test")
+    parser.add_argument("--batch", type=int, default=5000, help="batch size of the drain")
+    parser.add_argument("--loss-batch", type=int, default=10000, help="batch of the kill test")
     parser.add_argument("--no-readme", action="store_true")
     return parser.parse_args()
 
@@ -162,6 +164,47 @@ class Bench:
         self.stack.callback(stop_server, server)
         self.workers.append(server)
         return server
+
+
+class LoadSampler:
+    """The machine's 1-minute load average once a second, summed up per part of the run (the
+    machine is shared: the numbers say how busy it was while each part ran)."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []
+        self.parts: dict[str, tuple[float, float]] = {}
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        while not self.stopped.is_set():
+            self.samples.append((time.monotonic(), os.getloadavg()[0]))
+            self.stopped.wait(1)
+
+    @contextlib.contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.parts[name] = (started, time.monotonic())
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        self.stopped.set()
+        self.thread.join()
+        found = {}
+        for name, (start, end) in self.parts.items():
+            values = [load for at, load in self.samples if start <= at <= end] or [
+                os.getloadavg()[0]
+            ]
+            found[name] = {
+                "seconds": end - start,
+                "loadavg_min": min(values),
+                "loadavg_mean": statistics.fmean(values),
+                "loadavg_max": max(values),
+            }
+        return found
 
 
 def query(url: str, statement: str, **values: Any) -> list[Any]:
@@ -348,6 +391,7 @@ def cold_start(api: Modelyard, warm_p50_ms: float) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "started": datetime.now(UTC).isoformat()}
+    sampler = LoadSampler()
     with contextlib.ExitStack() as stack:
         endpoint = stack.enter_context(moto(scratch))
         database = stack.enter_context(postgres_database(args.postgres))
@@ -369,7 +413,10 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         local_api = Modelyard.connect(local.url, local_token)
         local_api.deploy("noop", minimum=2, maximum=2)
         local_api.warm_requests("noop", 20)
-        results["overhead_local"] = overhead("local", local, local_token, local_api, args.duration)
+        with sampler.part("overhead_local"):
+            results["overhead_local"] = overhead(
+                "local", local, local_token, local_api, args.duration
+            )
         stop_server(local)
 
         api_server, token = bench.serve("api", cluster_env)
@@ -378,11 +425,16 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         api.deploy("noop", minimum=2, maximum=2)
         wait_ready(database, version_id(api, "noop"), 2)
         api.warm_requests("noop", 20)
-        results["overhead_celery"] = overhead("celery", api_server, token, api, args.duration)
+        with sampler.part("overhead_celery"):
+            results["overhead_celery"] = overhead("celery", api_server, token, api, args.duration)
         warm = results["overhead_celery"]["c1"]["p50_ms"]
-        results["cold_start"] = cold_start(api, warm)
-        results["scaling"] = scaling(bench, api, database, token, args)
-        results["zero_loss"] = zero_loss(bench, api, database, args.loss_batch)
+        with sampler.part("cold_start"):
+            results["cold_start"] = cold_start(api, warm)
+        with sampler.part("scaling"):
+            results["scaling"] = scaling(bench, api, database, token, args)
+        with sampler.part("zero_loss"):
+            results["zero_loss"] = zero_loss(bench, api, database, args.loss_batch)
+    results["load"] = sampler.summary()
     return results
 
 

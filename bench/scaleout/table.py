@@ -65,4 +65,25 @@ def section(results: dict[str, Any]) -> str:
         f"{'**met**' if b_ratio >= 1.8 else '**not met**'} ({b_ratio:.2f}x); no request lost: "
         f"{'**met**' if z['lost'] == 0 and z['not_completed'] == 0 else '**not met**'}.",
     ]
+    if "load" in results:
+        names = {
+            "overhead_local": "overhead, local",
+            "overhead_celery": "overhead, celery",
+            "cold_start": "cold start",
+            "scaling": "scaling",
+            "zero_loss": "zero loss",
+        }
+        lines += [
+            "",
+            f"Machine load while each part ran ({m['nproc']} CPUs; sampled once a second, "
+            "the bench's own processes included):",
+            "",
+            "| part | seconds | 1-minute load average: min | mean | max |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for key, part in results["load"].items():
+            lines.append(
+                f"| {names.get(key, key)} | {part['seconds']:.0f} | {part['loadavg_min']:.2f} | "
+                f"{part['loadavg_mean']:.2f} | {part['loadavg_max']:.2f} |"
+            )
     return "\n".join(lines)
