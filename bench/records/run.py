@@ -242,6 +242,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}
         ) as http:
             added_id, bulk_id, ids = setup_ids(http)
+        load = os.getloadavg()[0]
         before = cpu_seconds(server.pid)
         added_per_s = add_over_http(server.url, token, added_id, args.added, args.clients)
         add_cpu_ms = (cpu_seconds(server.pid) - before) / args.added * 1000
@@ -273,6 +274,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         "idle_rss_mb": idle,
         "added_per_s": added_per_s,
         "add_server_cpu_ms": add_cpu_ms,
+        "load_average": load,
         "clients": args.clients,
         "bulk_insert_s": insert_s,
         "bulk_server_cpu_us": bulk_cpu_us,
@@ -309,7 +311,7 @@ def render(results: list[dict[str, Any]], stamp: str) -> str:
             )
     added = ", ".join(
         f"{r['backend']} {r['added_per_s']:,.0f}/s ({r['add_server_cpu_ms']:.1f} ms server CPU"
-        " per add)"
+        f" per add, load average {r.get('load_average', 0):.1f} before)"
         for r in results
     )
     bulk = ", ".join(
