@@ -40,6 +40,24 @@ class TestCeleryModeRefusesToStart:
             )
         )
 
+    def test_without_the_celery_extra_it_says_how_to_install_it(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "celery", None)  # as if it were not installed
+        with pytest.raises(InvalidInput) as refused:
+            check_settings(
+                Settings(
+                    data_dir=tmp_path,
+                    executor="celery",
+                    database_url="postgresql+psycopg://h/db",
+                    storage_url="s3://bucket/prefix",
+                    broker_url="amqp://guest:guest@127.0.0.1:5672//",
+                    secret_key="k",
+                )
+            )
+        assert "pip install 'modelyard[celery]'" in refused.value.message
+        assert "celery missing" in refused.value.message
+
     def test_the_local_default_needs_none_of_it(self, tmp_path: Path) -> None:
         check_settings(Settings(data_dir=tmp_path))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from importlib.util import find_spec
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,12 @@ def check_settings(settings: Settings) -> None:
         )
     if not (settings.broker_url or "").startswith(("amqp://", "amqps://", "pyamqp://")):
         problems.append("set MODELYARD_BROKER_URL to a RabbitMQ URL (amqp://user:pass@host:5672/)")
+    missing = [name for name in ("celery", "kombu") if find_spec(name) is None]
+    if missing:
+        problems.append(
+            f"install the celery extra ({', '.join(missing)} missing): "
+            "pip install 'modelyard[celery]'"
+        )
     if settings.secret_key is None:
         problems.append(
             "set MODELYARD_SECRET_KEY to the same key on every machine (instances unseal "
