@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from modelyard.core.identity.schemas import TokenIssued
+
 DIALECTS = ("/v2.1", "/v0", "/leia/1.0.0", "/api/models", "/v1")
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -157,6 +159,23 @@ class TestRegistryAnswers:
         operation = documents["/api/models"]["paths"]["/records/id/{record_id}/download"]["get"]
         assert "200" not in operation["responses"]
         assert "Location" in operation["responses"]["302"]["headers"]
+
+    def test_a_project_in_an_organization_not_ones_own_is_a_documented_404(
+        self,
+        client: TestClient,
+        admin_token: TokenIssued,
+        documents: dict[str, dict[str, Any]],
+    ) -> None:
+        """Found by the fuzz run: the organization is named in the body, not the path."""
+        operation = documents["/v2.1"]["paths"]["/projects"]["post"]
+        assert "404" in operation["responses"]
+        answer = client.post(
+            "/v2.1/projects",
+            json={"name": "elsewhere", "organization_name": "nobody-has-this"},
+            headers={"Authorization": f"Token {admin_token.token}"},
+        )
+        assert answer.status_code == 404, answer.text
+        assert "error" in answer.json()
 
 
 class TestRootDocument:

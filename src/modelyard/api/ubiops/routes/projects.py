@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Response
 
 from modelyard.api.deps import SessionDep
+from modelyard.api.openapi import answers
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import PrincipalDep, account, allowed
@@ -19,7 +20,7 @@ from modelyard.core.serving import service as serving
 router = Router()
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, responses=answers(404))  # an organization not yours
 def projects_create(
     body: wire.ProjectCreate,
     session: SessionDep,
