@@ -43,8 +43,8 @@ def check_settings(settings: Settings) -> None:
     missing = [name for name in ("celery", "kombu") if find_spec(name) is None]
     if missing:
         problems.append(
-            f"install the celery extra ({', '.join(missing)} missing): "
-            "pip install 'modelyard[celery]'"
+            f"{', '.join(missing)} missing: reinstall modelyard with its dependencies "
+            "(pip install modelyard)"
         )
     if settings.secret_key is None:
         problems.append(
