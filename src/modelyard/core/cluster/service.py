@@ -3,6 +3,7 @@ plans. The caller owns the transaction."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ def check_settings(settings: Settings) -> None:
         )
     if not (settings.broker_url or "").startswith(("amqp://", "amqps://", "pyamqp://")):
         problems.append("set MODELYARD_BROKER_URL to a RabbitMQ URL (amqp://user:pass@host:5672/)")
-    missing = [name for name in ("celery", "kombu") if find_spec(name) is None]
+    missing = [name for name in ("celery", "kombu") if not _installed(name)]
     if missing:
         problems.append(
             f"{', '.join(missing)} missing: reinstall modelyard with its dependencies "
@@ -53,6 +54,17 @@ def check_settings(settings: Settings) -> None:
         )
     if problems:
         raise not_a_cluster(problems)
+
+
+def _installed(name: str) -> bool:
+    """Whether ``name`` can be imported, without importing it.
+
+    A module already imported is answered from ``sys.modules``: kombu replaces its own module
+    object with one that has no ``__spec__``, and ``find_spec`` raises on that.
+    """
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return find_spec(name) is not None
 
 
 def heartbeat(session: Session, worker_id: uuid.UUID, *, name: str, memory_mb: int) -> WorkerRead:
