@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections import Counter
@@ -205,6 +206,104 @@ class TestWorker:
         with transaction(sessions) as session:
             rows = session.execute(select(JobRow.status, JobRow.attempts)).all()
         assert sorted(tuple(row) for row in rows) == [("queued", 0), ("queued", 0)]
+
+
+def wait_for_succeeded(sessions: SessionFactory, count: int, timeout: float = 30) -> None:
+    deadline = utcnow() + timedelta(seconds=timeout)
+    while statuses(sessions)["succeeded"] < count and utcnow() < deadline:
+        threading.Event().wait(0.05)
+
+
+class TestAsyncHandlers:
+    """An ``async`` handler (a batch request) runs as a task on the loop the worker started on,
+    crossing no thread; with no loop it still runs, on a pool thread."""
+
+    def test_started_on_a_loop_its_jobs_run_as_tasks_on_that_loop(
+        self, sessions: SessionFactory, project: ProjectRef
+    ) -> None:
+        enqueue(sessions, project, 50)
+        seen: list[tuple[int, asyncio.AbstractEventLoop]] = []
+
+        async def handler(job: ClaimedJob) -> JobOutcome:
+            seen.append((threading.get_ident(), asyncio.get_running_loop()))
+            await asyncio.sleep(0.001)
+            if job.payload["n"] == 7 and job.attempts == 1:
+                raise RuntimeError("an instance vanished")  # retried, like a thread's raise
+            return JobOutcome(True, result=job.payload["n"] + 1)
+
+        async def serve() -> None:
+            worker = Worker(sessions, {"test.echo": handler}, concurrency=8, poll_seconds=0.05)
+            worker.start()
+            try:
+                await asyncio.to_thread(wait_for_succeeded, sessions, 50)
+            finally:
+                await asyncio.to_thread(worker.stop)
+
+        loop, here = asyncio.new_event_loop(), threading.get_ident()
+        try:
+            loop.run_until_complete(serve())
+        finally:
+            loop.close()
+        assert statuses(sessions) == Counter({"succeeded": 50})
+        assert set(seen) == {(here, loop)}
+        assert len(seen) == 51  # one retry of the job that raised
+        with transaction(sessions) as session:
+            rows = session.execute(select(JobRow.payload, JobRow.result)).all()
+        assert all(result == payload["n"] + 1 for payload, result in rows)
+
+    def test_without_a_loop_they_run_on_the_pool(
+        self, sessions: SessionFactory, project: ProjectRef
+    ) -> None:
+        enqueue(sessions, project, 20)
+        threads: set[int] = set()
+
+        async def handler(job: ClaimedJob) -> JobOutcome:
+            threads.add(threading.get_ident())
+            await asyncio.sleep(0)
+            return JobOutcome(True, result=job.payload["n"])
+
+        worker = Worker(sessions, {"test.echo": handler}, concurrency=4, poll_seconds=0.05)
+        worker.start()
+        try:
+            wait_for_succeeded(sessions, 20)
+        finally:
+            worker.stop()
+        assert statuses(sessions) == Counter({"succeeded": 20})
+        assert threads
+        assert threading.get_ident() not in threads
+
+    def test_stopping_hands_unfinished_tasks_back(
+        self, sessions: SessionFactory, project: ProjectRef
+    ) -> None:
+        enqueue(sessions, project, 2)
+        cancelled: list[uuid.UUID] = []
+
+        async def stuck(job: ClaimedJob) -> JobOutcome:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.append(job.id)
+                raise
+            return JobOutcome(True)
+
+        async def serve() -> None:
+            worker = Worker(sessions, {"test.echo": stuck}, concurrency=2, poll_seconds=0.05)
+            worker.start()
+            deadline = utcnow() + timedelta(seconds=10)
+            while statuses(sessions)["running"] < 2 and utcnow() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(worker.stop, 0.1)
+            await asyncio.sleep(0.05)  # the tasks' cancellation is delivered
+
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(serve())
+        finally:
+            loop.close()
+        with transaction(sessions) as session:
+            rows = session.execute(select(JobRow.status, JobRow.attempts)).all()
+        assert sorted(tuple(row) for row in rows) == [("queued", 0), ("queued", 0)]
+        assert len(cancelled) == 2  # handed back, so no longer worked on here
 
 
 class TestHeavyKinds:

@@ -1,22 +1,30 @@
-"""The queue worker: claims jobs under a lease, runs them on a thread pool, writes results back.
+"""The queue worker: claims jobs under a lease, runs them, writes results back.
 
 One dispatcher thread does all the database work in batches (claim, complete, renew leases,
-re-queue expired ones); handler threads only run jobs. A job whose worker dies is re-queued
-when its lease expires, so a killed server loses nothing: its jobs run again elsewhere or after
-restart. Results are written only under the lease that ran them, so each job completes once.
+re-queue expired ones); handlers only run jobs. A plain handler runs on a thread of the pool; an
+``async`` one (a batch request, which mostly waits on an instance) runs as a task on the event
+loop the worker was started on, so it crosses no thread at all while it waits.
+
+A job whose worker dies is re-queued when its lease expires, so a killed server loses nothing:
+its jobs run again elsewhere or after restart. Results are written only under the lease that
+ran them, so each job completes once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import logging
 import queue
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import cast
 
 from modelyard.core.jobs import repository as repo
 from modelyard.core.jobs import states
@@ -26,7 +34,7 @@ from modelyard.db.engine import SessionFactory, transaction
 from modelyard.db.types import utcnow
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[ClaimedJob], JobOutcome]
+Handler = Callable[[ClaimedJob], JobOutcome] | Callable[[ClaimedJob], Awaitable[JobOutcome]]
 LINGER_SECONDS = 0.004
 """After a busy round, while most running jobs are still at work, wait this long for more to
 finish: each round is a transaction or two on the database's one write path, and recording
@@ -62,10 +70,18 @@ class Worker:
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max(concurrency, 1), thread_name_prefix="modelyard-job")
         self._thread = threading.Thread(target=self._loop, name="modelyard-jobs", daemon=True)
+        self._tasks_loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self._last_renewal = self._last_sweep = 0.0
         self._grace = 5.0
 
     def start(self) -> None:
+        """Start claiming; called on a running event loop (a server's), ``async`` handlers run
+        there, else on the pool's threads each with a loop of its own."""
+        try:
+            self._tasks_loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._tasks_loop = None
         self._thread.start()
 
     def wake(self) -> None:
@@ -124,27 +140,59 @@ class Worker:
             later = set(heavy[max(room, 0) :])
             if later:
                 repo.release(session, owner=self.owner, now=now, job_ids=later)
-        started = 0
+        on_loop = []
         for job in jobs:
             if job.id in later:
                 continue
             self._running.add(job.id)
             if job.kind in self.heavy:
                 self._heavy_running.add(job.id)
-            self._pool.submit(self._run, job)
-            started += 1
-        return started
+            if self._tasks_loop is not None and _is_async(self.handlers.get(job.kind)):
+                on_loop.append(job)
+            else:
+                self._pool.submit(self._run, job)
+        if on_loop:
+            self._begin_tasks(on_loop)
+        return len(jobs) - len(later)
+
+    def _begin_tasks(self, jobs: list[ClaimedJob]) -> None:
+        """Start ``jobs`` as tasks on the loop, with one wake-up of it for the whole round; if
+        that loop has stopped (the server is going down), on threads instead."""
+        assert self._tasks_loop is not None
+        try:
+            self._tasks_loop.call_soon_threadsafe(self._create_tasks, jobs)
+        except RuntimeError:  # the loop is closed
+            for job in jobs:
+                self._pool.submit(self._run, job)
+
+    def _create_tasks(self, jobs: list[ClaimedJob]) -> None:
+        assert self._tasks_loop is not None
+        for job in jobs:
+            task = self._tasks_loop.create_task(self._run_async(job))
+            self._tasks.add(task)  # the loop keeps only weak references to its tasks
+            task.add_done_callback(self._tasks.discard)
 
     def _run(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
         try:
             if handler is None:
                 outcome = JobOutcome(False, error=f"no handler for jobs of kind '{job.kind}'")
+            elif _is_async(handler):
+                outcome = asyncio.run(_awaitable(handler(job)))
             else:
-                outcome = handler(job)
+                outcome = cast(JobOutcome, handler(job))
         except Exception as exc:
-            logger.exception("job %s (%s) raised", job.id, job.kind)
-            outcome = JobOutcome(False, error=f"internal error: {exc!r}", retryable=True)
+            outcome = _raised(job, exc)
+        self._finished(job, outcome)
+
+    async def _run_async(self, job: ClaimedJob) -> None:
+        try:
+            outcome = await _awaitable(self.handlers[job.kind](job))
+        except Exception as exc:
+            outcome = _raised(job, exc)
+        self._finished(job, outcome)
+
+    def _finished(self, job: ClaimedJob, outcome: JobOutcome) -> None:
         self._done.put(completion(job, outcome))
         self._wake.set()
 
@@ -185,6 +233,26 @@ class Worker:
         self._flush()
         with transaction(self.sessions) as session:
             repo.release(session, owner=self.owner, now=utcnow())
+        if self._tasks and self._tasks_loop is not None:  # handed back: they run again later
+            with contextlib.suppress(RuntimeError):  # the loop is closed: they are gone
+                self._tasks_loop.call_soon_threadsafe(self._cancel_tasks)
+
+    def _cancel_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _is_async(handler: Handler | None) -> bool:
+    return handler is not None and inspect.iscoroutinefunction(handler)
+
+
+async def _awaitable(result: JobOutcome | Awaitable[JobOutcome]) -> JobOutcome:
+    return await cast(Awaitable[JobOutcome], result)
+
+
+def _raised(job: ClaimedJob, exc: Exception) -> JobOutcome:
+    logger.exception("job %s (%s) raised", job.id, job.kind, exc_info=exc)
+    return JobOutcome(False, error=f"internal error: {exc!r}", retryable=True)
 
 
 def completion(job: ClaimedJob, outcome: JobOutcome) -> Completion:

@@ -196,11 +196,30 @@ class Serving:
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
+        spec, prepared = await self._ready(scope, target, data)
+        result, _ = await self._run_prepared(spec, prepared, scope, timeout=timeout)
+        return result
+
+    async def _ready(
+        self, scope: ProjectRef, target: hotpath.Target, data: Any
+    ) -> tuple[InstanceSpec, requests.PreparedRequest]:
+        """The deployed spec and the prepared input; a thread only when there is a spec to
+        deploy or input blobs to fetch."""
         current = self.deployments.current(str(target.version_id), target.fingerprint)
         if current is None or target.blob_inputs:
-            spec, prepared = await run_sync(partial(self._deploy_and_prepare, scope, target, data))
-        else:
-            spec, prepared = current, self._prepare_target(None, scope, target, data)
+            return await run_sync(partial(self._deploy_and_prepare, scope, target, data))
+        return current, self._prepare_target(None, scope, target, data)
+
+    async def _run_prepared(
+        self,
+        spec: InstanceSpec,
+        prepared: requests.PreparedRequest,
+        scope: ProjectRef,
+        *,
+        timeout: int,
+    ) -> tuple[RequestResult, bool]:
+        """Ask an instance of ``spec`` on this loop; the result, and whether the instance was
+        lost on the way. Output blobs are stored on a thread."""
         started = time.perf_counter()
         try:
             outcome = await self.executor.request(
@@ -213,7 +232,7 @@ class Serving:
         finally:
             prepared.clean_up()
         self._observe(spec, prepared, scope, result, seconds=time.perf_counter() - started)
-        return result
+        return result, outcome.lost
 
     def _resolve(self, token: str | None, project: str, model: str, version: str) -> hotpath.Target:
         with self.engine.connect() as connection:
@@ -264,18 +283,18 @@ class Serving:
             raise Conflict(f"Version of model '{target.model_name}' has no build to run")
         return recipe
 
-    def run_batch(self, job: ClaimedJob) -> JobOutcome:
+    async def run_batch(self, job: ClaimedJob) -> JobOutcome:
         """The job handler of batch requests: run one, pinned to the version it was made for.
 
-        Like ``request_direct`` it reads the version in one statement (none while the cached
-        lookups hold it) and reuses the deployed spec while its fingerprint holds, so the queue
-        drains at the model's pace.
+        It runs as a task on the server's loop, the way ``request_direct`` runs: the version
+        from the cached lookups (else one statement on a thread), the deployed spec reused
+        while its fingerprint holds, the instance asked over its pipe. No thread carries the
+        request while it waits, so the queue drains at the model's pace.
         """
         assert job.subject_id is not None
         found = hotpath.known_pinned(self.lookups, job.subject_id)
         if found is None:
-            with self.engine.connect() as connection:
-                found = hotpath.pinned(connection, job.subject_id, lookups=self.lookups)
+            found = await run_sync(partial(self._pinned, job.subject_id))
         if found is None:
             return JobOutcome(False, error="the version this request was made for is gone")
         if found.status != "available" or not found.built:
@@ -285,26 +304,18 @@ class Serving:
         scope = ProjectRef(
             id=target.project_id, name=target.project_name, organization_id=target.organization_id
         )
-        spec = self.deployments.current(str(target.version_id), target.fingerprint)
-        needs_session = spec is None or target.blob_inputs
-        runs: InstanceSpec | Recipe
         try:
-            if needs_session:
-                with transaction(self.sessions) as session:
-                    runs = spec or self._recipe_for(session, target)
-                    prepared = self._prepare_target(session, scope, target, job.payload.get("data"))
-            else:
-                assert spec is not None
-                runs = spec
-                prepared = self._prepare_target(None, scope, target, job.payload.get("data"))
+            spec, prepared = await self._ready(scope, target, job.payload.get("data"))
         except DomainError as exc:
             return JobOutcome(False, error=exc.message)
         timeout = int(job.payload.get("timeout", BATCH_TIMEOUT))
         prepared = replace(prepared, request_id=str(job.id))  # its logs carry the batch id
-        result, lost = self._execute(
-            runs, prepared, scope, timeout=timeout, fingerprint=target.fingerprint
-        )
+        result, lost = await self._run_prepared(spec, prepared, scope, timeout=timeout)
         return JobOutcome(result.success, result.result, result.error_message, retryable=lost)
+
+    def _pinned(self, version_id: uuid.UUID) -> hotpath.Pinned | None:
+        with self.engine.connect() as connection:
+            return hotpath.pinned(connection, version_id, lookups=self.lookups)
 
     def request_pinned(
         self,
