@@ -19,6 +19,7 @@ from modelyard.core.identity.schemas import (
     ProjectCreate,
     ProjectRef,
     TokenIssued,
+    UserCreate,
 )
 from modelyard.core.observe import audit, metrics, rules, service
 from modelyard.core.observe.schemas import LogTags
@@ -563,6 +564,29 @@ class TestAuditLog:
         assert entries[0].actor_email is None
         assert len(in_project) == 2
         assert all(token not in repr(row.__dict__) for row in stored)
+
+    def test_changes_of_several_callers_written_together_keep_each_caller(
+        self, sessions: SessionFactory, admin_token: TokenIssued
+    ) -> None:
+        with transaction(sessions) as session:
+            identity.create_user(session, UserCreate(email="second@modelyard.local"))
+            second = identity.issue_token(session, "second@modelyard.local").token
+        callers = [admin_token.token, second, "not-a-token", None] * 30
+        recorder = audit.AuditRecorder(sessions)
+        for n, token in enumerate(callers):  # queued before the writer starts: few batches
+            recorder.record("POST", f"/v2.1/projects/default/models/m{n}", 201, token=token)
+        recorder.start()
+        recorder.close()
+        with transaction(sessions) as session:
+            entries = audit.list_entries(session, limit=1000)
+        written = {e.resource_name: e.actor_email for e in entries}
+        emails = {
+            admin_token.token: "admin@modelyard.local",
+            second: "second@modelyard.local",
+            "not-a-token": None,
+            None: None,
+        }
+        assert written == {f"m{n}": emails[token] for n, token in enumerate(callers)}
 
     @pytest.mark.parametrize(
         ("path", "expected"),

@@ -9,6 +9,7 @@ with a change can end up in the audit log.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -86,18 +87,26 @@ class AuditRecorder:
 
 
 def _rows(session: Session, batch: list[Change]) -> list[AuditLogRow]:
-    return [_row(session, change) for change in batch]
+    """The batch's entries; each caller's token is looked up once per batch (a busy client's
+    changes share it), not once per change."""
+    actors = {
+        token_hash: _actor(session, token_hash)
+        for token_hash in {change.token_hash for change in batch}
+    }
+    return [_row(change, actors[change.token_hash]) for change in batch]
 
 
-def _row(session: Session, change: Change) -> AuditLogRow:
-    found = (
-        identity_repo.get_token_by_hash(session, change.token_hash) if change.token_hash else None
-    )
+def _actor(session: Session, token_hash: str | None) -> tuple[uuid.UUID, str] | None:
+    found = identity_repo.get_token_by_hash(session, token_hash) if token_hash else None
+    return (found[1].id, found[1].email) if found else None
+
+
+def _row(change: Change, actor: tuple[uuid.UUID, str] | None) -> AuditLogRow:
     resource = resource_of(change.path)
     return AuditLogRow(
         date=change.at,
-        actor_id=found[1].id if found else None,
-        actor_email=found[1].email if found else None,
+        actor_id=actor[0] if actor else None,
+        actor_email=actor[1] if actor else None,
         method=change.method,
         path=change.path,
         resource_type=resource.type,
