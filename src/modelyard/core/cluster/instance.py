@@ -76,7 +76,7 @@ def run_instance(
         app = make_app(_broker(settings))
         register_task(
             app,
-            serving.executor.request_blocking,
+            serving.answer_for(spec),
             spec.key,
             on_request=UseReporter(sessions, placement_id),
         )

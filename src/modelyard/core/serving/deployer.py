@@ -87,6 +87,9 @@ class Serving:
         self.metrics = MetricRecorder(sessions, sampler=self._instance_samples)
         self.quota = RequestQuota(sessions)
         self.executor: Executor = executor_factory(self.logs)
+        self.blobs_elsewhere = bool(getattr(self.executor, "blobs_on_instances", False))
+        """Instances run on other machines, which fetch input blobs and store output blobs
+        themselves (``answer_for``); this server only checks that input blobs exist."""
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self.deployments = Deployments(self.executor, environments, store)
         self._scratch_made: set[uuid.UUID] = set()
@@ -274,6 +277,7 @@ class Serving:
             output_type=target.output_type,
             outputs=target.outputs,
             data=data,
+            fetch_blobs=not self.blobs_elsewhere,
         )
 
     def _recipe_for(self, session: Session, target: hotpath.Target) -> Recipe:
@@ -345,6 +349,7 @@ class Serving:
                 row,
                 data,
                 scratch=partial(self.request_scratch, row.id),
+                fetch_blobs=not self.blobs_elsewhere,
             )
         if log_tags:
             self.logs.tag_request(prepared.request_id, log_tags)
@@ -395,9 +400,57 @@ class Serving:
             with transaction(self.sessions) as session:
                 return requests.save_output_blob(session, self.store, project, path)
 
+        if self.blobs_elsewhere:
+            return requests.finish(prepared, outcome, None, outputs_under=())
         blobs = any(f.data_type == "blob" for f in prepared.output_fields)
         roots = (Path(spec.scratch_dir), Path(spec.package_dir)) if blobs else ()
         return requests.finish(prepared, outcome, save_blob, outputs_under=roots)
+
+    def answer_for(self, spec: InstanceSpec) -> Callable[..., RequestOutcome]:
+        """How this machine's instance of the version ``spec`` answers the cluster's requests
+        (``core/cluster/instance.py`` hands it to Celery): the executor's ``request_blocking``,
+        and for a version with blob fields the blob work the API server left to this machine
+        around it, done as the embedded server does it. Fields never change, so it is decided
+        once."""
+        with self.engine.connect() as connection:
+            found = hotpath.pinned(connection, uuid.UUID(spec.key))
+        if found is None or not any(
+            f.data_type == "blob" for f in found.target.inputs + found.target.outputs
+        ):
+            return self.executor.request_blocking
+        return partial(self._answer_with_blobs, spec, found.target)
+
+    def _answer_with_blobs(
+        self,
+        spec: InstanceSpec,
+        target: hotpath.Target,
+        key: str,
+        data: Any,
+        *,
+        request_id: str,
+        timeout: float | None,
+    ) -> RequestOutcome:
+        """Input blobs fetched into this machine's scratch directory, the request run, output
+        files (under this instance's scratch or package directory) stored as blobs, whose ids
+        the answer carries back; a bad blob fails the request with the reason."""
+        scope = ProjectRef(
+            id=target.project_id, name=target.project_name, organization_id=target.organization_id
+        )
+        try:
+            with transaction(self.sessions) as session:
+                prepared = self._prepare_target(session, scope, target, data)
+        except DomainError as exc:
+            return RequestOutcome(False, error=exc.message)
+        try:
+            outcome = self.executor.request_blocking(
+                key, prepared.data, request_id=request_id, timeout=timeout
+            )
+            if not outcome.success:
+                return outcome
+            result = self._finish(spec, replace(prepared, request_id=request_id), scope, outcome)
+        finally:
+            prepared.clean_up()
+        return RequestOutcome(result.success, result.result, result.error_message)
 
     def _observe(
         self,

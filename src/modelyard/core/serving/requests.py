@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from modelyard.core.data import service as blobs
+from modelyard.core.data.errors import unknown_blob_input
 from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving import rules
 from modelyard.core.serving.schemas import FieldSpec, RequestResult
 from modelyard.db.tables import ModelRow, ModelVersionRow
+from modelyard.errors import NotFound
 from modelyard.runtime import RequestOutcome
 from modelyard.storage import ArtifactStore
 
@@ -63,8 +65,10 @@ def prepare_checked(
     data: Any,
     *,
     scratch: Callable[[], Scratch],
+    fetch_blobs: bool = True,
 ) -> PreparedRequest:
-    """Input already checked: fetch its blobs to a scratch directory."""
+    """Input already checked: fetch its blobs to a scratch directory (or, with
+    ``fetch_blobs`` false, only check that they exist; see ``prepare_input``)."""
     return prepare_input(
         session,
         store,
@@ -75,6 +79,7 @@ def prepare_checked(
         output_type=model.output_type,
         outputs=fields_of(model.output_fields),
         data=data,
+        fetch_blobs=fetch_blobs,
     )
 
 
@@ -94,14 +99,21 @@ def prepare_input(
     output_type: str,
     outputs: tuple[FieldSpec, ...],
     data: Any,
+    fetch_blobs: bool = True,
 ) -> PreparedRequest:
     """A checked input made ready to run: blob ids become local files (only then is a
     scratch directory asked for and made, keeping the common request free of file system
     work). The files go under the version's ``scratch`` directory, owned by its instances'
-    uid."""
+    uid. With ``fetch_blobs`` false the blobs are only checked to exist and their ids stay:
+    the instance runs on another machine (celery mode), which fetches them there."""
     folder = None
     if any(spec.data_type == "blob" for spec in inputs):
         assert session is not None, "blob inputs are read through a session"
+        if not fetch_blobs:
+            _check_blobs(session, project, list(inputs), data)
+            return PreparedRequest(
+                str(uuid.uuid4()), version_id, data, output_type, list(outputs), None
+            )
         where = scratch()
         folder = Path(tempfile.mkdtemp(prefix="request-", dir=where.root))
         try:
@@ -141,19 +153,35 @@ def _blobs_to_paths(
     return converted
 
 
+def _check_blobs(session: Session, project: ProjectRef, fields: list[FieldSpec], data: Any) -> None:
+    """Each input blob exists in the project, or the request fails as ``fetch_blob_to`` fails it."""
+    if not isinstance(data, dict):
+        return
+    for spec in fields:
+        blob_id = data.get(spec.name) if spec.data_type == "blob" else None
+        if blob_id is None:
+            continue
+        try:
+            blobs.get_blob(session, project, str(blob_id))
+        except NotFound as exc:
+            raise unknown_blob_input("blob_id", blob_id) from exc
+
+
 BlobSaver = Callable[[Path], str]
 
 
 def finish(
     prepared: PreparedRequest,
     outcome: RequestOutcome,
-    save_blob: BlobSaver,
+    save_blob: BlobSaver | None,
     *,
     outputs_under: tuple[Path, ...],
 ) -> RequestResult:
     """Turn the instance's answer into the request's result; output blobs become blobs. A
     model may only hand back files under ``outputs_under`` (its scratch directory and its own
-    package), so a path it names cannot make the server read anything else."""
+    package), so a path it names cannot make the server read anything else. Without
+    ``save_blob`` the answer names blobs already: the machine the instance ran on stored them
+    (celery mode)."""
     request_id = prepared.request_id
     if not outcome.success:
         return RequestResult(request_id=request_id, success=False, error_message=outcome.error)
@@ -163,6 +191,8 @@ def finish(
     if problems:
         reason = "the model's output does not match its output fields: " + "; ".join(problems)
         return RequestResult(request_id=request_id, success=False, error_message=reason)
+    if save_blob is None:
+        return RequestResult(request_id=request_id, success=True, result=outcome.result)
     try:
         result = _paths_to_blobs(prepared, outcome.result, save_blob, outputs_under)
     except (OSError, ValueError) as exc:

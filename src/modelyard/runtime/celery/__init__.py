@@ -7,6 +7,8 @@ idle instance pulls the next request and no router of ours balances load. Only t
 imports Celery, and only when ``MODELYARD_EXECUTOR=celery`` asks for it (``executor.py``
 registers it lazily). Like the rest of the runtime it knows nothing of the database: a message
 carries the deployment key, the request id, the data and the timeout, never a spec or a secret.
+Blob fields carry blob ids: the ``answer`` the worker's core hands ``register_task`` fetches
+and stores the files on the worker's machine (``Serving.answer_for``).
 """
 
 from modelyard.runtime.celery.app import QUEUE_PREFIX, TASK_NAME, make_app, queue_name

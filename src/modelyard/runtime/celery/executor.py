@@ -5,7 +5,8 @@ is the cluster controller's decision (the ``placements`` table), not this server
 published before any instance is up waits in the queue meanwhile (scale from zero). A request is
 published with an expiry at its deadline and its answer comes back on this server's own reply
 queue (``replies.py``); an instance that dies before acknowledging it has it redelivered by
-RabbitMQ to another. The message carries the key, the request id, the data and the timeout.
+RabbitMQ to another. The message carries the key, the request id, the data and the timeout;
+in the data a blob field holds the blob's id (``blobs_on_instances``), never a path on this server.
 
 Only version deployments (keys that are version ids) go to the cluster. What works on this
 server's files (a Leia document model applied to uploaded documents, a train job's private
@@ -27,6 +28,11 @@ from modelyard.runtime.supervisor import Supervisor
 
 class CeleryExecutor:
     """Carries version requests to instances on worker machines; anything else to ``local``."""
+
+    blobs_on_instances = True
+    """A version's blob fields travel as blob ids: the machine that runs the instance fetches
+    the input blobs from the shared store into its own scratch directory and stores the output
+    files as blobs there (``Serving.answer_for``); this server's files never reach a worker."""
 
     def __init__(
         self, log_sink: LogSink, *, broker_url: str, local: Supervisor | None = None

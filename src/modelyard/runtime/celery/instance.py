@@ -28,7 +28,8 @@ from modelyard.runtime.celery.app import TASK_NAME, queue_name, version_queue
 from modelyard.runtime.spec import RequestOutcome
 
 Answer = Callable[..., RequestOutcome]
-"""``request_blocking`` of the executor that owns the shim (``LocalExecutor``'s)."""
+"""``request_blocking`` of the executor that owns the shim (``LocalExecutor``'s), wrapped for a
+version with blob fields by the fetching and storing of its files on this machine."""
 
 
 def register_task(
