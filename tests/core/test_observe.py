@@ -588,6 +588,21 @@ class TestAuditLog:
         }
         assert written == {f"m{n}": emails[token] for n, token in enumerate(callers)}
 
+    def test_a_token_revoked_before_its_change_is_written_still_names_its_user(
+        self, sessions: SessionFactory, admin_token: TokenIssued
+    ) -> None:
+        with transaction(sessions) as session:
+            identity.authenticate(session, admin_token.token)  # in the cached lookups now
+        recorder = audit.AuditRecorder(sessions)
+        recorder.record("DELETE", "/v2.1/projects/default/models/m", 204, token=admin_token.token)
+        with transaction(sessions) as session:
+            identity.revoke_token(session, admin_token.token)
+        recorder.start()
+        recorder.close()
+        with transaction(sessions) as session:
+            [entry] = audit.list_entries(session)
+        assert entry.actor_email == "admin@modelyard.local"
+
     @pytest.mark.parametrize(
         ("path", "expected"),
         [

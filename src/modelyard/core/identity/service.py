@@ -80,6 +80,14 @@ def known_principal(
     return _accepted(cast(_TokenHolder | None, holder), sessions_only)
 
 
+def principal_by_hash(session: Session, token_hash: str) -> Principal | None:
+    """Whom a token (by its hash) belongs to, from the cached lookups while they hold it; None
+    for an unknown or revoked one. Expiry is not checked: this names who did something, it
+    admits no one."""
+    found = _token_principal(session, token_hash)
+    return found.principal if found is not None else None
+
+
 def _accepted(found: _TokenHolder | None, sessions_only: bool) -> Principal | None:
     if found is None or (sessions_only and not found.session):
         return None

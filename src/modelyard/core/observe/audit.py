@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.core.batch_writer import BatchWriter
 from modelyard.core.identity import repository as identity_repo
+from modelyard.core.identity import service as identity
 from modelyard.core.identity.rules import hash_token
 from modelyard.core.observe import repository as repo
 from modelyard.core.observe.errors import invalid
@@ -88,7 +89,7 @@ class AuditRecorder:
 
 def _rows(session: Session, batch: list[Change]) -> list[AuditLogRow]:
     """The batch's entries; each caller's token is looked up once per batch (a busy client's
-    changes share it), not once per change."""
+    changes share it), and answered by the cached lookups while they hold it."""
     actors = {
         token_hash: _actor(session, token_hash)
         for token_hash in {change.token_hash for change in batch}
@@ -97,7 +98,13 @@ def _rows(session: Session, batch: list[Change]) -> list[AuditLogRow]:
 
 
 def _actor(session: Session, token_hash: str | None) -> tuple[uuid.UUID, str] | None:
-    found = identity_repo.get_token_by_hash(session, token_hash) if token_hash else None
+    """Whose token it was: from the cached lookups (no query) while they hold it, else from
+    the database, where a token revoked since the change still names its user."""
+    if token_hash is None:
+        return None
+    if (principal := identity.principal_by_hash(session, token_hash)) is not None:
+        return principal.user_id, principal.email
+    found = identity_repo.get_token_by_hash(session, token_hash)
     return (found[1].id, found[1].email) if found else None
 
 
