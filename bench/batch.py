@@ -187,8 +187,9 @@ def verify(database: Path, accepted: dict[str, str]) -> dict[str, Any]:
     return {"lost": len(lost), "not_completed_or_wrong": len(wrong), "rows": len(rows)}
 
 
-def render(queue: dict[str, float], e2e: dict[str, Any]) -> str:
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def render(queue: dict[str, float], e2e: dict[str, Any], stamp: str | None = None) -> str:
+    stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    span = e2e["accept_s"] + e2e["complete_s"]
     return f"""Run {stamp}, {os.cpu_count()} CPUs, SQLite, Python {sys.version.split()[0]}.
 
 | queue alone ({queue["count"]:,} jobs, no model) | value |
@@ -201,6 +202,7 @@ def render(queue: dict[str, float], e2e: dict[str, Any]) -> str:
 |---|---:|
 | accepted over HTTP in calls of 250 | {e2e["accept_s"]:,.1f} s ({e2e["accept_per_s"]:,.0f}/s) |
 | completed after acceptance | {e2e["complete_s"]:,.1f} s ({e2e["complete_per_s"]:,.0f}/s) |
+| first call to last completion (acceptance and work overlap) | {span:,.1f} s ({e2e["count"] / span:,.0f}/s) |
 | server peak RSS (VmHWM) | {e2e["server_peak_rss_mb"]:,.0f} MB |
 | lost / not completed or wrong result | {e2e["lost"]} / {e2e["not_completed_or_wrong"]} |
 

@@ -6,11 +6,14 @@ Built once from settings (``create_background``), started and stopped with the a
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
 from modelyard.core.cluster import service as cluster
 from modelyard.core.cluster.controller import Controller
@@ -44,6 +47,39 @@ logger = logging.getLogger(__name__)
 HEAVY_KINDS = (COLLATE_KIND, TRAIN_KIND)
 """Jobs that work in the server process (pyarrow, scikit-learn) instead of waiting on an
 instance: ``MODELYARD_HEAVY_JOB_CONCURRENCY`` of them at most at once."""
+
+
+TRIM_SECONDS = 30.0
+
+
+def _glibc_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, where the C library is glibc (not musl, macOS, Windows)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return cast(Callable[[int], int], trim)
+
+
+_MALLOC_TRIM = _glibc_malloc_trim()
+
+
+def release_freed_memory() -> bool:
+    """Hand the memory the C allocator keeps after frees back to the system; whether it
+    could (glibc only).
+
+    The event loop runs on the main thread, whose allocations above Python's small-object
+    size come from glibc's main heap, and freed memory in the middle of that heap is not
+    returned until a trim: a server running batch requests as tasks on its loop grew by
+    about 65 MB over 250,000 requests while none of it was live (issue 19). A trim every
+    ``TRIM_SECONDS`` keeps it flat; ctypes releases the GIL for the call."""
+    if _MALLOC_TRIM is None:
+        return False
+    _MALLOC_TRIM(0)
+    return True
 
 
 @dataclass
@@ -163,6 +199,7 @@ def create_background(
             (60.0, documents.tidy),
             (3600.0, purge_expired_tokens),
             (60.0, counter.refresh),
+            (TRIM_SECONDS, release_freed_memory),
         ]
     )
     if signals is not None:
