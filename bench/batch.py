@@ -190,6 +190,7 @@ def verify(database: Path, accepted: dict[str, str]) -> dict[str, Any]:
 def render(queue: dict[str, float], e2e: dict[str, Any], stamp: str | None = None) -> str:
     stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     span = e2e["accept_s"] + e2e["complete_s"]
+    rate = e2e["count"] / span
     return f"""Run {stamp}, {os.cpu_count()} CPUs, SQLite, Python {sys.version.split()[0]}.
 
 | queue alone ({queue["count"]:,} jobs, no model) | value |
@@ -202,7 +203,7 @@ def render(queue: dict[str, float], e2e: dict[str, Any], stamp: str | None = Non
 |---|---:|
 | accepted over HTTP in calls of 250 | {e2e["accept_s"]:,.1f} s ({e2e["accept_per_s"]:,.0f}/s) |
 | completed after acceptance | {e2e["complete_s"]:,.1f} s ({e2e["complete_per_s"]:,.0f}/s) |
-| first call to last completion (acceptance and work overlap) | {span:,.1f} s ({e2e["count"] / span:,.0f}/s) |
+| first call to last completion (acceptance and work overlap) | {span:,.1f} s ({rate:,.0f}/s) |
 | server peak RSS (VmHWM) | {e2e["server_peak_rss_mb"]:,.0f} MB |
 | lost / not completed or wrong result | {e2e["lost"]} / {e2e["not_completed_or_wrong"]} |
 
