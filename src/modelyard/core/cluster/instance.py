@@ -93,7 +93,7 @@ def _recipe(serving: Serving, version_id: uuid.UUID) -> Recipe:
     built here for the package's requirements when this machine has not got it yet."""
     with transaction(serving.sessions) as session:
         row = session.get(ModelVersionRow, version_id)
-        recipe = serving.recipe_of(session, version_id) if row is not None else None
+        recipe = serving.recipes.of(session, version_id) if row is not None else None
         language = row.language if row is not None else ""
     if recipe is None:
         raise Conflict(f"version {version_id} has no build to run", field="version")

@@ -29,17 +29,10 @@ from modelyard.core.observe.metrics import InstanceSample, MetricRecorder
 from modelyard.core.secrets import SecretBox, secret_box
 from modelyard.core.serving import hotpath, requests, rules
 from modelyard.core.serving import repository as repo
-from modelyard.core.serving.builder import Builder, deployment_context, package_dir
-from modelyard.core.serving.deployment import (
-    Built,
-    Deployments,
-    Fingerprint,
-    ModelPackage,
-    Package,
-    Recipe,
-)
-from modelyard.core.serving.environment import merged_environment, model_file_of
-from modelyard.core.serving.logs import LogTags, LogWriter
+from modelyard.core.serving.builder import Builder
+from modelyard.core.serving.deployment import Deployments, Fingerprint, Recipe
+from modelyard.core.serving.logs import LogWriter
+from modelyard.core.serving.recipes import Recipes
 from modelyard.core.serving.sandboxing import CodePolicy, code_policy
 from modelyard.core.serving.schemas import RequestResult
 from modelyard.db.engine import SessionFactory, engine_of, transaction
@@ -79,7 +72,7 @@ class Serving:
         scratch_root: Path,
     ) -> None:
         self.sessions, self.store, self.box = sessions, store, box
-        self.policy, self.scratch_root = policy, scratch_root
+        self.policy = policy
         self.engine = engine_of(sessions)
         self.lookups = kept_by(sessions)
         self.environments, self.packages_root = environments, packages_root
@@ -92,7 +85,9 @@ class Serving:
         themselves (``answer_for``); this server only checks that input blobs exist."""
         self.builder = Builder(sessions, store, environments, packages_root=packages_root, box=box)
         self.deployments = Deployments(self.executor, environments, store)
-        self._scratch_made: set[uuid.UUID] = set()
+        self.recipes = Recipes(
+            self.logs, packages_root=packages_root, box=box, policy=policy, scratch=scratch_root
+        )
         self._stopping = threading.Event()
         self._warming = threading.Thread(
             target=self._warm_up, name="modelyard-warm-up", daemon=True
@@ -173,7 +168,7 @@ class Serving:
         """Apply new scaling settings to running instances (or start the minimum now)."""
         with transaction(self.sessions) as session:
             version = session.get(ModelVersionRow, version_id)
-            recipe = self._recipe(session, version) if version is not None else None
+            recipe = self.recipes.of_row(session, version) if version is not None else None
         if recipe is None:
             return
         if recipe.minimum_instances > 0 or self.deployments.spec(recipe.key) is not None:
@@ -271,7 +266,7 @@ class Serving:
             session,
             self.store,
             scope,
-            scratch=partial(self.request_scratch, target.version_id),
+            scratch=partial(self.recipes.request_scratch, target.version_id),
             version_id=target.version_id,
             inputs=target.inputs,
             output_type=target.output_type,
@@ -282,7 +277,7 @@ class Serving:
 
     def _recipe_for(self, session: Session, target: hotpath.Target) -> Recipe:
         row = session.get(ModelVersionRow, target.version_id)
-        recipe = self._recipe(session, row) if row is not None else None
+        recipe = self.recipes.of_row(session, row) if row is not None else None
         if recipe is None:
             raise Conflict(f"Version of model '{target.model_name}' has no build to run")
         return recipe
@@ -338,7 +333,7 @@ class Serving:
             model = session.get(ModelRow, row.model_id) if row else None
             if row is None or model is None:
                 raise Conflict("the version this request was made for is gone", field="version")
-            recipe = self._recipe(session, row, model) if row.status == "available" else None
+            recipe = self.recipes.of_row(session, row, model) if row.status == "available" else None
             if recipe is None:
                 raise Conflict(f"version '{row.version}' is {row.status}, not available")
             prepared = requests.prepare_checked(
@@ -348,7 +343,7 @@ class Serving:
                 model,
                 row,
                 data,
-                scratch=partial(self.request_scratch, row.id),
+                scratch=partial(self.recipes.request_scratch, row.id),
                 fetch_blobs=not self.blobs_elsewhere,
             )
         if log_tags:
@@ -474,56 +469,6 @@ class Serving:
         if not result.success:
             line = f"request {result.request_id} failed: {result.error_message}"
             self.logs(LogRecord(spec.key, result.request_id, "system", line, time.time()))
-
-    def recipe_of(self, session: Session, version_id: uuid.UUID) -> Recipe | None:
-        """How the version's current build runs (None while it has none); for a process that
-        runs one version's instance on a worker machine (``core/cluster/instance.py``)."""
-        version = session.get(ModelVersionRow, version_id)
-        return None if version is None else self._recipe(session, version)
-
-    def _recipe(
-        self, session: Session, version: ModelVersionRow, model: ModelRow | None = None
-    ) -> Recipe | None:
-        """How the version's current build runs; None while it has none."""
-        build = repo.succeeded_build(session, version.id, version.revision)
-        if build is None or build.environment_key is None or version.package_key is None:
-            return None
-        model = model or session.get(ModelRow, version.model_id)
-        assert model is not None
-        self.logs.tag(str(version.id), LogTags(model.project_id, model.name, version.version))
-        folder = package_dir(self.packages_root, version.id, version.revision) / "model_package"
-        env = merged_environment(session, self.box, version.id)
-        model_file = model_file_of(env)
-        return Recipe(
-            key=str(version.id),
-            package=Package(version.package_key, folder, ModelPackage(model_file)),
-            environment=Built(build.environment_key),
-            sandbox=self.policy.sandbox,
-            scratch_dir=self.scratch_dir(version.id),
-            model_file_name=model_file,
-            context=deployment_context(model, version, environment=env),
-            env=env,
-            memory_mb=version.memory_allocation,
-            minimum_instances=version.minimum_instances,
-            maximum_instances=version.maximum_instances,
-            maximum_idle_time=float(version.maximum_idle_time),
-        )
-
-    def scratch_dir(self, version_id: uuid.UUID) -> Path:
-        """A version's private writable directory (its instances' TMPDIR and request files),
-        made once, owned by the uid its sandboxed instances run as."""
-        path = self.scratch_root / str(version_id)
-        if version_id not in self._scratch_made:
-            self.policy.sandbox.prepare_scratch(path, str(version_id))
-            self._scratch_made.add(version_id)
-        return path
-
-    def request_scratch(self, version_id: uuid.UUID) -> requests.Scratch:
-        """Where a request's blob files go, handed to the uid the version's instances run as."""
-        return requests.Scratch(
-            self.scratch_dir(version_id),
-            partial(self.policy.sandbox.hand_over, key=str(version_id)),
-        )
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
