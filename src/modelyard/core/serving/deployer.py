@@ -217,13 +217,15 @@ class Serving:
         timeout: int,
     ) -> tuple[RequestResult, bool]:
         """Ask an instance of ``spec`` on this loop; the result, and whether the instance was
-        lost on the way. Output blobs are stored on a thread."""
+        lost on the way. Output blobs are stored on a thread (here, unless instances run on
+        other machines, which store them there)."""
         started = time.perf_counter()
         try:
             outcome = await self.executor.request(
                 spec.key, prepared.data, request_id=prepared.request_id, timeout=float(timeout)
             )
-            if any(f.data_type == "blob" for f in prepared.output_fields):
+            stores_blobs = not self.blobs_elsewhere  # else the instance's machine stored them
+            if stores_blobs and any(f.data_type == "blob" for f in prepared.output_fields):
                 result = await run_sync(partial(self._finish, spec, prepared, scope, outcome))
             else:
                 result = self._finish(spec, prepared, scope, outcome)
