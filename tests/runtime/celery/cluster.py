@@ -128,6 +128,15 @@ class Cluster:
         url = urlsplit(self.env["MODELYARD_STORAGE_URL"])
         return object_keys(parse_qs(url.query)["endpoint_url"][0], url.netloc)
 
+    def wait_for_workers(self, count: int, timeout: float = 60) -> None:
+        """Until ``count`` workers have joined (heartbeated): the controller places instances
+        only on workers it knows, and never moves them onto one that joins later."""
+        wait_for(
+            lambda: self.query("SELECT count(*) FROM workers") == [(count,)],
+            timeout=timeout,
+            message=f"{count} workers did not join",
+        )
+
     def ready_placements(self) -> int:
         rows = self.query("SELECT count(*) FROM placements WHERE ready_at IS NOT NULL")
         return int(str(rows[0][0]))

@@ -49,6 +49,7 @@ class TestAWorkerKilledWithItsInstances:
         with cluster(templates, tmp_path) as running, running.server("api") as server:
             doomed = running.worker("worker-a")
             running.worker("worker-b")
+            running.wait_for_workers(2)  # else both instances may land on the first
             api = server.api()
             deploy(api, model_zip(tmp_path / "rev.zip", COUNTING_MODEL), minimum=2, maximum=2)
             wait_for(lambda: running.ready_placements() == 2, timeout=120, message="not placed")
@@ -185,6 +186,7 @@ class TestAWorkerThatVanishesWithoutClosingItsConnections:
         with cluster(templates, tmp_path) as running, running.server("api") as server:
             frozen = running.worker("worker-a")
             running.worker("worker-b")
+            running.wait_for_workers(2)  # else both instances may land on the first
             api = server.api()
             deploy(api, model_zip(tmp_path / "rev.zip", COUNTING_MODEL), minimum=2, maximum=2)
             wait_for(lambda: running.ready_placements() == 2, timeout=120, message="not placed")
