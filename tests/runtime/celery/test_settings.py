@@ -15,6 +15,18 @@ from modelyard.errors import InvalidInput
 from modelyard.settings import Settings
 
 
+def cluster_settings(data_dir: Path) -> Settings:
+    """Everything celery mode needs set (the values are never connected to here)."""
+    return Settings(
+        data_dir=data_dir,
+        executor="celery",
+        database_url="postgresql+psycopg://h/db",
+        storage_url="s3://bucket/prefix",
+        broker_url="amqp://guest:guest@127.0.0.1:5672//",
+        secret_key="k",
+    )
+
+
 class TestCeleryModeRefusesToStart:
     def test_on_sqlite_with_a_local_store_it_names_what_to_set(self, tmp_path: Path) -> None:
         with pytest.raises(InvalidInput) as refused:
@@ -29,16 +41,7 @@ class TestCeleryModeRefusesToStart:
             assert setting in message
 
     def test_with_everything_set_it_starts(self, tmp_path: Path) -> None:
-        check_settings(
-            Settings(
-                data_dir=tmp_path,
-                executor="celery",
-                database_url="postgresql+psycopg://h/db",
-                storage_url="s3://bucket/prefix",
-                broker_url="amqp://guest:guest@127.0.0.1:5672//",
-                secret_key="k",
-            )
-        )
+        check_settings(cluster_settings(tmp_path))
 
     def test_with_kombu_already_imported_it_starts(self, tmp_path: Path) -> None:
         # kombu swaps its module object for one without __spec__ when imported; the check
@@ -46,23 +49,14 @@ class TestCeleryModeRefusesToStart:
         import kombu  # noqa: F401
 
         assert "kombu" in sys.modules
-        self.test_with_everything_set_it_starts(tmp_path)
+        check_settings(cluster_settings(tmp_path))
 
     def test_with_celery_missing_it_says_how_to_install_it(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setitem(sys.modules, "celery", None)  # as if it were not installed
         with pytest.raises(InvalidInput) as refused:
-            check_settings(
-                Settings(
-                    data_dir=tmp_path,
-                    executor="celery",
-                    database_url="postgresql+psycopg://h/db",
-                    storage_url="s3://bucket/prefix",
-                    broker_url="amqp://guest:guest@127.0.0.1:5672//",
-                    secret_key="k",
-                )
-            )
+            check_settings(cluster_settings(tmp_path))
         assert "pip install modelyard" in refused.value.message
         assert "celery missing" in refused.value.message
 
