@@ -144,8 +144,9 @@ class Settings(BaseSettings):
     lookup_cache_seconds: float = Field(
         default=1.0,
         ge=0,
-        description="how long a server keeps a token's principal, a granted access check or a "
-        "direct request's target when no change signal reaches it (0: never kept)",
+        description="how long a server keeps a token's principal, a granted access check, a "
+        "direct request's target or a kept read's answer when no change signal reaches it "
+        "(0: never kept)",
     )
     opentelemetry: bool = Field(
         default=False,

@@ -1,9 +1,10 @@
 """Two servers on one PostgreSQL: work accepted by one is heard by the other at commit (NOTIFY),
 not at its next poll. Server A answers the API and runs no jobs; server B runs the jobs and
 polls only every 30 s, so a pickup within a second can only be the signal's doing. And what
-changes who may do what (a token reset, a role taken away, a service user deleted) or what a
-version runs (a new package) holds on the other server within 2 s, and on the server where it
-was made on the very next request, though both cache what requests resolve (``db/lookups``)."""
+changes who may do what (a token reset, a role taken away, a service user deleted), what a
+version runs (a new package) or what a read gives (a kept read) holds on the other server
+within 2 s, and on the server where it was made on the very next request, though both cache
+what requests resolve (``db/lookups``)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,23 @@ def new_package_holds(
         honoured(lambda: status_on(on_second, "ab"), "AB", at_once=at_once)
 
 
+def new_description_holds(first: RunningServer, second: RunningServer, *, at_once: bool) -> None:
+    """A version described anew on ``first`` is what ``second`` reads next, though it keeps
+    its reads of the version and of the list (``api/routing.kept``)."""
+    admin = first.api()
+    with client_for(second.url, second.token) as on_second:
+
+        def described() -> tuple[str | None, list[str | None]]:
+            version = on_second.model_versions_get("default", "rev", "v1")
+            listed = on_second.model_versions_list("default", "rev")
+            return version.description, [v.description for v in listed]
+
+        before = described()
+        assert described() == before  # kept now
+        admin.model_versions_update("default", "rev", "v1", {"description": "described anew"})
+        honoured(described, ("described anew", ["described anew"]), at_once=at_once)
+
+
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
 class TestChangesHoldOnTheOtherServer:
     def test_a_reset_token_a_removed_role_and_a_deleted_service_user(
@@ -174,6 +192,11 @@ class TestChangesHoldOnTheOtherServer:
         self, backend: str, servers: tuple[RunningServer, RunningServer], tmp_path: Path
     ) -> None:
         new_package_holds(*servers, tmp_path, at_once=False)
+
+    def test_a_version_described_anew_is_what_the_other_server_reads(
+        self, backend: str, servers: tuple[RunningServer, RunningServer]
+    ) -> None:
+        new_description_holds(*servers, at_once=False)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -190,3 +213,8 @@ class TestChangesHoldOnTheNextRequest:
         self, backend: str, one_server: RunningServer, tmp_path: Path
     ) -> None:
         new_package_holds(one_server, one_server, tmp_path, at_once=True)
+
+    def test_a_version_described_anew_is_what_the_next_read_gives(
+        self, backend: str, one_server: RunningServer
+    ) -> None:
+        new_description_holds(one_server, one_server, at_once=True)

@@ -11,7 +11,14 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from modelyard.db.lookups import CHANNEL, LOOKUPS, Lookups, report_changes
+from modelyard.db.lookups import (
+    CHANNEL,
+    KEPT_READS,
+    LOOKUPS,
+    READS,
+    Lookups,
+    report_changes,
+)
 from modelyard.db.signals import SIGNALS, Signals
 
 SessionFactory = sessionmaker[Session]
@@ -53,16 +60,24 @@ def make_engine(url: str, *, lock_wait: float = 30.0) -> Engine:
 
 
 def make_session_factory(
-    engine: Engine, signals: Signals | None = None, *, lookups: Lookups | None = None
+    engine: Engine,
+    signals: Signals | None = None,
+    *,
+    lookups: Lookups | None = None,
+    reads: Lookups | None = None,
 ) -> SessionFactory:
     """Sessions that keep loaded rows usable after commit, and signal when they change what
     cached lookups rest on (``db/lookups``); with ``signals``, the signals their transactions
     send (``db/effects.signal``) reach this process's listeners at commit; with ``lookups``
-    (and ``signals``), those cached lookups are kept and forgotten on such a change."""
+    and ``reads`` (and ``signals``), those cached lookups and kept reads are kept and forgotten
+    on such a change."""
     info: dict[str, object] = {SIGNALS: signals} if signals is not None else {}
     if signals is not None and lookups is not None:
         info[LOOKUPS] = lookups
         signals.subscribe(CHANNEL, lookups.forget, at_once=True)
+    if signals is not None and reads is not None:
+        info[KEPT_READS] = reads
+        signals.subscribe(READS, reads.forget, at_once=True)
     factory = sessionmaker(engine, expire_on_commit=False, info=info)
     report_changes(factory)
     return factory

@@ -13,7 +13,7 @@ from modelyard.api.alchemite.auth import allowed
 from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.core.tabular import service, training
 
 router = Router(prefix="/models")
@@ -30,6 +30,7 @@ def models_post(
 
 
 @router.get("")
+@kept
 def models_get(
     session: SessionDep, scope: Annotated[Scope, allowed("tabular_models.list")]
 ) -> list[dict[str, Any]]:
@@ -37,6 +38,7 @@ def models_get(
 
 
 @router.get("/{id}")
+@kept
 def models_id_get(
     id: str, session: SessionDep, scope: Annotated[Scope, allowed("tabular_models.get")]
 ) -> dict[str, Any]:

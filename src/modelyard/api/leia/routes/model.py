@@ -16,7 +16,7 @@ from modelyard.api.leia.translate.lists import listed
 from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.core.documents import catalog
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
 
@@ -105,12 +105,14 @@ ModelQueryDep = Annotated[ModelQuery, Depends(model_query)]
 
 
 @router.get("/admin/model")
+@kept
 def admin_get_models(session: SessionDep, scope: Admin, query: ModelQueryDep) -> JSONResponse:
     caller = scope.principal.user_id
     return listed(catalog.listing(session, scope.project, query, caller=caller, admin=True))
 
 
 @router.get("/admin/{application_id}/model/{model_id}", dependencies=[KnownApplication])
+@kept
 def admin_get_model(session: SessionDep, scope: Admin, model_id: str) -> ModelRead:
     return catalog.get(session, scope.project, model_id)
 
@@ -187,6 +189,7 @@ def admin_delete_model(
 
 
 @router.get("/model")
+@kept
 def get_models(
     session: SessionDep,
     scope: Annotated[Scope, allowed("document_models.list")],
@@ -197,6 +200,7 @@ def get_models(
 
 
 @router.get("/model/{model_id}")
+@kept
 def get_model(
     session: SessionDep,
     scope: Annotated[Scope, allowed("document_models.get")],

@@ -14,7 +14,7 @@ from modelyard.api.lightly.protocol.datasets import (
 )
 from modelyard.api.lightly.translate.datasets import dataset_create, dataset_data
 from modelyard.api.permissions import Scope
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.core.data.datasources import service
 
 router = Router()
@@ -32,6 +32,7 @@ def create_dataset(
 
 
 @router.get("/datasets", response_model=list[DatasetData])
+@kept
 def get_datasets(
     session: SessionDep, scope: Annotated[Scope, allowed("sample_datasets.list")]
 ) -> list[DatasetData]:
@@ -39,6 +40,7 @@ def get_datasets(
 
 
 @router.get("/datasets/{datasetId}", response_model=DatasetData)
+@kept
 def get_dataset_by_id(
     dataset_id: DatasetId,
     session: SessionDep,

@@ -24,7 +24,7 @@ from modelyard.api.registry.protocol.outputs import (
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.core.tracking import service
 
 router = Router()
@@ -61,14 +61,15 @@ def create(
     return wire.model(service.create_model(session, scope.project, wire.model_create(body)))
 
 
-router.add_api_route("/", search, methods=["GET"])
+router.add_api_route("/", kept(search), methods=["GET"])
 router.add_api_route("/", create, methods=["POST"], status_code=201)
 
 
-route(router, "GET", "/all")(list_all)
+route(router, "GET", "/all")(kept(list_all))
 
 
 @route(router, "GET", "/id/{model_id}")
+@kept
 def get_model(
     model_id: str, session: SessionDep, scope: Annotated[Scope, allowed("tracking.models.get")]
 ) -> ModelOutput:

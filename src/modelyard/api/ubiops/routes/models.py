@@ -8,7 +8,7 @@ from fastapi import Response
 
 from modelyard.api.deps import SessionDep
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
@@ -28,6 +28,7 @@ def models_create(
 
 
 @router.get("")
+@kept
 def models_list(
     session: SessionDep, project: Annotated[ProjectRef, allowed("models.list")]
 ) -> list[wire.ModelList]:
@@ -35,6 +36,7 @@ def models_list(
 
 
 @router.get("/{model_name}")
+@kept
 def models_get(
     model_name: str, session: SessionDep, project: Annotated[ProjectRef, allowed("models.get")]
 ) -> wire.ModelList:

@@ -11,7 +11,7 @@ from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router
+from modelyard.api.routing import Router, kept
 from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
@@ -34,6 +34,7 @@ def model_versions_create(
 
 
 @router.get("")
+@kept
 def model_versions_list(
     model_name: str,
     session: SessionDep,
@@ -43,6 +44,7 @@ def model_versions_list(
 
 
 @router.get("/{version}")
+@kept
 def model_versions_get(
     model_name: str,
     version: str,
