@@ -5,8 +5,10 @@ In one run: ``modelyard serve`` on a fresh SQLite data directory and the bare ec
 over each dialect's HTTP API (UbiOps versions of one model, Leia models, registry models,
 Alchemite models, Lightly datasets); then wrk at c=1 and c=32 on, per dialect, the read of one
 object and the list of the 20, each with that dialect's own credentials, plus ``GET
-/v2.1/status``; the median of the rounds, interleaved. The table (ratio to bare at c=32 and the
-targets of issue 19) goes into bench/README.md between ``<!-- results:dialects -->`` markers.
+/v2.1/status``; the median of the rounds, interleaved. Then each read and list again with a new
+``X-Trace`` header on every request, so that no request is answered whole from memory (what
+that means: bench/README.md). The table (ratio to bare at c=32 and the targets of issue 19) goes
+into bench/README.md between ``<!-- results:dialects -->`` markers.
 
     PYTHONPATH=src .venv/bin/python bench/dialects.py            # about 15 minutes
     PYTHONPATH=src .venv/bin/python bench/dialects.py --quick    # short runs, to try it
@@ -45,6 +47,7 @@ BEGIN, END = "<!-- results:dialects -->", "<!-- /results:dialects -->"
 COUNT = 20
 CONNECTIONS = (1, 32)
 TARGET_SHARE = {"read": 0.35, "list": 0.25, "status": 0.80}
+VARY = "X-Trace"
 LEIA_MODULE = """\
 class Noop:
     def __init__(self, base_directory, context):
@@ -239,7 +242,16 @@ def endpoints(servers: Servers) -> list[Endpoint]:
         for make in (ubiops, leia, registry, alchemite, lightly):
             print(f"creating {COUNT} objects: {make.__name__}", flush=True)
             found += make(http, url, token)
-    return found
+    return found + [unalike(e) for e in found if e.kind in ("read", "list")]
+
+
+def unalike(endpoint: Endpoint) -> Endpoint:
+    """The same read with a new ``X-Trace`` header on every request: never the very same
+    request twice, so never answered whole from memory (``api/kept.KeptAnswers``); the route
+    runs, its own work kept (``@kept``)."""
+    target = replace(endpoint.target, name=f"{endpoint.target.name}-unalike", vary=VARY)
+    name = f"{endpoint.name}, a new `{VARY}` each request"
+    return replace(endpoint, name=name, kind=f"{endpoint.kind}, unalike", target=target)
 
 
 def measure_load(

@@ -37,6 +37,8 @@ class Target:
     method: str = "POST"
     body: str = '"hi"'
     headers: tuple[str, ...] = ()
+    vary: str = ""
+    """A header sent with a new value on every request (a counter), if any."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def run_wrk(target: Target, *, connections: int, threads: int, seconds: float) -
         "BENCH_METHOD": target.method,
         "BENCH_BODY": target.body,
         "BENCH_HEADERS": "\n".join(target.headers),
+        "BENCH_VARY": target.vary,
     }
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False

@@ -2,7 +2,8 @@
 -- Environment: BENCH_METHOD (default POST), BENCH_BODY (the body of a POST, default "hi" as a
 -- JSON string), BENCH_AUTH (an Authorization header value, optional), BENCH_HEADERS (further
 -- headers, one "Name: value" a line, optional), BENCH_EXPECT (a substring every good answer
--- holds). Prints "bad_responses N" at the end, summed over wrk's threads.
+-- holds), BENCH_VARY (a header name sent with a new value, a counter, on every request:
+-- no two requests alike, optional). Prints "bad_responses N" at the end, summed over wrk's threads.
 
 local expect = os.getenv("BENCH_EXPECT") or ""
 local auth = os.getenv("BENCH_AUTH")
@@ -20,6 +21,16 @@ for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   local name, value = string.match(line, "^([^:]+):%s*(.*)$")
   if name then
     wrk.headers[name] = value
+  end
+end
+
+local vary = os.getenv("BENCH_VARY") or ""
+if vary ~= "" then
+  local counter = 0
+  function request()
+    counter = counter + 1
+    wrk.headers[vary] = tostring(counter)
+    return wrk.format()
   end
 end
 

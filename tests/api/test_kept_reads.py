@@ -7,7 +7,9 @@ in ``tests/e2e/test_two_servers.py``."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,16 +18,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text, update
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.routing import Router, kept
+from modelyard.api.kept import KeptAnswers, kept, note_kept
+from modelyard.api.routing import Router
+from modelyard.core.identity import service
 from modelyard.core.identity.schemas import TokenIssued
-from modelyard.db.engine import make_session_factory
+from modelyard.db.engine import SessionFactory, make_session_factory, transaction
 from modelyard.db.lookups import Lookups
 from modelyard.db.signals import Signals
 from modelyard.db.tables import JobRow, ModelRow, UserRow
+from modelyard.settings import Settings
 from tests.api.test_thread_hops import Hops
 from tests.support.registry import bearer, create_model
 
 PROJECT = "/v2.1/projects/default"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Kept a minute unless a change says otherwise: what holds below is the change's doing
+    (or the credential's end), not the entries' age."""
+    return settings.model_copy(update={"lookup_cache_seconds": 60.0})
 
 
 @pytest.fixture
@@ -109,6 +121,60 @@ class TestUbiOps:
         assert client.get(version, headers=headers).status_code == 200
         assert client.get(version, headers=headers).status_code == 200
         assert client.get(version, headers={"Authorization": "Token nope"}).status_code == 401
+
+
+class TestTheWholeRequest:
+    """``KeptAnswers``: the very same request again is answered before any routing, as long as
+    nothing it rests on changed, the caller's access included, and its credential lasts."""
+
+    def test_another_request_of_the_same_read_is_kept_by_the_route(
+        self, client: TestClient, admin_token: TokenIssued, model: str, hops: Hops
+    ) -> None:
+        """A header that differs each time (a tracing id) misses the whole-request answer; the
+        route's kept answer still saves the hop."""
+        path = f"{PROJECT}/models/kept/versions/v1"
+        calls = iter(range(100))
+
+        def read() -> Any:
+            traced = {**ubiops_headers(admin_token), "X-Trace": str(next(calls))}
+            return client.get(path, headers=traced).json()
+
+        first = read()
+        assert hops.during(lambda: read() == first) == 0
+
+    def test_a_role_taken_away_holds_on_the_very_next_read(
+        self, client: TestClient, admin_token: TokenIssued, model: str
+    ) -> None:
+        admin = ubiops_headers(admin_token)
+        robot = client.post(f"{PROJECT}/service-users", json={"name": "robot"}, headers=admin)
+        assert robot.status_code == 201, robot.text
+        assignment = {"user_id": robot.json()["id"], "role": "project-viewer"}
+        given = client.post(f"{PROJECT}/role-assignments", json=assignment, headers=admin)
+        assert given.status_code == 201, given.text
+        as_robot = {"Authorization": f"Token {robot.json()['token']}"}
+        path = f"{PROJECT}/models/kept/versions/v1"
+        assert client.get(path, headers=as_robot).status_code == 200
+        assert client.get(path, headers=as_robot).status_code == 200  # kept now
+        taken = client.delete(f"{PROJECT}/role-assignments/{given.json()['id']}", headers=admin)
+        assert taken.status_code == 204, taken.text
+        assert client.get(path, headers=as_robot).status_code in (403, 404)
+
+    def test_a_kept_answer_ends_with_the_callers_credential(
+        self, client: TestClient, sessions: SessionFactory, admin_token: TokenIssued, model: str
+    ) -> None:
+        lifetime = 1.5
+        with transaction(sessions) as session:
+            principal = service.authenticate(session, admin_token.token)
+            short = service.issue_session_token(
+                session, principal, lifetime=timedelta(seconds=lifetime), description="short"
+            )
+        issued = time.monotonic()
+        as_short = {"Authorization": f"Bearer {short.token}"}
+        path = f"{PROJECT}/models/kept/versions/v1"
+        assert client.get(path, headers=as_short).status_code == 200
+        assert client.get(path, headers=as_short).status_code == 200  # kept now
+        time.sleep(max(0.0, lifetime + 0.2 - (time.monotonic() - issued)))
+        assert client.get(path, headers=as_short).status_code == 401
 
 
 class TestEveryDialect:
@@ -218,3 +284,55 @@ class TestTheMark:
         statements.clear()
         assert client.get(path).json() == first.json()
         assert selects(statements) >= 1
+
+
+# -- the whole request (``KeptAnswers``), in front of an application of its own ----------------
+
+
+@pytest.fixture
+def front() -> tuple[TestClient, list[str], Lookups]:
+    """``KeptAnswers`` in front of an app that counts what reaches it and says its answer is
+    kept unless asked for ``/not-kept``; ``/missing`` is a 404."""
+    reached: list[str] = []
+    reads = Lookups(ttl=60)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(f"{scope['method']} {scope['path']}")
+        if scope["path"] != "/not-kept":
+            note_kept()
+        status = 404 if scope["path"] == "/missing" else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": str(len(reached)).encode()})
+
+    return TestClient(KeptAnswers(app, reads=reads)), reached, reads
+
+
+class TestKeptAnswers:
+    def test_the_very_same_get_is_answered_once_until_forgotten(
+        self, front: tuple[TestClient, list[str], Lookups]
+    ) -> None:
+        client, reached, reads = front
+        assert [client.get("/a").text for _ in range(3)] == ["1", "1", "1"]
+        assert client.get("/a", headers={"X-Other": "1"}).text == "2"
+        assert client.get("/a?page=2").text == "3"
+        reads.forget()
+        assert client.get("/a").text == "4"
+        assert len(reached) == 4
+
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("GET", "/not-kept", b""),
+            ("GET", "/missing", b""),
+            ("GET", "/a", b"x"),
+            ("POST", "/a", b""),
+        ],
+        ids=["not a kept read", "not a 200", "a body", "not a GET"],
+    )
+    def test_what_is_not_kept(
+        self, front: tuple[TestClient, list[str], Lookups], method: str, path: str, body: bytes
+    ) -> None:
+        client, reached, _ = front
+        for _ in range(2):
+            client.request(method, path, content=body)
+        assert len(reached) == 2

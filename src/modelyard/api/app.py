@@ -17,6 +17,7 @@ from modelyard.api.alchemite import create_alchemite_app
 from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.dialect import telemetry
+from modelyard.api.kept import KeptAnswers
 from modelyard.api.leia import create_leia_app
 from modelyard.api.lightly import create_lightly_app
 from modelyard.api.limits import MB
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
             handlers=ubiops.exception_handlers,
             body_limit=settings.max_body_mb * MB,
         )
+    app.add_middleware(KeptAnswers, reads=reads)  # outermost: a kept answer needs nothing else
     for dialect in mounted:
         if dialect.prefix != REGISTRY:  # mounted with and without its slash
             app.mount(dialect.prefix, dialect.app)

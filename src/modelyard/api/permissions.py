@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from modelyard.api.context import AppContext
 from modelyard.api.deps import ContextDep, in_transaction
+from modelyard.api.kept import note_credential
 from modelyard.core.identity import access, service
 from modelyard.core.identity.access import rules
 from modelyard.core.identity.home import known_home, require_home
@@ -62,11 +63,13 @@ async def authenticated(
     context: AppContext, token: str | None, *, sessions_only: bool = False
 ) -> Principal:
     """The caller's principal (``identity.authenticate``)."""
-    return await _known_or_read(
+    principal = await _known_or_read(
         context,
         lambda lookups: service.known_principal(lookups, token, sessions_only=sessions_only),
         lambda session: service.authenticate(session, token, sessions_only=sessions_only),
     )
+    note_credential(principal.expires_at)  # a kept answer ends with it (``api/kept.py``)
+    return principal
 
 
 async def granted(

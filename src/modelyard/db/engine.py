@@ -78,6 +78,7 @@ def make_session_factory(
     if signals is not None and reads is not None:
         info[KEPT_READS] = reads
         signals.subscribe(READS, reads.forget, at_once=True)
+        signals.subscribe(CHANNEL, reads.forget, at_once=True)  # kept answers admitted someone
     factory = sessionmaker(engine, expire_on_commit=False, info=info)
     report_changes(factory)
     return factory

@@ -73,7 +73,9 @@ READ_WATCHED = frozenset(
         "models",
         "model_versions",
         "builds",
-        # Leia document models, Alchemite models and datasets, Lightly datasets and sources
+        # Leia applications and document models, Alchemite models and datasets, Lightly
+        # datasets and sources
+        "applications",
         "document_models",
         "tabular_models",
         "tabular_datasets",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +25,8 @@ class Principal:
     token_id: uuid.UUID | None = None
     service_project_id: uuid.UUID | None = None
     """Set for a service user: the one project it lives in."""
+    expires_at: datetime | None = field(default=None, compare=False)
+    """When the credential it was resolved from stops being accepted (None: when revoked)."""
 
 
 class UserCreate(Schema):

@@ -119,6 +119,7 @@ def _token_principal(session: Session, token_hash: str) -> _TokenHolder | None:
         is_admin=user.is_admin,
         token_id=token_row.id,
         service_project_id=service_project_id,
+        expires_at=token_row.expires_at,
     )
     holder = _TokenHolder(principal, token_row.session, token_row.expires_at)
     if lookups is not None:

@@ -11,9 +11,10 @@ from modelyard.api.alchemite import protocol as wire
 from modelyard.api.alchemite import translate
 from modelyard.api.alchemite.auth import allowed
 from modelyard.api.deps import SessionDep, StoreDep
+from modelyard.api.kept import kept
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.core.tabular import service, training
 
 router = Router(prefix="/models")

@@ -10,13 +10,14 @@ from fastapi import Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from modelyard.api.deps import ContextDep, SessionDep, StoreDep
+from modelyard.api.kept import kept
 from modelyard.api.leia.auth import ApplicationDep, allowed, path_application, utc
 from modelyard.api.leia.routes._shared import Limit, Offset, RawBody
 from modelyard.api.leia.translate.lists import listed
 from modelyard.api.openapi import BINARY, file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.core.documents import catalog
 from modelyard.core.documents.schemas import ModelFields, ModelQuery, ModelRead, ModelUpdate
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from modelyard.api.deps import SessionDep
+from modelyard.api.kept import kept
 from modelyard.api.lightly.auth import allowed
 from modelyard.api.lightly.deps import DatasetId
 from modelyard.api.lightly.protocol.datasets import (
@@ -14,7 +15,7 @@ from modelyard.api.lightly.protocol.datasets import (
 )
 from modelyard.api.lightly.translate.datasets import dataset_create, dataset_data
 from modelyard.api.permissions import Scope
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.core.data.datasources import service
 
 router = Router()

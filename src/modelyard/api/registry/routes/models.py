@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Body, Response
 
 from modelyard.api.deps import SessionDep, StoreDep
+from modelyard.api.kept import kept
 from modelyard.api.permissions import Scope
 from modelyard.api.registry.auth import allowed
 from modelyard.api.registry.protocol.models import (
@@ -24,7 +25,7 @@ from modelyard.api.registry.protocol.outputs import (
 from modelyard.api.registry.routes import route
 from modelyard.api.registry.translate import models as wire
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.core.tracking import service
 
 router = Router()

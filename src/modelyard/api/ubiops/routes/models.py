@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Response
 
 from modelyard.api.deps import SessionDep
+from modelyard.api.kept import kept
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate

@@ -9,9 +9,10 @@ from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
+from modelyard.api.kept import kept
 from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
-from modelyard.api.routing import Router, kept
+from modelyard.api.routing import Router
 from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
