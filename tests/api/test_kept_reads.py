@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text, update
 
 from modelyard.api.deps import SessionDep
-from modelyard.api.kept import KeptAnswers, kept, note_kept
+from modelyard.api.kept import MAX_BYTES, KeptAnswers, kept, note_kept
 from modelyard.api.routing import Router
 from modelyard.core.identity import service
 from modelyard.core.identity.schemas import TokenIssued
@@ -292,7 +292,7 @@ class TestTheMark:
 @pytest.fixture
 def front() -> tuple[TestClient, list[str], Lookups]:
     """``KeptAnswers`` in front of an app that counts what reaches it and says its answer is
-    kept unless asked for ``/not-kept``; ``/missing`` is a 404."""
+    kept unless asked for ``/not-kept``; ``/missing`` is a 404, ``/large`` too large to keep."""
     reached: list[str] = []
     reads = Lookups(ttl=60)
 
@@ -301,8 +301,11 @@ def front() -> tuple[TestClient, list[str], Lookups]:
         if scope["path"] != "/not-kept":
             note_kept()
         status = 404 if scope["path"] == "/missing" else 200
+        body = str(len(reached)).encode()
+        if scope["path"] == "/large":
+            body = body.ljust(MAX_BYTES + 1)
         await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": str(len(reached)).encode()})
+        await send({"type": "http.response.body", "body": body})
 
     return TestClient(KeptAnswers(app, reads=reads)), reached, reads
 
@@ -326,8 +329,9 @@ class TestKeptAnswers:
             ("GET", "/missing", b""),
             ("GET", "/a", b"x"),
             ("POST", "/a", b""),
+            ("GET", "/large", b""),
         ],
-        ids=["not a kept read", "not a 200", "a body", "not a GET"],
+        ids=["not a kept read", "not a 200", "a body", "not a GET", "too large"],
     )
     def test_what_is_not_kept(
         self, front: tuple[TestClient, list[str], Lookups], method: str, path: str, body: bytes

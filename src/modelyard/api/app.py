@@ -17,7 +17,7 @@ from modelyard.api.alchemite import create_alchemite_app
 from modelyard.api.audit import AuditMiddleware
 from modelyard.api.context import AppContext
 from modelyard.api.dialect import telemetry
-from modelyard.api.kept import KeptAnswers
+from modelyard.api.kept import ENTRIES, KeptAnswers
 from modelyard.api.leia import create_leia_app
 from modelyard.api.lightly import create_lightly_app
 from modelyard.api.limits import MB
@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     signals = Signals()
     lookups = Lookups(ttl=settings.lookup_cache_seconds)
-    reads = Lookups(ttl=settings.lookup_cache_seconds)
+    reads = Lookups(ttl=settings.lookup_cache_seconds, size=ENTRIES)
     sessions = make_session_factory(engine, signals, lookups=lookups, reads=reads)
     store = open_store(settings.resolved_storage_url)
     background = create_background(settings, sessions, store, signals)

@@ -48,6 +48,10 @@ from modelyard.db.lookups import Lookups, Reading, reads_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEPT = "__modelyard_kept__"
+MAX_BYTES = 256 * 1024
+"""The largest answer kept; a larger one is read afresh every time."""
+ENTRIES = 1_000
+"""Answers a server keeps at most (both layers together), so at most 256 MB in all."""
 
 
 @dataclass
@@ -119,7 +123,8 @@ class KeptAnswers:
             _ASKED.reset(token)
         if asked.kept and len(sent) == 2 and sent[0].get("status") == 200 and _bodiless(scope):
             start, body = sent
-            if body.get("type") == "http.response.body" and not body.get("more_body"):
+            whole = body.get("type") == "http.response.body" and not body.get("more_body")
+            if whole and len(body.get("body", b"")) <= MAX_BYTES:
                 reads.put(key, _Answer(start, body, asked.ends), stamp)
 
 
@@ -163,7 +168,8 @@ def kept_or_read(
         reading.watch(session)
         answer = await hop(**values)
         rendered = answer if isinstance(answer, Response) else await _render(route, answer)
-        if reading.keepable and isinstance(getattr(rendered, "body", None), bytes):
+        body = getattr(rendered, "body", None)
+        if reading.keepable and isinstance(body, bytes) and len(body) <= MAX_BYTES:
             reads.put(key, _copy(rendered), stamp)
             note_kept()
         return rendered
