@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text, update
 
+from modelyard.api.app import create_app
 from modelyard.api.deps import SessionDep
 from modelyard.api.kept import MAX_BYTES, KeptAnswers, kept, note_kept
 from modelyard.api.routing import Router
@@ -175,6 +176,37 @@ class TestTheWholeRequest:
         assert client.get(path, headers=as_short).status_code == 200  # kept now
         time.sleep(max(0.0, lifetime + 0.2 - (time.monotonic() - issued)))
         assert client.get(path, headers=as_short).status_code == 401
+
+
+@pytest.fixture
+def unkept(settings: Settings) -> Iterator[TestClient]:
+    """A second server on the same database that keeps nothing: FastAPI renders every answer."""
+    with TestClient(create_app(settings.model_copy(update={"lookup_cache_seconds": 0}))) as other:
+        yield other
+
+
+def test_a_kept_answer_is_what_fastapi_renders(
+    client: TestClient, unkept: TestClient, admin_token: TokenIssued, model: str
+) -> None:
+    """``api/kept._render`` renders a route's answer as FastAPI does: the same bytes, the same
+    content type."""
+    ubiops, bearer_token = ubiops_headers(admin_token), bearer(admin_token.token)
+    create_model(client, bearer_token, model_name="rendered")
+    dataset = client.post("/v1/datasets", params={"token": admin_token.token}, json={"name": "d"})
+    assert dataset.status_code == 201, dataset.text
+    reads = [
+        (f"{PROJECT}/models/kept/versions/v1", ubiops, None),
+        (f"{PROJECT}/models/kept/versions", ubiops, None),
+        ("/api/models/all", bearer_token, None),
+        ("/v1/datasets", {}, {"token": admin_token.token}),
+    ]
+    for path, headers, params in reads:
+        for _ in range(2):  # read and kept, then kept
+            kept_answer = client.get(path, headers=headers, params=params)
+            rendered = unkept.get(path, headers=headers, params=params)
+            assert kept_answer.status_code == rendered.status_code == 200, path
+            assert kept_answer.content == rendered.content, path
+            assert kept_answer.headers["content-type"] == rendered.headers["content-type"], path
 
 
 class TestEveryDialect:

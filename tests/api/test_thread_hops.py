@@ -7,6 +7,7 @@ request, a route made outside a ``Router``)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from modelyard.api import deps, routing
 from modelyard.core.identity.schemas import TokenIssued
 from modelyard.db import health
+from tests.api.ubiops.test_permissions import every_route
 
 
 class Hops:
@@ -77,3 +79,31 @@ def test_status_makes_one_hop_for_its_query_and_none_while_the_answer_is_fresh(
 
     assert hops.during(ask) == 1
     assert hops.during(ask) == 0  # asked again after a second (db/health)
+
+
+IO_DEPENDENCIES = {
+    "modelyard.api.leia.auth.path_application",
+    "modelyard.api.leia.auth.path_submitter",
+    "modelyard.api.lightly.deps.get_stores",
+}
+"""The plain ``def`` dependencies, each a thread hop on every request that uses it: those that
+read the database (or, for the datasource stores, may touch a remote store's client)."""
+
+
+def test_only_dependencies_that_do_io_are_plain_functions(client: TestClient) -> None:
+    """A plain ``def`` dependency costs a thread hop on every request (a query parser made the
+    Leia model list twice as slow as the model get); one that does no I/O is ``async def``."""
+    plain: set[str] = set()
+
+    def walk(dependant: Any) -> None:
+        for sub in dependant.dependencies:
+            call = sub.call
+            if inspect.isfunction(call) and not (
+                inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
+            ):
+                plain.add(f"{call.__module__}.{call.__qualname__}")
+            walk(sub)
+
+    for _, route in every_route(client.app):
+        walk(route.dependant)
+    assert plain == IO_DEPENDENCIES

@@ -17,7 +17,7 @@ def get_stores(context: ContextDep) -> Stores:
     return Stores.of(context.settings, context.box)
 
 
-def get_link_base(request: Request) -> str:
+async def get_link_base(request: Request) -> str:
     """The absolute URL signed links start with (this server as the client reached it)."""
     root = str(request.scope.get("root_path", "")).rstrip("/")
     return f"{str(request.base_url).rstrip('/')}{root}/{LINK_PATH}"

@@ -25,7 +25,7 @@ Limit = Annotated[int | None, Query(json_schema_extra=within(0, rules.MAX_LIMIT)
 """Pagination of every Leia list (the core checks both: ``documents/rules.page``)."""
 
 
-def job_query(
+async def job_query(
     job_id: str | None = None,
     job_type: str | None = None,
     model_id: str | None = None,

@@ -24,7 +24,7 @@ router = Router()
 ListParam = Annotated[list[str], Query()]
 
 
-def _apply_query(
+async def _apply_query(
     tag: str | None = None,
     format_type: str | None = None,
     execute_after_id: str | None = None,
@@ -81,7 +81,7 @@ def apply_model_async(
     )
 
 
-def _train_query(
+async def _train_query(
     model_name: str | None = None,
     short_name: str | None = None,
     description: str | None = None,

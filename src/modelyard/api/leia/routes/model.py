@@ -67,7 +67,7 @@ def admin_create_model(
     )
 
 
-def model_query(
+async def model_query(
     model_id: str | None = None,
     application_id: str | None = None,
     model_type: str | None = None,
