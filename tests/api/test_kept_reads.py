@@ -324,7 +324,8 @@ class TestTheMark:
 @pytest.fixture
 def front() -> tuple[TestClient, list[str], Lookups]:
     """``KeptAnswers`` in front of an app that counts what reaches it and says its answer is
-    kept unless asked for ``/not-kept``; ``/missing`` is a 404, ``/large`` too large to keep."""
+    kept unless asked for ``/not-kept``; ``/missing`` is a 404, ``/large`` too large to keep,
+    ``/stream`` sent in parts."""
     reached: list[str] = []
     reads = Lookups(ttl=60)
 
@@ -337,6 +338,9 @@ def front() -> tuple[TestClient, list[str], Lookups]:
         if scope["path"] == "/large":
             body = body.ljust(MAX_BYTES + 1)
         await send({"type": "http.response.start", "status": status, "headers": []})
+        if scope["path"] == "/stream":
+            for _ in range(3):
+                await send({"type": "http.response.body", "body": body, "more_body": True})
         await send({"type": "http.response.body", "body": body})
 
     return TestClient(KeptAnswers(app, reads=reads)), reached, reads
@@ -362,8 +366,9 @@ class TestKeptAnswers:
             ("GET", "/a", b"x"),
             ("POST", "/a", b""),
             ("GET", "/large", b""),
+            ("GET", "/stream", b""),
         ],
-        ids=["not a kept read", "not a 200", "a body", "not a GET", "too large"],
+        ids=["not a kept read", "not a 200", "a body", "not a GET", "too large", "a stream"],
     )
     def test_what_is_not_kept(
         self, front: tuple[TestClient, list[str], Lookups], method: str, path: str, body: bytes

@@ -113,7 +113,8 @@ class KeptAnswers:
         stamp, asked, sent = reads.stamp(), _Asked(), []
 
         async def keeping(message: Message) -> None:
-            sent.append(message)
+            if len(sent) < 3:  # a start and one body, or more than that: never a stream's all
+                sent.append(message)
             await send(message)
 
         token = _ASKED.set(asked)
