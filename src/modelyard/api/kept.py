@@ -110,7 +110,8 @@ class KeptAnswers:
             await send(found.start)
             await send(found.body)
             return
-        stamp, asked, sent = reads.stamp(), _Asked(), []
+        stamp, asked = reads.stamp(), _Asked()
+        sent: list[Message] = []
 
         async def keeping(message: Message) -> None:
             if len(sent) < 3:  # a start and one body, or more than that: never a stream's all
