@@ -11,11 +11,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from modelyard.db import effects
 from modelyard.db.engine import SessionFactory, make_engine, make_session_factory, transaction
+from modelyard.db.lookups import Lookups
 from modelyard.db.signals import Signals
 from tests.support.databases import BACKENDS, Templates, fresh_database
 
@@ -140,3 +141,32 @@ class TestSignalsBetweenProcesses:
         finally:
             other.stop()
             signals.stop()
+
+    def test_a_lost_listening_connection_forgets_what_is_kept_at_once(
+        self, backend: str, templates: Templates, tmp_path: Path
+    ) -> None:
+        """Cached lookups and kept reads rest on hearing of changes: once the ``LISTEN``
+        connection is gone (the database is, or the network to it), they are forgotten."""
+        with fresh_database(templates, backend, tmp_path) as url:
+            engine = make_engine(url)
+            signals, kept = Signals(), Lookups(ttl=60)
+            signals.subscribe("lookups", kept.forget, at_once=True)
+            signals.start(engine)
+            try:
+                time.sleep(0.5)  # listening
+                kept.put("k", "v", kept.stamp())
+                with engine.connect() as connection:
+                    connection.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+                        )
+                    )
+                # before its first retry, a second later, would tell everyone to look anyway
+                deadline = time.monotonic() + 0.8
+                while kept.get("k") is not None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                assert kept.get("k") is None
+            finally:
+                signals.stop()
+                engine.dispose()

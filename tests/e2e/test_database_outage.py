@@ -91,6 +91,8 @@ class TestADatabaseOutage:
             }
             assert http.get("/v2.1/status").json() == {"status": "ok"}
             proxy.cut()
+            for call in dialects.values():  # a kept read may answer until the cut is noticed
+                assert refused_within(http, call, seconds=KEPT_AT_MOST + 1)
             for _ in range(3):
                 for name, call in dialects.items():
                     answer = call(http)
@@ -113,6 +115,22 @@ class TestADatabaseOutage:
         outage_lines = [line for line in during if "database is unavailable" in line]
         assert 1 <= len(outage_lines) <= 2, during
         assert not [line for line in during if "Traceback" in line], "".join(during)
+
+
+KEPT_AT_MOST = 1.0
+"""``MODELYARD_LOOKUP_CACHE_SECONDS``: how long a kept read (``api/kept.py``) may still be
+answered from memory once the database is gone, if the lost ``LISTEN`` connection is not
+noticed sooner (``db/signals``: then the kept reads are forgotten at once)."""
+
+
+def refused_within(http: httpx.Client, call: Call, *, seconds: float) -> bool:
+    """Whether ``call`` is answered 503 within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if call(http).status_code == 503:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def status_within(http: httpx.Client, code: int, body: object, *, seconds: float) -> bool:

@@ -10,7 +10,8 @@ and publishes what other processes ``NOTIFY`` (``db/effects.signal`` sends them 
 transaction). A process ignores its own notifications (they carry its origin): it has already
 published them at commit. After the listening connection is lost and found again, every
 channel hears an empty payload, since notifications sent meanwhile are gone: an empty payload
-means "look for yourself".
+means "look for yourself". When it is lost, the ``at_once`` listeners hear one at once: what
+they keep (cached lookups, kept reads) rests on hearing of changes, which no longer holds.
 """
 
 from __future__ import annotations
@@ -110,8 +111,16 @@ class Signals:
             except psycopg.Error as exc:
                 if not lost:
                     logger.warning("listening for signals failed (%s); retrying", exc)
+                    self._forget_everything()  # what is kept can no longer hear a change
                 lost = True
                 self._stop.wait(1.0)
+
+    def _forget_everything(self) -> None:
+        """Every channel's ``at_once`` listeners hear an empty payload: what they keep was
+        kept on the promise of hearing of changes, which no longer holds."""
+        for listeners in self._at_once.values():
+            for listener in listeners:
+                listener("")
 
     def _relay(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
         prefix = wire_channel("")
