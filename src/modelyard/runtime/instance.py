@@ -1,5 +1,10 @@
 """One instance: a shim subprocess in the model's environment, serving one request at a time.
 
+Requests may be sent while the model works on an earlier one: they wait in the pipe, and the
+shim reads the next as soon as it has answered (``Pool`` decides when: a quick model, the pool
+at its maximum). Replies come in the order the requests were sent, so each answers the oldest
+request unanswered, the one the model worked on.
+
 Its pipes are served by an asyncio event loop, with no thread per instance or request: stdout
 is cut into protocol frames as bytes arrive (log frames go to the sink at once, a reply to the
 request waiting for it), stderr into lines, which carry what user code wrote to the file
@@ -45,6 +50,8 @@ SHIM_PATH = Path(__file__).with_name("shim.py")
 SANDBOX_ATTEMPTS = 3
 STOP_GRACE = 5.0
 DRAIN_TIMEOUT = 1.0
+RECENT_WEIGHT = 0.25
+"""The weight of the newest request in ``AsyncInstance.recent_seconds``."""
 MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
 
 T = TypeVar("T")
@@ -55,7 +62,20 @@ started on demand."""
 
 
 class RequestTimeout(Exception):
-    """A request ran past its timeout; the instance has been killed."""
+    """A request ran past its timeout: the instance has been killed if the model was working
+    on it (``started``); else it was still waiting in the pipe, and the instance lives on."""
+
+    def __init__(self, *, started: bool = True) -> None:
+        super().__init__()
+        self.started = started
+
+
+class NotStarted(Exception):
+    """The instance ended while the request waited in its pipe: the model never saw it."""
+
+
+NOT_STARTED = object()
+"""What a request waiting in the pipe is answered with when its instance ends."""
 
 
 def child_env(spec: InstanceSpec) -> dict[str, str]:
@@ -115,7 +135,6 @@ class AsyncInstance:
     ) -> None:
         self.spec = spec
         self.pid = process.pid
-        self.request_id: str | None = None
         self.last_used = time.monotonic()
         self.sandbox_error: str | None = None
         self._sink = log_sink
@@ -124,6 +143,11 @@ class AsyncInstance:
         self._kill_reason: str | None = None
         self._unclaimed: deque[Any] = deque()
         self._waiter: asyncio.Future[Any] | None = None
+        self._calls: deque[_Call] = deque()
+        self._answered_at = 0.0
+        self.recent_seconds: float | None = None
+        """How long the model took for its recent requests (a moving average), once one is
+        answered: whether a request may wait in its pipe (``Pool``)."""
         self._ended = False
         self._stdin: asyncio.WriteTransport | None = None
         self._readers: list[_PipeReader] = []
@@ -192,40 +216,70 @@ class AsyncInstance:
 
     @property
     def alive(self) -> bool:
-        """Whether the process is still running."""
-        return self._process.poll() is None
+        """Whether the process is still running (and answering: not killed, its stdout open)."""
+        return not (self._killed or self._ended) and self._process.poll() is None
+
+    @property
+    def request_id(self) -> str | None:
+        """The request the model is working on (the oldest unanswered one), if any."""
+        return self._calls[0].request_id if self._calls else None
+
+    @property
+    def load(self) -> int:
+        """How many requests were sent and are not answered yet: the one the model works on
+        and those queued behind it in the pipe."""
+        return len(self._calls)
 
     async def call(self, request_id: str, data: Any, *, timeout: float | None) -> RequestOutcome:
-        """Send one request and wait for its result; a timeout kills the instance and raises
-        RequestTimeout. A caller cancelled meanwhile kills it too: the answer still to come
-        could not be told from the next request's."""
-        self.request_id = request_id
-        try:
-            return await self._exchange(request_id, data, timeout)
-        finally:
-            self.request_id = None
-            self.last_used = time.monotonic()
+        """Send one request and wait for its result. The shim answers its requests one at a
+        time and in order, so a request sent while another runs waits in the pipe.
 
-    async def _exchange(self, request_id: str, data: Any, timeout: float | None) -> RequestOutcome:
+        A timeout, or the caller cancelled, while the model works on this request kills the
+        instance (RequestTimeout): its answer could otherwise not be told from the next one's.
+        While it only waits behind another, the model is left alone and its answer dropped
+        when it comes (RequestTimeout with ``started`` false). A request that was still
+        waiting when the instance ended raises NotStarted: it may be sent again elsewhere."""
         try:
             frame = encode_frame({"id": request_id, "data": data})
         except (TypeError, ValueError) as error:
             return RequestOutcome(False, None, f"the request data is not JSON: {error}")
-        if self._stdin is not None and not self._stdin.is_closing():
-            self._stdin.write(frame)
+        if self._ended or self._killed or self._stdin is None or self._stdin.is_closing():
+            raise NotStarted
+        loop = asyncio.get_running_loop()
+        call = _Call(request_id, loop.create_future(), time.monotonic())
+        self._calls.append(call)
+        self._stdin.write(frame)
+        timer = None if timeout is None else loop.call_later(timeout, _expire, call.reply)
         try:
-            reply = await self._next_reply(timeout)
+            reply = await call.reply
         except TimeoutError:
-            await self.kill()
-            raise RequestTimeout from None
+            if not self._abandon(call):
+                await self.kill()
+                raise RequestTimeout from None
+            raise RequestTimeout(started=False) from None
         except asyncio.CancelledError:
-            await self.kill()
+            if not self._abandon(call):
+                await self.kill()
             raise
+        finally:
+            self.last_used = time.monotonic()
+            if timer is not None:
+                timer.cancel()
+        if reply is NOT_STARTED:
+            raise NotStarted
         if reply is not None:
             return RequestOutcome(
                 bool(reply.get("success")), reply.get("result"), reply.get("error")
             )
         return await self._unanswered(request_id)
+
+    def _abandon(self, call: _Call) -> bool:
+        """Give up a request that is still waiting behind another (its answer, when it comes,
+        is dropped); False if the model is already working on it."""
+        if self._calls and self._calls[0] is call:
+            return False
+        call.abandoned = True
+        return True
 
     async def _unanswered(self, request_id: str) -> RequestOutcome:
         """The outcome of a request whose instance ended before answering."""
@@ -339,11 +393,36 @@ class AsyncInstance:
         self._deliver(None)
 
     def _deliver(self, reply: Any) -> None:
+        if self._calls:
+            self._answer_calls(reply)
+            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(reply)
         elif reply is not None:
             self._unclaimed.append(reply)
+
+    def _answer_calls(self, reply: Any) -> None:
+        """A reply answers the oldest request; the end of stdout answers them all: the one
+        the model worked on with ``None``, those waiting behind it with NOT_STARTED."""
+        calls = self._calls
+        if reply is not None:
+            call = calls.popleft()
+            self._timed(call)
+            _settle(call, reply)
+            return
+        _settle(calls.popleft(), None)
+        while calls:
+            _settle(calls.popleft(), NOT_STARTED)
+
+    def _timed(self, call: _Call) -> None:
+        """Note how long the model took for ``call``: from when it could start on it (sent,
+        or the one before it answered) to its answer."""
+        now = time.monotonic()
+        took = now - max(call.sent_at, self._answered_at)
+        self._answered_at = now
+        recent = self.recent_seconds
+        self.recent_seconds = took if recent is None else recent + (took - recent) * RECENT_WEIGHT
 
     def on_stderr(self, raw: bytes) -> None:
         """Log one line the process wrote to its stderr, noting bubblewrap's own failures."""
@@ -494,6 +573,21 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+class _Call:
+    """One request sent to the instance and not answered yet."""
+
+    __slots__ = ("abandoned", "reply", "request_id", "sent_at")
+
+    def __init__(self, request_id: str, reply: asyncio.Future[Any], sent_at: float) -> None:
+        self.request_id, self.reply, self.sent_at = request_id, reply, sent_at
+        self.abandoned = False
+
+
+def _settle(call: _Call, reply: Any) -> None:
+    if not call.abandoned and not call.reply.done():
+        call.reply.set_result(reply)
 
 
 def _expire(waiter: asyncio.Future[Any]) -> None:

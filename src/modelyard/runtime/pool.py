@@ -28,6 +28,13 @@ from modelyard.runtime.spec import InstanceSpec, LogSink, emit
 MAX_BACKOFF = 60.0
 KEPT_PREFIXES = ("request-", "job-")
 SETTLE_TIMEOUT = 10.0
+PIPELINE_DEPTH = 8
+"""How many requests one instance may be handed at once, when the pool is at its maximum:
+the one the model works on and those waiting in its pipe."""
+PIPELINE_BELOW = 0.001
+"""Requests wait in an instance's pipe only while its model answers in less than this (seconds,
+on average): where waking the instance for each request costs about as much as the request.
+A slower model's requests wait in the pool for the first free instance."""
 
 Handed: TypeAlias = AsyncInstance | str
 """What a waiting request is given: an instance, or why none can come."""
@@ -70,7 +77,8 @@ class Pool:
         self._sink = log_sink
         self._start_timeout = start_timeout
         self._idle: list[AsyncInstance] = []
-        self._busy: set[AsyncInstance] = set()
+        self._busy: dict[AsyncInstance, int] = {}
+        """Instances handed out, with how many requests each was handed."""
         self._waiters: deque[asyncio.Future[Handed]] = deque()
         self._starting = 0
         self._starts: set[asyncio.Task[None]] = set()
@@ -84,6 +92,10 @@ class Pool:
     def instances(self) -> list[AsyncInstance]:
         """The running instances, idle and busy."""
         return [*self._idle, *self._busy]
+
+    def loads(self) -> list[int]:
+        """How many requests each running instance was handed and has not given back."""
+        return [self._busy.get(instance, 0) for instance in self.instances()]
 
     @property
     def settled(self) -> bool:
@@ -100,9 +112,9 @@ class Pool:
         """An idle instance for one request, if one is free and nobody waits before it."""
         if self._closed:
             raise PoolClosed
-        if self._waiters or (instance := self._pop_idle()) is None:
+        if self._waiters or (instance := self._pop_idle() or self._pipelined()) is None:
             return None
-        self._busy.add(instance)
+        self._hand(instance)
         return instance
 
     async def wait(self, deadline: float | None) -> Handed | None:
@@ -137,7 +149,12 @@ class Pool:
     def release(self, instance: AsyncInstance) -> None:
         """Return an instance after a request; dead ones are stopped and replaced. With
         nobody waiting and the instance kept, nothing else can have changed."""
-        self._busy.discard(instance)
+        left = self._busy.pop(instance, 1) - 1
+        if left > 0:
+            self._busy[instance] = left
+            if self._waiters:
+                self._dispatch()
+            return
         if instance.alive and not self._closed:
             self._idle.append(instance)
             if not self._waiters:
@@ -260,11 +277,33 @@ class Pool:
             if self._waiters[0].done():
                 self._waiters.popleft()
                 continue
-            instance = self._pop_idle()
+            instance = self._pop_idle() or self._pipelined()
             if instance is None:
                 return
-            self._busy.add(instance)
+            self._hand(instance)
             self._waiters.popleft().set_result(instance)
+
+    def _hand(self, instance: AsyncInstance) -> None:
+        self._busy[instance] = self._busy.get(instance, 0) + 1
+
+    def _pipelined(self) -> AsyncInstance | None:
+        """A busy instance to send one more request to, to wait in its pipe, if the pool is at
+        its maximum (none starting): the one handed the fewest, if under ``PIPELINE_DEPTH``
+        and its model quick (``PIPELINE_BELOW``). The shim then reads the next request as soon
+        as it has answered one, without a wake-up of either process in between: a quick
+        model's throughput was bound by those (bench/README.md)."""
+        if not self._busy or self._starting or self._total() < self.spec.maximum_instances:
+            return None
+        instance = min(self._busy, key=self._busy.__getitem__)
+        recent = instance.recent_seconds
+        if (
+            self._busy[instance] >= PIPELINE_DEPTH
+            or recent is None
+            or recent >= PIPELINE_BELOW
+            or not instance.alive
+        ):
+            return None
+        return instance
 
     def _pop_idle(self) -> AsyncInstance | None:
         while self._idle:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from modelyard.runtime.errors import NotDeployedError
-from modelyard.runtime.instance import AsyncInstance, LoopThread, RequestTimeout
+from modelyard.runtime.instance import AsyncInstance, LoopThread, NotStarted, RequestTimeout
 from modelyard.runtime.pool import Handed, Pool, PoolClosed
 from modelyard.runtime.spec import InstanceSpec, LogSink, RequestOutcome, emit
 
@@ -116,6 +116,18 @@ class Supervisor:
             return []
         return self._read(loop, lambda: self._pids(key))
 
+    def loads(self, key: str) -> list[int]:
+        """How many requests each running instance of ``key`` holds (the one its model works
+        on and those waiting in its pipe), highest first; from any thread."""
+        loop = self._loop
+        if loop is None or self._shut:
+            return []
+        return self._read(loop, lambda: self._loads(key))
+
+    def _loads(self, key: str) -> list[int]:
+        pool = self._pools.get(key)
+        return [] if pool is None else sorted(pool.loads(), reverse=True)
+
     def _pids(self, key: str) -> list[int]:
         pool = self._pools.get(key)
         return [] if pool is None else sorted(i.pid for i in pool.instances() if i.alive)
@@ -143,26 +155,31 @@ class Supervisor:
         self, key: str, data: Any, *, request_id: str, timeout: float | None
     ) -> RequestOutcome:
         deadline = None if timeout is None else time.monotonic() + timeout
-        pool, instance = await self._acquire(key, deadline)
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if isinstance(instance, AsyncInstance) and remaining is not None and remaining <= 0:
-            pool.release(instance)
-            instance = None
-        if not isinstance(instance, AsyncInstance):
-            reason = (
-                instance
-                or f"the request timed out after {timeout:g} seconds waiting for a free instance"
-            )
-            emit(self._sink, key, request_id, "system", reason)
-            return RequestOutcome(False, None, reason)
-        try:
-            return await instance.call(request_id, data, timeout=remaining)
-        except RequestTimeout:
-            message = f"the request timed out after {timeout:g} seconds; its instance was stopped"
-            emit(self._sink, key, request_id, "system", message)
-            return RequestOutcome(False, None, message)
-        finally:
-            pool.release(instance)
+        while True:
+            pool, instance = await self._acquire(key, deadline)
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if isinstance(instance, AsyncInstance) and remaining is not None and remaining <= 0:
+                pool.release(instance)
+                instance = None
+            if not isinstance(instance, AsyncInstance):
+                return self._refused(key, request_id, instance or _waited(timeout))
+            try:
+                return await instance.call(request_id, data, timeout=remaining)
+            except RequestTimeout as timed_out:
+                if not timed_out.started:
+                    return self._refused(key, request_id, _waited(timeout))
+                stopped = (
+                    f"the request timed out after {timeout:g} seconds; its instance was stopped"
+                )
+                return self._refused(key, request_id, stopped)
+            except NotStarted:
+                continue  # its instance ended before the model saw it: another one takes it
+            finally:
+                pool.release(instance)
+
+    def _refused(self, key: str, request_id: str, reason: str) -> RequestOutcome:
+        emit(self._sink, key, request_id, "system", reason)
+        return RequestOutcome(False, None, reason)
 
     async def _acquire(self, key: str, deadline: float | None) -> tuple[Pool, Handed | None]:
         """An instance of the current deployment of ``key``, following it if it is replaced."""
@@ -305,3 +322,11 @@ def check_spec(spec: InstanceSpec) -> None:
         raise ValueError("memory_mb must be positive")
     if spec.maximum_idle_time < 0:
         raise ValueError("maximum_idle_time must not be negative")
+
+
+def _waited(timeout: float | None) -> str:
+    return f"the request timed out after {timeout:g} seconds waiting for a free instance"
+
+
+def _timed_out(timeout: float | None) -> str:
+    return f"the request timed out after {timeout:g} seconds; its instance was stopped"
