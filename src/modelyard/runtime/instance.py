@@ -216,8 +216,12 @@ class AsyncInstance:
 
     @property
     def alive(self) -> bool:
-        """Whether the process is still running (and answering: not killed, its stdout open)."""
-        return not (self._killed or self._ended) and self._process.poll() is None
+        """Whether the process is still running and can be asked: not killed, its pipes open
+        (a request given to an instance that cannot be asked is given to another)."""
+        stdin = self._stdin
+        if self._killed or self._ended or (stdin is not None and stdin.is_closing()):
+            return False
+        return self._process.poll() is None
 
     @property
     def request_id(self) -> str | None:

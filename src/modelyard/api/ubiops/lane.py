@@ -101,15 +101,14 @@ class Lane:
             return None
         token, content_type, length = headers
         project, model, version = match.groups()
-        if (
-            length > self.body_limit
-            or hotpath.known(
-                self.serving.lookups, token, project=project, model=model, version=version
-            )
-            is None
-        ):
+        if length > self.body_limit:
             return None
-        return _Taken(token, project, model, version, timeout, content_type, length)
+        target = hotpath.known(
+            self.serving.lookups, token, project=project, model=model, version=version
+        )
+        if target is None:
+            return None
+        return _Taken(token, (project, model, version), target, timeout, content_type, length)
 
     async def _answer(
         self, scope: Scope, receive: Receive, send: Send, taken: _Taken, data: Any
@@ -122,6 +121,7 @@ class Lane:
                 version=taken.version,
                 data=data,
                 timeout=taken.timeout,
+                known=taken.target,
             )
             answer = translate.request_result(result)
         except Exception as exc:
@@ -142,19 +142,27 @@ class Lane:
 
 
 class _Taken:
-    __slots__ = ("content_type", "length", "model", "project", "timeout", "token", "version")
+    __slots__ = (
+        "content_type",
+        "length",
+        "model",
+        "project",
+        "target",
+        "timeout",
+        "token",
+        "version",
+    )
 
     def __init__(
         self,
         token: str,
-        project: str,
-        model: str,
-        version: str,
+        path: tuple[str, str, str],
+        target: hotpath.Target,
         timeout: int,
         content_type: bytes,
         length: int,
     ) -> None:
-        self.token, self.project, self.model, self.version = token, project, model, version
+        self.token, (self.project, self.model, self.version), self.target = token, path, target
         self.timeout, self.content_type, self.length = timeout, content_type, length
 
 

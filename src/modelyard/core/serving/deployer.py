@@ -175,7 +175,15 @@ class Serving:
             self.deployments.deploy(recipe)
 
     async def request_direct(
-        self, token: str | None, *, project: str, model: str, version: str, data: Any, timeout: int
+        self,
+        token: str | None,
+        *,
+        project: str,
+        model: str,
+        version: str,
+        data: Any,
+        timeout: int,
+        known: hotpath.Target | None = None,
     ) -> RequestResult:
         """A direct request as the API receives it, awaited on the server's event loop.
 
@@ -183,17 +191,18 @@ class Serving:
         target comes from the cached lookups, the deployed spec is reused while its fingerprint
         holds, and the instance is asked over its pipe by the executor. A thread only reads the
         database when there is something to read: a target not cached, a quota to refresh,
-        input blobs, a spec to deploy, output blobs to store."""
-        target = hotpath.known(self.lookups, token, project=project, model=model, version=version)
+        input blobs, a spec to deploy, output blobs to store. ``known`` is the target a caller
+        has just found with ``hotpath.known`` for the same token and path."""
+        target = known or hotpath.known(
+            self.lookups, token, project=project, model=model, version=version
+        )
         if target is None:
             target = await run_sync(partial(self._resolve, token, project, model, version))
         rules.check_input(target.input_type, list(target.inputs), data)
         if not self.quota.fresh(target.organization_id):
             await run_sync(partial(self.quota.refresh_tally, target.organization_id))
         self.quota.admit(target.organization_id)
-        scope = ProjectRef(
-            id=target.project_id, name=target.project_name, organization_id=target.organization_id
-        )
+        scope = target.scope
         spec, prepared = await self._ready(scope, target, data)
         result, _ = await self._run_prepared(spec, prepared, scope, timeout=timeout)
         return result
@@ -302,9 +311,7 @@ class Serving:
             reason = f"version '{found.version}' is {found.status}; the request waits for it"
             return JobOutcome(False, error=reason, retryable=True)
         target = found.target
-        scope = ProjectRef(
-            id=target.project_id, name=target.project_name, organization_id=target.organization_id
-        )
+        scope = target.scope
         try:
             spec, prepared = await self._ready(scope, target, job.payload.get("data"))
         except DomainError as exc:
@@ -430,9 +437,7 @@ class Serving:
         """Input blobs fetched into this machine's scratch directory, the request run, output
         files (under this instance's scratch or package directory) stored as blobs, whose ids
         the answer carries back; a bad blob fails the request with the reason."""
-        scope = ProjectRef(
-            id=target.project_id, name=target.project_name, organization_id=target.organization_id
-        )
+        scope = target.scope
         try:
             with transaction(self.sessions) as session:
                 prepared = self._prepare_target(session, scope, target, data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import BindParameter, Connection, and_, bindparam, func, or_, select
@@ -21,6 +22,7 @@ from modelyard.core.identity.access import rules as access
 from modelyard.core.identity.access.repository import access_clauses
 from modelyard.core.identity.errors import bad_token
 from modelyard.core.identity.rules import hash_token
+from modelyard.core.identity.schemas import ProjectRef
 from modelyard.core.serving.errors import model_not_found, not_available, version_not_found
 from modelyard.core.serving.requests import fields_of
 from modelyard.core.serving.schemas import FieldSpec
@@ -63,9 +65,16 @@ class Target:
     version_id: uuid.UUID
     fingerprint: tuple[Any, ...]
 
-    @property
+    @cached_property
     def blob_inputs(self) -> bool:
         return any(spec.data_type == "blob" for spec in self.inputs)
+
+    @cached_property
+    def scope(self) -> ProjectRef:
+        """The project the request acts in, made once per target rather than per request."""
+        return ProjectRef(
+            id=self.project_id, name=self.project_name, organization_id=self.organization_id
+        )
 
 
 def _env_stats(model: type[ModelRow], version: type[ModelVersionRow]) -> tuple[Any, Any]:
