@@ -218,10 +218,19 @@ class AsyncInstance:
     def alive(self) -> bool:
         """Whether the process is still running and can be asked: not killed, its pipes open
         (a request given to an instance that cannot be asked is given to another)."""
+        return self.answering and self._process.poll() is None
+
+    @property
+    def answering(self) -> bool:
+        """``alive`` as far as this side knows without asking the system: not killed, its
+        pipes open, its exit not yet seen (the pool's reaper asks, at its pace)."""
         stdin = self._stdin
-        if self._killed or self._ended or (stdin is not None and stdin.is_closing()):
-            return False
-        return self._process.poll() is None
+        return not (
+            self._killed
+            or self._ended
+            or (stdin is not None and stdin.is_closing())
+            or self._process.returncode is not None
+        )
 
     @property
     def request_id(self) -> str | None:

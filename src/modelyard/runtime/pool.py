@@ -122,18 +122,29 @@ class Pool:
         ``deadline``; requests are served in the order they began to wait."""
         if self._closed:
             raise PoolClosed
-        waiter: asyncio.Future[Handed] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Handed] = loop.create_future()
         self._waiters.append(waiter)
         self._dispatch()
+        if waiter.done():
+            return waiter.result()
+        # a bare timer rather than asyncio.timeout: this wait is on every queued request's path
+        timer = (
+            None
+            if deadline is None
+            else loop.call_later(deadline - time.monotonic(), _expire, waiter)
+        )
         try:
-            async with asyncio.timeout(None if deadline is None else deadline - time.monotonic()):
-                return await waiter
+            return await waiter
         except TimeoutError:
             self._withdraw(waiter)
             return None
         except asyncio.CancelledError:
             self._withdraw(waiter)
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def _withdraw(self, waiter: asyncio.Future[Handed]) -> None:
         """Forget a request that stopped waiting; an instance handed to it meanwhile is passed
@@ -155,7 +166,7 @@ class Pool:
             if self._waiters:
                 self._dispatch()
             return
-        if instance.alive and not self._closed:
+        if instance.answering and not self._closed:
             self._idle.append(instance)
             if not self._waiters:
                 return
@@ -292,15 +303,16 @@ class Pool:
         and its model quick (``PIPELINE_BELOW``). The shim then reads the next request as soon
         as it has answered one, without a wake-up of either process in between: a quick
         model's throughput was bound by those (bench/README.md)."""
-        if not self._busy or self._starting or self._total() < self.spec.maximum_instances:
+        busy = self._busy
+        if not busy or self._starting or len(busy) + len(self._idle) < self.spec.maximum_instances:
             return None
-        instance = min(self._busy, key=self._busy.__getitem__)
+        instance = min(busy, key=busy.__getitem__) if len(busy) > 1 else next(iter(busy))
         recent = instance.recent_seconds
         if (
-            self._busy[instance] >= PIPELINE_DEPTH
+            busy[instance] >= PIPELINE_DEPTH
             or recent is None
             or recent >= PIPELINE_BELOW
-            or not instance.alive
+            or not instance.answering
         ):
             return None
         return instance
@@ -308,7 +320,7 @@ class Pool:
     def _pop_idle(self) -> AsyncInstance | None:
         while self._idle:
             instance = self._idle.pop()
-            if instance.alive:
+            if instance.answering:
                 return instance
             self._stop_later(instance)
         return None
@@ -371,3 +383,8 @@ class Pool:
         self._start_error = message
         self._failures += 1
         self._retry_at = time.monotonic() + min(MAX_BACKOFF, 2.0 ** (self._failures - 1))
+
+
+def _expire(waiter: asyncio.Future[Handed]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())

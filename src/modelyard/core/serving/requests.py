@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,34 @@ from modelyard.runtime import RequestOutcome
 from modelyard.storage import ArtifactStore
 
 DEFAULT_BLOB_TTL = 259200
+IDS_PER_READ = 256
+
+
+class _RequestIds:
+    """Random (version 4) UUIDs, as ``uuid.uuid4`` makes them, from one read of the system's
+    randomness per ``IDS_PER_READ``: every direct request takes one, and each read lets go of
+    the GIL, which the server's other threads may then hold for a while."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._random = b""
+        self._at = 0
+        os.register_at_fork(after_in_child=self._forget)  # a child must not repeat its parent's
+
+    def next(self) -> str:
+        with self._lock:
+            if self._at >= len(self._random):
+                self._random, self._at = os.urandom(16 * IDS_PER_READ), 0
+            raw = self._random[self._at : self._at + 16]
+            self._at += 16
+        return str(uuid.UUID(bytes=raw, version=4))
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._random, self._at = b"", 0
+
+
+new_request_id = _RequestIds().next
 
 
 @dataclass(frozen=True)
@@ -112,7 +141,7 @@ def prepare_input(
         if not fetch_blobs:
             _check_blobs(session, project, list(inputs), data)
             return PreparedRequest(
-                str(uuid.uuid4()), version_id, data, output_type, list(outputs), None
+                new_request_id(), version_id, data, output_type, list(outputs), None
             )
         where = scratch()
         folder = Path(tempfile.mkdtemp(prefix="request-", dir=where.root))
@@ -123,7 +152,7 @@ def prepare_input(
             shutil.rmtree(folder, ignore_errors=True)
             raise
     return PreparedRequest(
-        request_id=str(uuid.uuid4()),
+        request_id=new_request_id(),
         version_id=version_id,
         data=data,
         output_type=output_type,
