@@ -28,7 +28,7 @@ from modelyard.runtime.spec import InstanceSpec, LogSink, emit
 MAX_BACKOFF = 60.0
 KEPT_PREFIXES = ("request-", "job-")
 SETTLE_TIMEOUT = 10.0
-PIPELINE_DEPTH = 8
+PIPELINE_DEPTH = 16
 """How many requests one instance may be handed at once, when the pool is at its maximum:
 the one the model works on and those waiting in its pipe."""
 PIPELINE_BELOW = 0.001
