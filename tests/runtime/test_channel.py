@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -225,6 +226,34 @@ class TestFailures:
         outcome = served.run(cancel_one_then_ask())
         assert outcome.result["value"] == "next"
         assert outcome.result["pid"] != first
+        assert wait_until(lambda: gone(first))
+
+    def test_a_model_stuck_on_a_request_its_caller_left_in_the_pipe_is_stopped_at_its_deadline(
+        self, bound: Served, package: Path, logs: LogCollector
+    ) -> None:
+        deploy(bound, package, minimum_instances=1, maximum_instances=1)
+        (first,) = bound.supervisor.pids("dep")
+
+        async def leave_one_in_the_pipe() -> tuple[RequestOutcome, float]:
+            for n in range(5):  # quick answers: requests may now wait in the pipe
+                await bound.ask(f"warm{n}")
+            holding = asyncio.ensure_future(bound.ask("holding", sleep=0.5))
+            while not logs.lines("rholding", "stdout"):
+                await asyncio.sleep(0.01)
+            left = asyncio.ensure_future(bound.ask("left", sleep=60, timeout=1.0))
+            await asyncio.sleep(0.1)
+            assert bound.supervisor.loads("dep") == [2]
+            left.cancel()
+            assert (await holding).success
+            started = time.monotonic()
+            behind = await bound.ask("behind", timeout=30)
+            return behind, time.monotonic() - started
+
+        behind, waited = bound.run(leave_one_in_the_pipe())
+        assert logs.lines("rleft", "stdout") == ["serving left"]  # the model took it up
+        assert behind.result["value"] == "behind"
+        assert behind.result["pid"] != first
+        assert waited < 10  # the deadline (1 s) and its grace, not the model's 60 s
         assert wait_until(lambda: gone(first))
 
 

@@ -130,8 +130,8 @@ class TestWhatGoesWrong:
             assert "exit code 3" in (crashing.result().error or "")
             assert [future.result().result["n"] for future in waiting] == [1, 2, 3]
 
-    def test_a_request_that_times_out_in_the_pipe_leaves_the_instance_alone(
-        self, deployed: Supervisor
+    def test_a_request_that_times_out_in_the_pipe_is_not_run_and_leaves_the_instance_alone(
+        self, deployed: Supervisor, logs: Any
     ) -> None:
         first = warm(deployed)
         with ThreadPoolExecutor(2) as pool:
@@ -144,6 +144,7 @@ class TestWhatGoesWrong:
             assert holding.result().result == {"n": 0, "pid": first}
         assert ask(deployed, 2).result == {"n": 2, "pid": first}
         assert wait_until(lambda: deployed.loads("dep") == [0])
+        assert logs.lines("r-1", "stdout") == []  # past its deadline: the model never ran it
 
     def test_a_waiting_request_s_output_is_logged_under_its_own_id(
         self, deployed: Supervisor, logs: Any

@@ -50,6 +50,8 @@ SHIM_PATH = Path(__file__).with_name("shim.py")
 SANDBOX_ATTEMPTS = 3
 STOP_GRACE = 5.0
 DRAIN_TIMEOUT = 1.0
+ABANDONED_GRACE = 1.0
+"""Seconds past its deadline a model may work on a request nobody waits for any more."""
 RECENT_WEIGHT = 0.25
 """The weight of the newest request in ``AsyncInstance.recent_seconds``."""
 MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
@@ -144,6 +146,7 @@ class AsyncInstance:
         self._unclaimed: deque[Any] = deque()
         self._waiter: asyncio.Future[Any] | None = None
         self._calls: deque[_Call] = deque()
+        self._killing: asyncio.Task[None] | None = None
         self._answered_at = 0.0
         self.recent_seconds: float | None = None
         """How long the model took for its recent requests (a moving average), once one is
@@ -252,14 +255,16 @@ class AsyncInstance:
         While it only waits behind another, the model is left alone and its answer dropped
         when it comes (RequestTimeout with ``started`` false). A request that was still
         waiting when the instance ended raises NotStarted: it may be sent again elsewhere."""
+        sent_at = time.monotonic()
+        deadline = None if timeout is None else sent_at + timeout
         try:
-            frame = encode_frame({"id": request_id, "data": data})
+            frame = encode_frame({"id": request_id, "data": data, "deadline": deadline})
         except (TypeError, ValueError) as error:
             return RequestOutcome(False, None, f"the request data is not JSON: {error}")
         if self._ended or self._killed or self._stdin is None or self._stdin.is_closing():
             raise NotStarted
         loop = asyncio.get_running_loop()
-        call = _Call(request_id, loop.create_future(), time.monotonic())
+        call = _Call(request_id, loop.create_future(), sent_at, deadline)
         self._calls.append(call)
         self._stdin.write(frame)
         timer = None if timeout is None else loop.call_later(timeout, _expire, call.reply)
@@ -423,10 +428,28 @@ class AsyncInstance:
             call = calls.popleft()
             self._timed(call)
             _settle(call, reply)
+            if calls and calls[0].abandoned:
+                self._watch(calls[0])
             return
         _settle(calls.popleft(), None)
         while calls:
             _settle(calls.popleft(), NOT_STARTED)
+
+    def _watch(self, head: _Call) -> None:
+        """The model now works on a request nobody waits for (it timed out or its caller left
+        while it waited in the pipe). The shim does not run one past its deadline; one still
+        within it runs until then, and a grace, and then the instance is killed, as it would
+        have been had its caller waited: nothing else would stop a model stuck on it."""
+        loop = asyncio.get_running_loop()
+        if head.deadline is None:
+            self._killing = loop.create_task(self.kill())
+            return
+        delay = max(head.deadline - time.monotonic(), 0.0) + ABANDONED_GRACE
+        loop.call_later(delay, self._stop_if_still_on, head)
+
+    def _stop_if_still_on(self, head: _Call) -> None:
+        if self._calls and self._calls[0] is head and not self._killed:
+            self._killing = asyncio.get_running_loop().create_task(self.kill())
 
     def _timed(self, call: _Call) -> None:
         """Note how long the model took for ``call``: from when it could start on it (sent,
@@ -591,11 +614,13 @@ class LoopThread:
 class _Call:
     """One request sent to the instance and not answered yet."""
 
-    __slots__ = ("abandoned", "reply", "request_id", "sent_at")
+    __slots__ = ("abandoned", "deadline", "reply", "request_id", "sent_at")
 
-    def __init__(self, request_id: str, reply: asyncio.Future[Any], sent_at: float) -> None:
+    def __init__(
+        self, request_id: str, reply: asyncio.Future[Any], sent_at: float, deadline: float | None
+    ) -> None:
         self.request_id, self.reply, self.sent_at = request_id, reply, sent_at
-        self.abandoned = False
+        self.deadline, self.abandoned = deadline, False
 
 
 def _settle(call: _Call, reply: Any) -> None:

@@ -310,6 +310,7 @@ class Pool:
         recent = instance.recent_seconds
         if (
             busy[instance] >= PIPELINE_DEPTH
+            or instance.load >= PIPELINE_DEPTH  # with answers still to come nobody waits for
             or recent is None
             or recent >= PIPELINE_BELOW
             or not instance.answering

@@ -30,6 +30,7 @@ import os
 import struct
 import sys
 import threading
+import time
 import traceback
 from typing import IO, Any, Dict
 
@@ -199,9 +200,18 @@ def load_model(package_dir: str, file_name: str, context: dict[str, Any]) -> Any
     return model_class(package_dir, context)
 
 
+PAST_DEADLINE = "the request waited past its timeout before the model could start it"
+
+
 def answer(channel: Channel, model: Any, message: Any, memory_mb: int | None) -> None:
-    """Run one request through the model and send its result frame."""
+    """Run one request through the model and send its result frame; a request whose
+    ``deadline`` (``time.monotonic``, the same clock the server reads) has passed is answered
+    without being run: its caller has given up on it."""
     request_id = message.get("id")
+    deadline = message.get("deadline")
+    if deadline is not None and time.monotonic() > deadline:  # it waited in the pipe too long
+        channel.send_frame(_result_frame(request_id, False, None, PAST_DEADLINE))
+        return
     channel.request_id = request_id
     try:
         result = model.request(message.get("data"))
