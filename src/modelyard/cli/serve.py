@@ -19,9 +19,6 @@ from modelyard.web import create_server
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005)."""
-YOUNG_COLLECTION = 50_000
-"""Objects the garbage collector lets accumulate before a collection of the youngest generation
-(Python's default: 700)."""
 
 
 def serve(
@@ -40,13 +37,7 @@ def serve(
     writers, the job worker's database rounds): a thread at work keeps it for up to the switch
     interval while the loop waits, 5 ms by default. At 1 ms (``SWITCH_INTERVAL``) the p99 of a
     direct request at c=1 went from 8.4-8.6 ms to 2.5-3.1 ms, and at c=32 from 45-66 ms to
-    29-33 ms, with the same throughput; 0.5 ms gave 1.9-2.1 ms but cost 6-7% of it.
-
-    The collector starts on the youngest generation after ``YOUNG_COLLECTION`` more objects are
-    alive than before, not 700: what a request leaves behind for a while (its metrics, kept two
-    seconds for the writer's next batch, thousands at a time) was examined again and again by
-    collections that found nothing to free. Measured (direct_request.py, no-op model, c=32):
-    75-78% of bare FastAPI with 700, 85-86% with 50,000; p99 at c=1 1.7-2.0 and 1.4-1.5 ms."""
+    29-33 ms, with the same throughput; 0.5 ms gave 1.9-2.1 ms but cost 6-7% of it."""
     install_server_logging()
     settings = load_settings(data_dir)
     with unit_of_work(settings) as session:
@@ -66,7 +57,6 @@ def serve(
     )
     app = create_server(settings)
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION)
     sys.setswitchinterval(SWITCH_INTERVAL)
     uvicorn.run(app, host=host, port=port, log_level="warning", loop=loop, http=http)
 
