@@ -168,10 +168,7 @@ class Supervisor:
             except RequestTimeout as timed_out:
                 if not timed_out.started:
                     return self._refused(key, request_id, _waited(timeout))
-                stopped = (
-                    f"the request timed out after {timeout:g} seconds; its instance was stopped"
-                )
-                return self._refused(key, request_id, stopped)
+                return self._refused(key, request_id, _timed_out(timeout))
             except NotStarted:
                 continue  # its instance ended before the model saw it: another one takes it
             finally:
