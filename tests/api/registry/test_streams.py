@@ -136,6 +136,38 @@ class TestFilter:
         assert response.status_code == 400
         assert [e["key"] for e in response.json()["extra"]] == ["start_timestamp"]
 
+    def test_offsets_postgresql_cannot_hold_are_moved_to_utc(
+        self, client: TestClient, headers: H, model: dict[str, Any]
+    ) -> None:
+        """PostgreSQL holds offsets up to ±15:59; Python's go to ±23:59 (the fuzzer's
+        ``-16:00`` once broke the stream after its 200 was sent)."""
+        window = {
+            "start_timestamp": "2024-05-01T18:00:00+16:00",  # 02:00 UTC
+            "end_timestamp": "2024-04-30T13:00:00-16:00",  # 05:00 UTC
+        }
+        path = f"{BASE}/id/{model['id']}/records/filter"
+        assert hours(client, headers, path, window) == [2, 3, 4, 5]
+
+    @pytest.mark.parametrize(
+        ("start", "end"),
+        [
+            ("0001-01-01T00:30:00+16:00", "2024-05-01T00:00:00"),
+            ("2024-05-01", "9999-12-31T23:00:00-16:00"),
+        ],
+    )
+    def test_a_moment_utc_cannot_hold_is_400_naming_it(
+        self, client: TestClient, headers: H, model: dict[str, Any], start: str, end: str
+    ) -> None:
+        response = client.get(
+            f"{BASE}/id/{model['id']}/records/filter",
+            params={"start_timestamp": start, "end_timestamp": end},
+            headers=headers,
+        )
+        assert response.status_code == 400, response.text
+        named = "start_timestamp" if start.startswith("0001") else "end_timestamp"
+        assert [e["key"] for e in response.json()["extra"]] == [named]
+        assert "UTC" in response.json()["detail"]
+
 
 def null_free(records: list[dict[str, Any]]) -> bool:
     return all(value is not None for record in records for value in record.values())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import uuid
 from collections.abc import Generator, Iterator, Sequence
+from datetime import UTC, datetime
 from functools import cache
 from json.encoder import encode_basestring as _string
 from typing import Any
@@ -159,15 +160,21 @@ def stream(
 def _copied(engine: Engine, statement: Select[Any], batch: int) -> Iterator[bytes]:
     """``COPY (SELECT line …) TO STDOUT``: rows arrive as PostgreSQL sends them, one line
     each, escaped for COPY's text format (a backslash doubled, say), which is undone a chunk
-    at a time. The parameters are bound client-side (COPY takes none)."""
+    at a time. The parameters are bound client-side (COPY takes none), as they are, without the
+    column types' processing: times are moved to UTC here, as ``UTCDateTime`` would (an offset
+    PostgreSQL cannot hold, such as +16:00, would otherwise fail the statement)."""
     compiled = statement.compile(
         dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
     )
+    params = {
+        name: value.astimezone(UTC) if isinstance(value, datetime) else value
+        for name, value in compiled.params.items()
+    }
     copy_sql = f"COPY ({compiled.string}) TO STDOUT"
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         assert isinstance(raw, psycopg.Connection)
-        with raw.cursor() as cursor, cursor.copy(copy_sql, compiled.params) as copy:
+        with raw.cursor() as cursor, cursor.copy(copy_sql, params) as copy:
             parts: list[bytes] = []
             for row in copy:
                 parts.append(bytes(row))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, BinaryIO
 
 import anyio
 from fastapi import Depends, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
 from modelyard.api.alchemite import protocol as wire
 from modelyard.api.alchemite import translate
@@ -18,6 +18,7 @@ from modelyard.api.openapi import file_download, raw_body
 from modelyard.api.permissions import Scope
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
+from modelyard.api.streaming import ThreadedStream
 from modelyard.core.data.datasets.service import staged_file
 from modelyard.core.tabular import service
 
@@ -102,9 +103,9 @@ def models_id_dataset_download_get(
     session: SessionDep,
     store: StoreDep,
     scope: Annotated[Scope, allowed("datasets.download")],
-) -> StreamingResponse:
+) -> ThreadedStream:
     stream = service.download(session, store, scope.project, id)
-    return StreamingResponse(stream, media_type="text/csv")
+    return ThreadedStream(stream, media_type="text/csv")
 
 
 @router.post("/uploaded")

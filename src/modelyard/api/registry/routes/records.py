@@ -4,14 +4,11 @@ ndjson."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Generator
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import Body, Depends, File, Form, Query, Request, Response, UploadFile
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
 from modelyard.api.deps import BoxDep, ContextDep, SessionDep, StoreDep
 from modelyard.api.openapi import file_download, raw_body
@@ -24,6 +21,7 @@ from modelyard.api.registry.translate import models as wire_models
 from modelyard.api.registry.translate import records as wire
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
+from modelyard.api.streaming import ThreadedStream
 from modelyard.core.tracking import record_batch, records
 from modelyard.core.tracking.schemas import UploadedFile
 
@@ -77,20 +75,6 @@ def add_record(
     return wire.record(added)
 
 
-async def read_ahead(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
-    """The stream's chunks, the next one read (in a worker thread) while the last is sent:
-    the database and the network work at once, one chunk ahead, so memory stays bounded."""
-    pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
-    try:
-        while (chunk := await pending) is not None:
-            pending = asyncio.ensure_future(to_thread.run_sync(next, chunks, None))
-            yield chunk
-    finally:
-        if not pending.done():
-            await asyncio.wait([pending])  # the iterator is closed only once it is idle
-        await to_thread.run_sync(chunks.close)
-
-
 async def ndjson_body(request: Request) -> bytes:
     """A bulk add's body, read whole (its size is bounded by ``MODELYARD_MAX_UPLOAD_MB``)."""
     return await request.body()
@@ -135,7 +119,7 @@ def search_records(
     site_name: str | None = None,
     collection_date: date | datetime | None = None,
     dataset_name: str | None = None,
-) -> StreamingResponse:
+) -> ThreadedStream:
     query = wire.search_query(
         collection_date=collection_date,
         dataset_name=dataset_name,
@@ -144,7 +128,7 @@ def search_records(
         site_name=site_name,
     )
     lines = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
+    return ThreadedStream(lines, media_type=NDJSON)
 
 
 @route(router, "GET", "/id/{model_id}/records/filter", **file_download(NDJSON))
@@ -159,7 +143,7 @@ def filter_records(
     experiment_names: Annotated[list[str] | None, Query()] = None,
     season_names: Annotated[list[str] | None, Query()] = None,
     site_names: Annotated[list[str] | None, Query()] = None,
-) -> StreamingResponse:
+) -> ThreadedStream:
     query = wire.filter_query(
         start_timestamp=start_timestamp,
         end_timestamp=end_timestamp,
@@ -169,7 +153,7 @@ def filter_records(
         site_names=site_names,
     )
     lines = records.open_stream(session, context.engine, scope.project, model_id, query)
-    return StreamingResponse(read_ahead(lines), media_type=NDJSON)
+    return ThreadedStream(lines, media_type=NDJSON)
 
 
 @route(router, "GET", "/records/id/{record_id}")

@@ -20,10 +20,27 @@ from modelyard.core.tracking.schemas import RecordCreate, RecordQuery, RecordRea
 from modelyard.errors import InvalidInput
 
 
-def as_utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None, field: str) -> datetime | None:
+    """The moment in UTC (without an offset: taken as UTC); one that UTC cannot hold (an
+    offset across year 1 or 9999) is a 400 naming ``field``."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    utc = _in_utc(value)
+    if utc is None:
+        raise invalid(field, OUT_OF_RANGE)
+    return utc
+
+
+OUT_OF_RANGE = "is out of range once moved to UTC (years 1 to 9999)"
+
+
+def _in_utc(value: datetime) -> datetime | None:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def day_of(value: date | datetime | None) -> date | None:
@@ -58,7 +75,7 @@ def record_create(
     data = json_object("model_data", model_data)
     assert data is not None
     return RecordCreate(
-        timestamp=as_utc(timestamp),
+        timestamp=as_utc(timestamp, "timestamp"),
         model_data=data,
         collection_date=day_of(collection_date),
         dataset_name=dataset_name,
@@ -80,8 +97,11 @@ def record_lines(body: bytes) -> list[NumberedRecord]:
             line = ModelRecordLine.model_validate_json(text)
         except ValidationError as exc:
             raise _line_error(number, exc) from None
+        timestamp = _in_utc(line.timestamp)
+        if timestamp is None:
+            raise invalid_line(number, "timestamp", OUT_OF_RANGE)
         record = RecordFields(
-            _aware(line.timestamp),
+            timestamp,
             line.model_data,
             day_of(line.collection_date),
             line.dataset_name,
@@ -92,10 +112,6 @@ def record_lines(body: bytes) -> list[NumberedRecord]:
         )
         batch.append(NumberedRecord(number, record))
     return batch
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _line_error(number: int, exc: ValidationError) -> InvalidInput:
@@ -136,8 +152,8 @@ def filter_query(
     site_names: list[str] | None,
 ) -> RecordQuery:
     return RecordQuery(
-        start_timestamp=as_utc(start_timestamp),
-        end_timestamp=as_utc(end_timestamp),
+        start_timestamp=as_utc(start_timestamp, "start_timestamp"),
+        end_timestamp=as_utc(end_timestamp, "end_timestamp"),
         dataset_names=dataset_names or [],
         experiment_names=experiment_names or [],
         season_names=season_names or [],

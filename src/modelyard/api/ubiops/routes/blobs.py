@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
 from fastapi import File, Header, Query, Response, UploadFile
-from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
 from modelyard.api.openapi import file_download, within
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
+from modelyard.api.streaming import ThreadedStream
 from modelyard.api.ubiops.auth import allowed
 from modelyard.api.ubiops.protocol import blobs as wire
 from modelyard.api.ubiops.translate import blobs as translate
@@ -63,9 +63,9 @@ def blobs_get(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("blobs.get")],
     store: StoreDep,
-) -> StreamingResponse:
+) -> ThreadedStream:
     opened = service.open_blob(session, store, project, blob_id)
-    return StreamingResponse(
+    return ThreadedStream(
         _chunks_then_close(opened.stream),
         media_type="application/octet-stream",
         headers=download_headers(opened.blob.filename, opened.blob.size),

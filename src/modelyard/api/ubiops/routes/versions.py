@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import File, Response, UploadFile
-from fastapi.responses import StreamingResponse
 
 from modelyard.api.deps import ContextDep, SessionDep, StoreDep
 from modelyard.api.downloads import download_headers
@@ -13,6 +12,7 @@ from modelyard.api.kept import kept
 from modelyard.api.openapi import file_download
 from modelyard.api.responses import no_content
 from modelyard.api.routing import Router
+from modelyard.api.streaming import ThreadedStream
 from modelyard.api.ubiops.auth import PrincipalDep, allowed
 from modelyard.api.ubiops.protocol import models as wire
 from modelyard.api.ubiops.translate import models as translate
@@ -110,8 +110,8 @@ def model_versions_file_download(
     session: SessionDep,
     project: Annotated[ProjectRef, allowed("models.versions.file.download")],
     store: StoreDep,
-) -> StreamingResponse:
+) -> ThreadedStream:
     package = service.package_download(session, store, project, model_name, version)
     headers = download_headers(package.filename, package.size)
     chunks = stream_object(store, package.storage_key)
-    return StreamingResponse(chunks, media_type="application/zip", headers=headers)
+    return ThreadedStream(chunks, media_type="application/zip", headers=headers)
