@@ -81,9 +81,13 @@ async def deploy(app: Any, token: str) -> None:
         package = {"file": ("package.zip", package_zip(), "application/zip")}
         (await client.put("/models/noop/versions/v1/upload", files=package)).raise_for_status()
         deadline = time.monotonic() + 300
-        while (await client.get("/models/noop/versions/v1")).json()["status"] != "available":
+        while (version := (await client.get("/models/noop/versions/v1")).json())[
+            "status"
+        ] != "available":
             if time.monotonic() > deadline:
                 raise RuntimeError("the no-op model did not become available")
+            if version["status"] == "failed":
+                raise RuntimeError(f"the no-op model failed to build: {version['error_message']}")
             await asyncio.sleep(0.1)
 
 

@@ -139,8 +139,9 @@ class LineWriter(io.TextIOBase):
 
 
 def take_protocol_streams() -> tuple[IO[bytes], IO[bytes]]:
-    """Move the protocol off fds 0 and 1 so user code cannot read or write it."""
-    reader = os.fdopen(os.dup(0), "rb", buffering=0)
+    """Move the protocol off fds 0 and 1 so user code cannot read or write it. The reader is
+    buffered: a frame's header and body (and the frames queued behind it) come in one read."""
+    reader = os.fdopen(os.dup(0), "rb")
     writer = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
