@@ -96,23 +96,20 @@ def volume(value: Any) -> int:
         return 0
     if isinstance(value, str):
         return len(value.encode("utf-8"))
-    return len(json.dumps(value, default=str, separators=(",", ":")).encode("utf-8"))
+    return len(_COMPACT.encode(value))  # ASCII: non-ASCII characters escaped, as json.dumps does
 
 
-def values_of(item: Item) -> dict[str, float]:
-    """The metric values one recorded item contributes."""
-    if isinstance(item, Counted):
-        values = dict(item.values)
-        if item.volume_of is not None:
-            values[item.volume_of[0]] = float(volume(item.volume_of[1]))
-        return values
-    return {
-        "requests": 1.0,
-        "input_volume": float(volume(item.data)),
-        "output_volume": float(volume(item.result)) if item.success else 0.0,
-        "outputs": 1.0 if item.success else 0.0,
-        "compute": item.seconds,
-    }
+_COMPACT = json.JSONEncoder(default=str, separators=(",", ":"))
+"""Made once: ``json.dumps`` with arguments makes a new encoder on every call."""
+
+
+def values_of(item: Counted) -> dict[str, float]:
+    """The metric values one pipeline or connector item contributes (a model request's are
+    added up by ``_sums`` directly)."""
+    values = dict(item.values)
+    if item.volume_of is not None:
+        values[item.volume_of[0]] = float(volume(item.volume_of[1]))
+    return values
 
 
 def sample_values(sample: InstanceSample, seconds: float) -> dict[str, float]:
@@ -228,31 +225,63 @@ class MetricRecorder:
             self._writer.put(Counted(subject, at, sample_values(sample, self.sample_seconds)))
 
 
+REQUEST_METRICS = ("requests", "input_volume", "output_volume", "outputs", "compute")
+"""What a model request contributes, in the order ``_sums`` adds them up."""
+
+
 def _sums(batch: list[Item]) -> Sums:
-    """Per object, metric and minute. Summed per object and minute first: a subject's hash (its
-    ids) is then taken once per item, not once per metric, and a minute's ``datetime`` made once
-    per minute (the flush holds the GIL the loop waits for: 9.6 µs an item before, 10,000 a
-    flush at 5,000 requests a second)."""
-    totals: dict[tuple[Subject, int], dict[str, float]] = {}
+    """Per object, metric and minute. Requests, nearly all of a batch, are added up per
+    subject and minute into five numbers, without a dict apiece; a subject's hash (its ids)
+    is taken once per item and a minute's ``datetime`` made once per minute. The flush holds
+    the GIL the event loop waits for: 9.6 µs an item at first, ~2 µs now for plain text
+    (a JSON value costs what encoding it does)."""
+    requests: dict[tuple[Subject, int], list[float]] = {}
+    others: dict[tuple[Subject, int], dict[str, float]] = {}
     for item in batch:
+        key = (item.subject, int(item.at // 60))
         try:
-            values = values_of(item)
+            if isinstance(item, ModelRequest):
+                _add_request(requests, key, item)
+            else:
+                _add_values(others, key, values_of(item))
         except (TypeError, ValueError):
             logger.exception("could not measure a recorded request")
-            continue
-        key = (item.subject, int(item.at // 60))
-        into = totals.get(key)
-        if into is None:
-            totals[key] = values
-            continue
-        for metric, value in values.items():
-            into[metric] = into.get(metric, 0.0) + value
+    for key, numbers in requests.items():
+        _add_values(others, key, dict(zip(REQUEST_METRICS, numbers, strict=True)))
     sums: Sums = {}
-    for (subject, minute), values in totals.items():
+    for (subject, minute), values in others.items():
         bucket = minute_of(minute * 60)
         for metric, value in values.items():
             sums[(subject, metric, bucket)] = value
     return sums
+
+
+def _add_request(
+    into: dict[tuple[Subject, int], list[float]], key: tuple[Subject, int], item: ModelRequest
+) -> None:
+    data_volume = volume(item.data)  # measured first: a value that cannot be is left out whole
+    result_volume = volume(item.result) if item.success else 0
+    numbers = into.get(key)
+    if numbers is None:
+        numbers = into[key] = [0.0, 0.0, 0.0, 0.0, 0.0]
+    numbers[0] += 1.0
+    numbers[1] += data_volume
+    numbers[2] += result_volume
+    numbers[3] += 1.0 if item.success else 0.0
+    numbers[4] += item.seconds
+
+
+def _add_values(
+    into: dict[tuple[Subject, int], dict[str, float]],
+    key: tuple[Subject, int],
+    values: dict[str, float],
+) -> None:
+    found = into.get(key)
+    if found is None:
+        into[key] = values
+        return
+    for metric, value in values.items():
+        found[metric] = found.get(metric, 0.0) + value
 
 
 def _rows(session: Session, batch: list[Item]) -> list[MetricRow]:
