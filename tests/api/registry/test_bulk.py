@@ -180,6 +180,10 @@ class TestAllOrNothing:
         [
             ({"model_data": {"a": 1}, "site_name": "x"}, "line 2.timestamp"),
             ({"timestamp": "yesterday", "model_data": {}, "site_name": "x"}, "line 2.timestamp"),
+            (
+                {"timestamp": "9999-12-31T23:00:00-16:00", "model_data": {}, "site_name": "x"},
+                "line 2.timestamp",
+            ),
             ({"timestamp": "2024-05-01T00:00:00", "site_name": "x"}, "line 2.model_data"),
             (
                 {"timestamp": "2024-05-01T00:00:00", "model_data": [1], "site_name": "x"},

@@ -122,6 +122,7 @@ class TestAddRecord:
         ("field", "value"),
         [
             ("timestamp", "yesterday"),
+            ("timestamp", "0001-01-01T00:30:00+16:00"),  # before year 1 once in UTC
             ("model_data", "{oops"),
             ("model_data", "[1]"),
             ("record_info", "3"),
