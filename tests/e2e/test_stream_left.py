@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from tests.support.databases import POSTGRES_URL, Templates
-from tests.support.registry import BASE, bearer, create_model
+from tests.support.registry import BASE, add_records, bearer, create_model
 from tests.support.server import RunningServer, served
 
 pytestmark = [
@@ -79,11 +79,7 @@ def test_a_stream_left_half_read_gives_its_connection_back(
                 + "\n"
                 for i in range(start, start + 10_000)
             )
-            added = client.post(
-                f"{BASE}/id/{model['id']}/records/bulk",
-                content=body,
-                headers={**headers, "Content-Type": "application/ndjson"},
-            )
+            added = add_records(client, headers, model["id"], body)
             assert added.status_code == 201, added.text
         path = f"{BASE}/id/{model['id']}/records/filter?site_names=s"
         for _ in range(3):

@@ -48,6 +48,17 @@ def add_record(
     return client.post(f"{BASE}/id/{model_id}/records", data=form, files=files, headers=headers)
 
 
+def add_records(
+    client: Client, headers: dict[str, str], model_id: str, body: str | bytes
+) -> Response:
+    """A bulk add: ``body`` is ndjson, one record per line."""
+    return client.post(
+        f"{BASE}/id/{model_id}/records/bulk",
+        content=body,
+        headers={**headers, "Content-Type": "application/ndjson"},
+    )
+
+
 def lines(response: Response) -> list[dict[str, Any]]:
     """The objects of an ndjson body, one per line."""
     return [json.loads(line) for line in response.text.splitlines() if line]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.support.registry import (
     BASE,
     add_record,
+    add_records,
     create_model,
     is_error_envelope,
     lines,
@@ -41,13 +42,6 @@ def record(hour: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-def bulk(client: TestClient, headers: H, model_id: str, body: bytes) -> Any:
-    content_type = {"Content-Type": "application/ndjson"}
-    return client.post(
-        f"{BASE}/id/{model_id}/records/bulk", content=body, headers={**headers, **content_type}
-    )
-
-
 def stored(client: TestClient, headers: H, model_id: str) -> list[dict[str, Any]]:
     response = client.get(f"{BASE}/id/{model_id}/records", headers=headers)
     assert response.status_code == 200, response.text
@@ -70,7 +64,7 @@ class TestBulkAdd:
             record(1, experiment_name="E1", dataset_name="A", record_info={"k": 1}),
             record(2, collection_date="2024-04-30", season_name="2024"),
         )
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 201, response.text
         answer = response.json()
         assert answer["records_added"] == 3
@@ -91,7 +85,7 @@ class TestBulkAdd:
     def test_a_record_of_a_bulk_add_is_a_duplicate_for_the_single_add(
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
-        assert bulk(client, headers, model["id"], ndjson(record(5))).status_code == 201
+        assert add_records(client, headers, model["id"], ndjson(record(5))).status_code == 201
         form = record_form("2024-05-01T05:00:00", {"other": True}, site_name="north")
         again = add_record(client, headers, model["id"], form)
         assert again.status_code == 409
@@ -101,7 +95,7 @@ class TestBulkAdd:
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
         body = b"\r\n" + ndjson(record(0)).replace(b"\n", b"\r\n") + b"\n" + ndjson(record(1))
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 201, response.text
         assert response.json()["records_added"] == 2
 
@@ -127,12 +121,12 @@ class TestBulkAdd:
 
     def test_an_unknown_model_is_404(self, client: TestClient, headers: H) -> None:
         missing = "00000000-0000-0000-0000-000000000000"
-        response = bulk(client, headers, missing, ndjson(record(0)))
+        response = add_records(client, headers, missing, ndjson(record(0)))
         assert response.status_code == 404
         assert is_error_envelope(response)
 
     def test_without_a_token_is_401(self, client: TestClient, model: dict[str, Any]) -> None:
-        assert bulk(client, {}, model["id"], ndjson(record(0))).status_code == 401
+        assert add_records(client, {}, model["id"], ndjson(record(0))).status_code == 401
 
 
 class TestAllOrNothing:
@@ -140,7 +134,7 @@ class TestAllOrNothing:
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
         body = ndjson(record(0, experiment_name="New"), record(1), record(2), record(1))
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 409, response.text
         assert is_error_envelope(response)
         error = response.json()
@@ -160,7 +154,7 @@ class TestAllOrNothing:
         form = record_form("2024-05-01T03:00:00", {"first": True}, site_name="north")
         assert add_record(client, headers, model["id"], form).status_code == 201
         body = ndjson(*(record(hour) for hour in range(6)))
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 409, response.text
         described = response.json()["error_description"]
         assert "line 4" in described
@@ -172,7 +166,7 @@ class TestAllOrNothing:
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
         body = ndjson(record(0), record(0, site_name="south"))
-        assert bulk(client, headers, model["id"], body).status_code == 201
+        assert add_records(client, headers, model["id"], body).status_code == 201
         assert len(stored(client, headers, model["id"])) == 2
 
     @pytest.mark.parametrize(
@@ -209,7 +203,7 @@ class TestAllOrNothing:
         key: str,
     ) -> None:
         body = ndjson(record(0, experiment_name="Fresh"), line, record(2))
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 400, response.text
         assert validation_keys(response) == [key]
         assert response.json()["detail"].startswith("line 2: ")
@@ -220,7 +214,7 @@ class TestAllOrNothing:
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
         body = ndjson(record(0)) + b"{not json\n"
-        response = bulk(client, headers, model["id"], body)
+        response = add_records(client, headers, model["id"], body)
         assert response.status_code == 400
         assert validation_keys(response) == ["line 2"]
         assert stored(client, headers, model["id"]) == []
@@ -228,6 +222,6 @@ class TestAllOrNothing:
     def test_an_empty_body_is_400(
         self, client: TestClient, headers: H, model: dict[str, Any]
     ) -> None:
-        response = bulk(client, headers, model["id"], b"\n")
+        response = add_records(client, headers, model["id"], b"\n")
         assert response.status_code == 400
         assert validation_keys(response) == ["body"]

@@ -10,7 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelyard.core.tracking import record_stream
-from tests.support.registry import BASE, add_record, create_model, lines, record_form
+from tests.support.registry import (
+    BASE,
+    add_record,
+    add_records,
+    create_model,
+    lines,
+    record_form,
+)
 
 H = dict[str, str]
 SITES = ["north", "south"]
@@ -219,11 +226,7 @@ class TestResumeByWindow:
             + "\n"
             for i in range(30)
         )
-        added = client.post(
-            f"{BASE}/id/{created['id']}/records/bulk",
-            content=body,
-            headers={**headers, "Content-Type": "application/ndjson"},
-        )
+        added = add_records(client, headers, created["id"], body)
         assert added.status_code == 201, added.text
         path = f"{BASE}/id/{created['id']}/records"
         first: list[dict[str, Any]] = []
