@@ -400,7 +400,6 @@ class TestMetricRecorder:
                 result={"y": 22} if success else None,
                 success=success,
                 seconds=0.5,
-                memory_mb=2048,
             )
         recorder.record(
             project,
@@ -425,22 +424,54 @@ class TestMetricRecorder:
         assert totals[("pipeline", "input_volume")] == 5
         assert this_month == 3
 
-    def test_a_batch_sums_per_object_metric_and_minute(self, project: ProjectRef) -> None:
-        def subject(version: uuid.UUID) -> metrics.Subject:  # a new one per request, as recorded
+    def test_requests_recorded_after_a_flush_are_flushed_too(
+        self, sessions: SessionFactory, session: Session, project: ProjectRef
+    ) -> None:
+        session.commit()
+        recorder = metrics.MetricRecorder(sessions, flush_seconds=0.02)
+        recorder.start()
+
+        def flushed() -> float:
+            with transaction(sessions) as fresh:
+                rows = fresh.scalars(select(MetricRow).where(MetricRow.metric == "requests"))
+                return sum(row.value for row in rows)
+
+        def record(count: int) -> None:
+            for _ in range(count):
+                recorder.record_model_request(
+                    project, uuid.uuid4(), data="x", result="y", success=True, seconds=0.1
+                )
+
+        record(3)
+        deadline = time.monotonic() + 10
+        while flushed() < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert flushed() == 3  # written by the writer's thread, before any close
+        record(2)  # into a fresh tally, which must get a flush of its own
+        deadline = time.monotonic() + 10
+        while flushed() < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        recorder.close()
+        record(1)  # refused once closed, as any record
+        assert flushed() == 5
+
+    def test_a_tally_sums_per_object_metric_and_minute(self, project: ProjectRef) -> None:
+        def subject(version: uuid.UUID) -> metrics.Subject:  # a new one per request
             return metrics.Subject(
                 project.organization_id, project.id, "model_version", version, None
             )
 
         first, second, minute = uuid.uuid4(), uuid.uuid4(), 1_800_000_000.0  # a minute's start
-        batch: list[metrics.Item] = [
-            metrics.ModelRequest(subject(first), minute + 1, "ab", "ba", True, 0.5, 256),
-            metrics.ModelRequest(subject(first), minute + 59, "abc", None, False, 0.25, 256),
-            metrics.ModelRequest(subject(first), minute + 60, "a", "a", True, 1.0, 256),
-            metrics.ModelRequest(subject(second), minute + 2, "abcd", "dcba", True, 2.0, 256),
-        ]
+        tally = metrics.RequestTally()
+        tally.add(subject(first), minute + 1, "ab", "ba", True, 0.5)
+        tally.add(subject(first), minute + 59, "abc", "not an output", False, 0.25)
+        tally.add(subject(first), minute + 60, "a", "a", True, 1.0)
+        tally.add(subject(second), minute + 2, "abcd", "dcba", True, 2.0)
+        tally.add(subject(second), minute + 3, {"é": [1, 2]}, None, True, 1.0)  # measured later
+        tally.add(subject(second), minute + 4, "é", "ü", True, 0.0)  # bytes, not characters
         sums = {
             (s.object_id, metric, bucket.timestamp()): value
-            for (s, metric, bucket), value in metrics._sums(batch).items()
+            for (s, metric, bucket), value in tally.sums().items()
         }
         assert sums[(first, "requests", minute)] == 2
         assert sums[(first, "input_volume", minute)] == 5
@@ -448,8 +479,27 @@ class TestMetricRecorder:
         assert sums[(first, "outputs", minute)] == 1
         assert sums[(first, "compute", minute)] == 0.75
         assert sums[(first, "requests", minute + 60)] == 1
-        assert sums[(second, "output_volume", minute)] == 4
+        assert sums[(second, "requests", minute)] == 3
+        assert sums[(second, "outputs", minute)] == 3
+        assert sums[(second, "input_volume", minute)] == 4 + len('{"\\u00e9":[1,2]}') + 2
+        assert sums[(second, "output_volume", minute)] == 4 + 0 + 2
         assert len(sums) == 3 * 5
+
+    def test_a_value_that_cannot_be_measured_leaves_its_volumes_out(
+        self, project: ProjectRef
+    ) -> None:
+        subject = metrics.Subject(
+            project.organization_id, project.id, "model_version", uuid.uuid4(), None
+        )
+        circular: dict[str, object] = {}
+        circular["x"] = circular
+        tally = metrics.RequestTally()
+        tally.add(subject, 0.0, {"x": float("nan")}, "ok", True, 1.0)
+        tally.add(subject, 1.0, circular, "ok", True, 1.0)  # no JSON can hold it
+        sums = {metric: value for (_, metric, _), value in tally.sums().items()}
+        assert sums["requests"] == 2
+        assert sums["input_volume"] == len('{"x":NaN}')
+        assert sums["output_volume"] == 2
 
     def test_running_instances_are_sampled(
         self, sessions: SessionFactory, session: Session, project: ProjectRef

@@ -326,7 +326,7 @@ class TestLimits:
         recorder.start()
         for _ in range(2):
             recorder.record_model_request(
-                project, version_id, data={}, result="ok", success=True, seconds=0.1, memory_mb=256
+                project, version_id, data={}, result="ok", success=True, seconds=0.1
             )
         recorder.close()
         with transaction(sessions) as session:

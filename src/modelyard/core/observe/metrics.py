@@ -1,8 +1,12 @@
 """Metrics: counted in memory on the request path, flushed as per-minute rows off it.
 
-Recording a request is one put on the bounded queue of a batch writer (no I/O, no
-serialisation); its thread gathers what is recorded within ``flush_seconds``, measures the
-volumes, sums per object, metric and minute, and writes the sums. A sampling thread counts the
+A model request is added into a tally on the spot: five numbers per version and minute, under
+a lock, no I/O (a value that is not plain text is set aside, to be measured by the flush). The
+first request into an empty tally puts one marker on the bounded queue of a batch writer; its
+thread wakes ``flush_seconds`` later, swaps the tally for an empty one and writes its sums, so
+the flush costs a few rows, not a pass over every request of the last seconds (which, done on
+another thread, took the CPU and the GIL the event loop's next request waited for). Pipeline and
+connector values are queued as items and summed the same way. A sampling thread counts the
 running instances every ``SAMPLE_SECONDS`` for ``instances`` (kept as instance-minutes, read
 back as an average), ``active_time`` and ``gb_seconds``, recorded like the rest. Readers add
 up the rows of each interval, so several servers (or several batches) can write the same minute
@@ -20,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -52,20 +56,6 @@ class Subject:
     object_name: str | None
 
 
-class ModelRequest(NamedTuple):
-    """One request that ran on a model version, as recorded on the request path: a tuple, made
-    in well under a microsecond (a frozen dataclass took several, on the event loop), and one
-    object for the collector to track while it waits for the flush, not two."""
-
-    subject: Subject
-    at: float
-    data: Any
-    result: Any
-    success: bool
-    seconds: float
-    memory_mb: int
-
-
 @dataclass(frozen=True)
 class Counted:
     """Ready values about one object (pipelines, connectors)."""
@@ -86,7 +76,11 @@ class InstanceSample:
     memory_mb: int
 
 
-Item = ModelRequest | Counted
+class TallyDue:
+    """The marker a tally puts on the writer's queue: flush me with this batch."""
+
+
+Item = Counted | TallyDue
 Sampler = Callable[[], list[InstanceSample]]
 
 
@@ -104,8 +98,7 @@ _COMPACT = json.JSONEncoder(default=str, separators=(",", ":"))
 
 
 def values_of(item: Counted) -> dict[str, float]:
-    """The metric values one pipeline or connector item contributes (a model request's are
-    added up by ``_sums`` directly)."""
+    """The metric values one pipeline or connector item contributes."""
     values = dict(item.values)
     if item.volume_of is not None:
         values[item.volume_of[0]] = float(volume(item.volume_of[1]))
@@ -144,7 +137,7 @@ class MetricRecorder:
         self.sampler, self.sample_seconds = sampler, sample_seconds
         self._writer: BatchWriter[Item] = BatchWriter(
             sessions,
-            _rows,
+            self._rows,
             name="modelyard-metrics",
             what="metric records",
             linger=flush_seconds,
@@ -152,6 +145,10 @@ class MetricRecorder:
         )
         self._subjects: dict[tuple[uuid.UUID | None, uuid.UUID, uuid.UUID], Subject] = {}
         """Each version's subject, made once (not once per request)."""
+        self._tally = RequestTally()
+        self._tally_lock = threading.Lock()
+        self._tally_due = False
+        """Whether a ``TallyDue`` for the current tally is on the writer's queue."""
         self._stop_sampling = threading.Event()
         self._sampling = threading.Thread(
             target=self._sample_every, name="modelyard-metrics-sampler", daemon=True
@@ -178,7 +175,6 @@ class MetricRecorder:
         result: Any,
         success: bool,
         seconds: float,
-        memory_mb: int,
     ) -> None:
         organization_id = project.organization_id
         key = (organization_id, project.id, version_id)
@@ -188,9 +184,25 @@ class MetricRecorder:
                 self._subjects.clear()
             subject = Subject(organization_id, project.id, "model_version", version_id, None)
             self._subjects[key] = subject
-        self._writer.put(
-            ModelRequest(subject, time.time(), data, result, success, seconds, memory_mb)
-        )
+        with self._tally_lock:
+            self._tally.add(subject, time.time(), data, result, success, seconds)
+            if self._tally_due:
+                return
+            self._tally_due = self._writer.put(TALLY_DUE)  # refused: the next request tries
+
+    def _take_tally(self) -> RequestTally:
+        """The requests counted so far, leaving an empty tally (on the writer's thread)."""
+        with self._tally_lock:
+            tally, self._tally, self._tally_due = self._tally, RequestTally(), False
+        return tally
+
+    def _rows(self, session: Session, batch: list[Item]) -> list[MetricRow]:
+        """The writer's rows for a batch: its items' sums, and the tally's if it is due."""
+        counted = [item for item in batch if isinstance(item, Counted)]
+        sums = _sums(counted)
+        if len(counted) < len(batch):
+            sums = _merged(sums, self._take_tally().sums())
+        return _rows_of(session, sums)
 
     def record(
         self,
@@ -226,28 +238,85 @@ class MetricRecorder:
 
 
 REQUEST_METRICS = ("requests", "input_volume", "output_volume", "outputs", "compute")
-"""What a model request contributes, in the order ``_sums`` adds them up."""
+"""What a model request contributes, in the order a tally adds them up."""
+TALLY_DUE = TallyDue()
 
 
-def _sums(batch: list[Item]) -> Sums:
-    """Per object, metric and minute. Requests, nearly all of a batch, are added up per
-    subject and minute into five numbers, without a dict apiece; a subject's hash (its ids)
-    is taken once per item and a minute's ``datetime`` made once per minute. The flush holds
-    the GIL the event loop waits for: 9.6 µs an item at first, 3.3 µs now for plain text
-    on a busy machine (a JSON value costs what encoding it does)."""
-    requests: dict[tuple[Subject, int], list[float]] = {}
+class RequestTally:
+    """Model requests added up per subject and minute, as they are recorded: five numbers
+    each, in the order of ``REQUEST_METRICS``. Plain text (nearly every no-op and text model's
+    value) is measured on the spot; any other value is set aside with its key and measured
+    when the tally is flushed, off the request path (encoding JSON costs what the value is
+    long). Not thread-safe: the recorder holds a lock around it."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[Subject, int], list[float]] = {}
+        self.unmeasured: list[tuple[list[float], Any, Any]] = []
+        """(the numbers of a key, data, result) whose volumes are still to be added."""
+
+    def add(
+        self, subject: Subject, at: float, data: Any, result: Any, success: bool, seconds: float
+    ) -> None:
+        """One request (a failed one has no output, whatever its result)."""
+        key = (subject, int(at // 60))
+        numbers = self.numbers.get(key)
+        if numbers is None:
+            numbers = self.numbers[key] = [0.0, 0.0, 0.0, 0.0, 0.0]
+        numbers[0] += 1.0
+        numbers[4] += seconds
+        if not success:
+            result = None
+        else:
+            numbers[3] += 1.0
+        if type(data) is str and type(result) in _PLAIN:
+            numbers[1] += _text_volume(data)
+            numbers[2] += 0 if result is None else _text_volume(result)
+        else:
+            self.unmeasured.append((numbers, data, result))
+
+    def sums(self) -> Sums:
+        """Per subject, metric and minute."""
+        for numbers, data, result in self.unmeasured:
+            try:
+                data_volume = volume(data)  # measured first: one that cannot be is left out
+                result_volume = volume(result)
+            except (TypeError, ValueError):
+                logger.exception("could not measure a recorded request")
+                continue
+            numbers[1] += data_volume
+            numbers[2] += result_volume
+        self.unmeasured = []
+        sums: Sums = {}
+        for (subject, minute), numbers in self.numbers.items():
+            bucket = minute_of(minute * 60)
+            for metric, value in zip(REQUEST_METRICS, numbers, strict=True):
+                sums[(subject, metric, bucket)] = value
+        return sums
+
+
+_PLAIN = (str, type(None))
+
+
+def _text_volume(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _sums(batch: list[Counted]) -> Sums:
+    """Pipeline, connector and instance values per object, metric and minute."""
     others: dict[tuple[Subject, int], dict[str, float]] = {}
     for item in batch:
         key = (item.subject, int(item.at // 60))
         try:
-            if isinstance(item, ModelRequest):
-                _add_request(requests, key, item)
-            else:
-                _add_values(others, key, values_of(item))
+            values = values_of(item)
         except (TypeError, ValueError):
-            logger.exception("could not measure a recorded request")
-    for key, numbers in requests.items():
-        _add_values(others, key, dict(zip(REQUEST_METRICS, numbers, strict=True)))
+            logger.exception("could not measure a recorded value")
+            continue
+        found = others.get(key)
+        if found is None:
+            others[key] = values
+            continue
+        for metric, value in values.items():
+            found[metric] = found.get(metric, 0.0) + value
     sums: Sums = {}
     for (subject, minute), values in others.items():
         bucket = minute_of(minute * 60)
@@ -256,38 +325,15 @@ def _sums(batch: list[Item]) -> Sums:
     return sums
 
 
-def _add_request(
-    into: dict[tuple[Subject, int], list[float]], key: tuple[Subject, int], item: ModelRequest
-) -> None:
-    data_volume = volume(item.data)  # measured first: a value that cannot be is left out whole
-    result_volume = volume(item.result) if item.success else 0
-    numbers = into.get(key)
-    if numbers is None:
-        numbers = into[key] = [0.0, 0.0, 0.0, 0.0, 0.0]
-    numbers[0] += 1.0
-    numbers[1] += data_volume
-    numbers[2] += result_volume
-    numbers[3] += 1.0 if item.success else 0.0
-    numbers[4] += item.seconds
+def _merged(first: Sums, second: Sums) -> Sums:
+    for key, value in second.items():
+        first[key] = first.get(key, 0.0) + value
+    return first
 
 
-def _add_values(
-    into: dict[tuple[Subject, int], dict[str, float]],
-    key: tuple[Subject, int],
-    values: dict[str, float],
-) -> None:
-    found = into.get(key)
-    if found is None:
-        into[key] = values
-        return
-    for metric, value in values.items():
-        found[metric] = found.get(metric, 0.0) + value
-
-
-def _rows(session: Session, batch: list[Item]) -> list[MetricRow]:
-    """One row per object, metric and minute of the batch; subjects whose project is gone (or
-    whose organization is not known and cannot be found) are left out."""
-    sums = _sums(batch)
+def _rows_of(session: Session, sums: Sums) -> list[MetricRow]:
+    """One row per object, metric and minute; subjects whose project is gone (or whose
+    organization is not known and cannot be found) are left out."""
     unknown = {s.project_id for s, _, _ in sums if s.organization_id is None}
     organizations = repo.organizations_of(session, unknown) if unknown else {}
     return [

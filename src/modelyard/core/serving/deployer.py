@@ -463,7 +463,7 @@ class Serving:
         *,
         seconds: float,
     ) -> None:
-        """Count the request (a queue put) and log a failure as a system line."""
+        """Count the request (into the metrics tally, no I/O) and log a failure as a system line."""
         self.metrics.record_model_request(
             project,
             prepared.version_id,
@@ -471,7 +471,6 @@ class Serving:
             result=result.result,
             success=result.success,
             seconds=seconds,
-            memory_mb=spec.memory_mb,
         )
         if not result.success:
             line = f"request {result.request_id} failed: {result.error_message}"
