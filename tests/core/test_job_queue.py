@@ -164,6 +164,36 @@ class TestWorker:
             rows = session.execute(select(JobRow.payload, JobRow.result)).all()
         assert all(result == payload["n"] * 2 for payload, result in rows)
 
+    def test_an_idle_worker_finds_jobs_it_was_not_woken_for(
+        self, sessions: SessionFactory, project: ProjectRef
+    ) -> None:
+        """Work committed elsewhere (another process, on SQLite) comes to light by the poll,
+        whose first look (``repo.ANY_DUE``) must see a job that is due and not one that is
+        not yet due."""
+        worker = Worker(
+            sessions,
+            {"test.echo": lambda job: JobOutcome(True, result=job.payload["n"])},
+            poll_seconds=0.05,
+        )
+        worker.start()
+        try:
+            threading.Event().wait(0.2)  # a few empty rounds: the worker has found nothing
+            (later,) = enqueue(sessions, project, 1)
+            with transaction(sessions) as session:  # due in a second, then one due now
+                row = session.get(JobRow, later)
+                assert row is not None
+                row.run_after = utcnow() + timedelta(seconds=1)
+            enqueue(sessions, project, 1)
+            deadline = utcnow() + timedelta(seconds=20)
+            while statuses(sessions)["succeeded"] < 1 and utcnow() < deadline:
+                threading.Event().wait(0.02)
+            assert statuses(sessions) == Counter({"succeeded": 1, "queued": 1})
+            while statuses(sessions)["succeeded"] < 2 and utcnow() < deadline:
+                threading.Event().wait(0.05)
+        finally:
+            worker.stop()
+        assert statuses(sessions) == Counter({"succeeded": 2})
+
     def test_expired_lease_of_a_vanished_worker_is_requeued_and_finished(
         self, sessions: SessionFactory, project: ProjectRef
     ) -> None:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +89,15 @@ def engine_of(factory: SessionFactory) -> Engine:
     bind = factory.kw["bind"]
     assert isinstance(bind, Engine)
     return bind
+
+
+def probe(factory: SessionFactory, statement: Executable, **params: Any) -> bool:
+    """Whether ``statement`` (built once, its values as bound parameters) finds a row, run on a
+    pooled connection with no session: the first look of an idle poll. A session, its
+    transaction and a statement built anew cost 4-7 times as much, on the CPU and the GIL the
+    event loop shares (0.44 against 0.06 ms on SQLite for the job claim)."""
+    with engine_of(factory).connect() as connection:
+        return connection.execute(statement, params).first() is not None
 
 
 @contextmanager

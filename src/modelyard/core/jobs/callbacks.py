@@ -19,10 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, probe, transaction
 from modelyard.db.tables import CallbackRow
 from modelyard.db.types import utcnow
 
@@ -69,6 +69,19 @@ class Due:
     headers: dict[str, str]
     payload: Any
     attempts: int
+
+
+CALLBACKS: Table = CallbackRow.__table__  # type: ignore[assignment]
+ANY_DUE = (
+    select(literal(1))
+    .where(
+        CALLBACKS.c.delivered_at.is_(None),
+        CALLBACKS.c.next_attempt_at <= bindparam("now"),
+        CALLBACKS.c.attempts < MAX_ATTEMPTS,
+    )
+    .limit(1)
+)
+"""Whether any callback is due at ``now``: the deliverer's first look each round."""
 
 
 def claim_due(session: Session, *, limit: int = BATCH) -> list[Due]:
@@ -142,6 +155,8 @@ class CallbackDeliverer:
 
     def deliver_due(self, client: httpx.Client) -> bool:
         """One round: claim what is due, post each, record how it went."""
+        if not probe(self.sessions, ANY_DUE, now=utcnow()):
+            return False
         with transaction(self.sessions) as session:
             due = claim_due(session)
         for callback in due:

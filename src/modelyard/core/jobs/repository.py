@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from modelyard.core.jobs.schemas import ClaimedJob
@@ -37,6 +37,14 @@ def insert_jobs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many jobs in one statement (the rows carry their own ids)."""
     if rows:
         session.execute(JOBS.insert(), list(rows))
+
+
+ANY_DUE = (
+    select(literal(1))
+    .where(JOBS.c.status == "queued", JOBS.c.run_after <= bindparam("now"))
+    .limit(1)
+)
+"""Whether any job is due at ``now``: what an idle worker asks before it claims."""
 
 
 def claim(

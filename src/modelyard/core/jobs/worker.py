@@ -30,7 +30,7 @@ from modelyard.core.jobs import repository as repo
 from modelyard.core.jobs import states
 from modelyard.core.jobs.repository import Completion
 from modelyard.core.jobs.schemas import ClaimedJob, JobOutcome
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, probe, transaction
 from modelyard.db.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,8 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_renewal = self._last_sweep = 0.0
         self._grace = 5.0
+        self._found_none = False
+        """Whether the last claim found nothing: the next one looks first (``repo.ANY_DUE``)."""
 
     def start(self) -> None:
         """Start claiming; called on a running event loop (a server's), ``async`` handlers run
@@ -131,6 +133,8 @@ class Worker:
             return 0
         room = self.heavy_concurrency - len(self._heavy_running)
         now = utcnow()
+        if self._found_none and not probe(self.sessions, repo.ANY_DUE, now=now):
+            return 0
         with transaction(self.sessions) as session:
             jobs = repo.claim(
                 session, owner=self.owner, limit=free, now=now, lease=self.lease,
@@ -140,6 +144,7 @@ class Worker:
             later = set(heavy[max(room, 0) :])
             if later:
                 repo.release(session, owner=self.owner, now=now, job_ids=later)
+        self._found_none = not jobs
         on_loop = []
         for job in jobs:
             if job.id in later:

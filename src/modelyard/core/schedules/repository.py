@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from modelyard.db.tables import ModelRow, ModelVersionRow, PipelineRow, ScheduleRow
@@ -78,6 +78,14 @@ def get_named(session: Session, schedule_id: uuid.UUID) -> Named | None:
 
 def list_named(session: Session, project_id: uuid.UUID) -> list[Named]:
     return _named(session, ScheduleRow.project_id == project_id)
+
+
+ANY_DUE = (
+    select(literal(1))
+    .where(SCHEDULES.c.enabled.is_(True), SCHEDULES.c.next_run_at <= bindparam("now"))
+    .limit(1)
+)
+"""Whether any schedule is due at ``now``: the scheduler's first look each round."""
 
 
 def due(session: Session, *, now: datetime, limit: int) -> list[DueSchedule]:

@@ -13,8 +13,8 @@ import threading
 from datetime import datetime
 
 from modelyard.core.schedules import service as schedules
-from modelyard.core.schedules.repository import DueSchedule
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.core.schedules.repository import ANY_DUE, DueSchedule
+from modelyard.db.engine import SessionFactory, probe, transaction
 from modelyard.db.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class Scheduler:
     def tick(self, now: datetime | None = None) -> int:
         """Fire what is due at ``now``; returns how many firings this scheduler won."""
         now = now or utcnow()
+        if not probe(self.sessions, ANY_DUE, now=now):
+            return 0
         with transaction(self.sessions) as session:
             due = schedules.due(session, now=now, limit=self.batch_size)
         fired = sum(self._fire(item, now) for item in due)
