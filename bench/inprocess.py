@@ -126,7 +126,7 @@ async def measure(args: argparse.Namespace) -> None:
                 for _ in range(args.calls):
                     await call(app, method, path, headers, body)
                 profile.disable()
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(args.lines)
+                pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
 
 
 def main() -> None:
@@ -140,6 +140,7 @@ def main() -> None:
         help="the direct request's own lane (MODELYARD_DIRECT_LANE)",
     )
     parser.add_argument("--lines", type=int, default=40, help="lines of each profile")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats keys)")
     uvloop.run(measure(parser.parse_args()))
 
 
