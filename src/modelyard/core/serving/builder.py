@@ -21,7 +21,7 @@ from modelyard.core.observe.schemas import LogTags
 from modelyard.core.secrets import SecretBox
 from modelyard.core.serving import repository as repo
 from modelyard.core.serving.environment import merged_environment, model_file_of
-from modelyard.db.engine import SessionFactory, transaction
+from modelyard.db.engine import SessionFactory, probe, transaction
 from modelyard.db.tables import BuildRow, ModelRow, ModelVersionRow
 from modelyard.db.types import utcnow
 from modelyard.errors import DomainError
@@ -149,6 +149,8 @@ class Builder:
         return True
 
     def _claim(self) -> BuildJob | None:
+        if not probe(self.sessions, repo.ANY_QUEUED_BUILD):
+            return None
         with transaction(self.sessions) as session:
             build = repo.claim_next_build(session)
             if build is None:

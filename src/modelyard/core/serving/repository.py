@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from modelyard.db.tables import BuildRow, ModelRow, ModelVersionRow
@@ -70,6 +70,10 @@ def latest_build(session: Session, version_id: uuid.UUID) -> BuildRow | None:
         .limit(1)
     )
     return session.scalar(query)
+
+
+ANY_QUEUED_BUILD = select(literal(1)).where(BuildRow.status == "queued").limit(1)
+"""Whether any build waits: what an idle builder asks before it claims."""
 
 
 def claim_next_build(session: Session) -> BuildRow | None:
