@@ -46,9 +46,14 @@ class FrameError(Exception):
     """A frame could not be read: the peer broke the protocol or the stream was cut."""
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""Made once: ``json.dumps`` with an argument makes an encoder on every call (both sides of
+every request encode a frame)."""
+
+
 def encode_frame(message: Any) -> bytes:
     """Serialise one message as a length-prefixed JSON frame."""
-    body = json.dumps(message, ensure_ascii=False).encode("utf-8")
+    body = _ENCODER.encode(message).encode("utf-8")
     return HEADER.pack(len(body)) + body
 
 
@@ -229,8 +234,9 @@ def answer(channel: Channel, model: Any, message: Any, memory_mb: int | None) ->
 
 def _result_frame(request_id: Any, success: bool, result: Any, error: str | None) -> bytes:
     reply = {"type": "result", "id": request_id, "success": success, "result": result}
+    reply["error"] = error
     try:
-        return encode_frame(dict(reply, error=error))
+        return encode_frame(reply)
     except (TypeError, ValueError) as failure:
         reason = "the model's output is not JSON serializable: %s" % failure
         return encode_frame(dict(reply, success=False, result=None, error=reason))

@@ -238,12 +238,14 @@ async def _read(receive: Receive, *, declared: int) -> tuple[list[Message], byte
     return received, b"".join(m.get("body", b"") for m in received)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""``JSONResponse``'s settings, made once (``json.dumps`` with arguments makes one a call)."""
+
+
 async def _send_json(send: Send, content: Any, *, status: int = 200) -> None:
     """``content`` answered as the framework's ``JSONResponse`` answers it, byte for byte,
     without building one."""
-    body = json.dumps(
-        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-    ).encode("utf-8")
+    body = _ENCODER.encode(content).encode("utf-8")
     headers = [(b"content-length", str(len(body)).encode()), (b"content-type", JSON)]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
