@@ -233,8 +233,13 @@ def answer(channel: Channel, model: Any, message: Any, memory_mb: int | None) ->
 
 
 def _result_frame(request_id: Any, success: bool, result: Any, error: str | None) -> bytes:
-    reply = {"type": "result", "id": request_id, "success": success, "result": result}
-    reply["error"] = error
+    reply = {
+        "type": "result",
+        "id": request_id,
+        "success": success,
+        "result": result,
+        "error": error,
+    }
     try:
         return encode_frame(reply)
     except (TypeError, ValueError) as failure:
