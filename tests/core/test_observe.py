@@ -442,15 +442,16 @@ class TestMetricRecorder:
                     project, uuid.uuid4(), data="x", result="y", success=True, seconds=0.1
                 )
 
+        def flushed_within(seconds: float, count: float) -> float:
+            deadline = time.monotonic() + seconds
+            while (found := flushed()) < count and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return found
+
         record(3)
-        deadline = time.monotonic() + 10
-        while flushed() < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert flushed() == 3  # written by the writer's thread, before any close
+        assert flushed_within(10, 3) == 3  # written by the writer's thread, before any close
         record(2)  # into a fresh tally, which must get a flush of its own
-        deadline = time.monotonic() + 10
-        while flushed() < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert flushed_within(10, 5) == 5
         recorder.close()
         record(1)  # refused once closed, as any record
         assert flushed() == 5
