@@ -102,19 +102,26 @@ class Cluster:
             kill_instances(data_dir)
 
     def instance_processes(self) -> dict[str, int]:
-        """Placement id → pid of every running instance process (``modelyard worker instance``)."""
-        found = {}
+        """Placement id → pid of every running instance process (``modelyard worker instance``).
+
+        A child the instance process has just forked shows its parent's command line until it
+        execs (the shim's launch, an interpreter probe), and may end a moment later: a match
+        whose parent matched too is such a child, not an instance."""
+        matched: dict[int, tuple[str, int]] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
             words = [a.decode(errors="replace") for a in argv if a]
             if "worker" in words and "instance" in words and self.env_marker(entry):
-                found[words[-1]] = int(entry.name)  # the placement id comes last
-        return found
+                matched[int(entry.name)] = (words[-1], parent)  # the placement id comes last
+        return {
+            placement: pid for pid, (placement, parent) in matched.items() if parent not in matched
+        }
 
     def env_marker(self, proc: Path) -> bool:
         """Whether the process belongs to this cluster (its database in its environment)."""

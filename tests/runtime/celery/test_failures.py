@@ -77,8 +77,7 @@ class TestAnInstanceKilledMidRequest:
             api = server.api()
             deploy(api, model_zip(tmp_path / "rev.zip", SLOW_MODEL), minimum=2, maximum=2)
             wait_for(lambda: running.ready_placements() == 2, timeout=120, message="not placed")
-            before = running.instance_processes()
-            assert len(before) == 2
+            assert len(running.instance_processes()) == 2
 
             def ask(data: str) -> tuple[bool, object]:
                 answer = server.api().model_requests_create(
@@ -89,7 +88,7 @@ class TestAnInstanceKilledMidRequest:
             with ThreadPoolExecutor(2) as pool:
                 asked = [pool.submit(ask, data) for data in ("first", "second")]
                 time.sleep(1.5)  # both instances are in the middle of a request
-                placement, pid = sorted(before.items())[0]
+                placement, pid = sorted(running.instance_processes().items())[0]
                 os.kill(pid, signal.SIGKILL)
                 answers = sorted(str(f.result(timeout=120)) for f in asked)
             assert answers == sorted(str((True, d[::-1])) for d in ("first", "second"))
