@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 
 from modelyard.runtime import RequestOutcome, Supervisor
+from modelyard.runtime.instance import AsyncInstance
 from modelyard.runtime.sandbox import Sandbox
 from tests.runtime.support import LogCollector, spec_for, wait_until, write_package
 
@@ -266,6 +267,60 @@ class TestReaping:
         assert wait_until(lambda: served.supervisor.instance_count("dep") == 1)
         idled = [line for line in logs.lines(None, "system") if "was idle for more than" in line]
         assert len(idled) == 2
+
+
+class TestTheSpin:
+    """A quick model's reply is read by a brief spin on its pipe when it is the only request in
+    flight; whatever the spin reads goes through the same frame reader as the loop's reads."""
+
+    QUICK = """
+        import os
+
+        class Model:
+            def __init__(self, base_directory, context):
+                pass
+
+            def request(self, data):
+                if data.get("exit"):
+                    os._exit(4)
+                print("serving", data["value"])
+                return {"value": data["value"], "pad": "x" * data.get("pad", 0)}
+    """
+
+    @pytest.fixture
+    def quick(self, served: Served, tmp_path: Path) -> Served:
+        deploy(served, write_package(tmp_path, self.QUICK), minimum_instances=1)
+        served.run(served.ask("warm"))
+        return served
+
+    def test_one_request_at_a_time_each_gets_its_own_answer_and_log_lines(
+        self, quick: Served, logs: LogCollector
+    ) -> None:
+        before = AsyncInstance.spun
+        answers = [quick.run(quick.ask(n)).result["value"] for n in range(60)]
+        assert answers == list(range(60))
+        assert all(logs.lines(f"r{n}", "stdout") == [f"serving {n}"] for n in range(60))
+        assert AsyncInstance.spun > before  # read by the spin, not only by the loop
+
+    def test_a_reply_longer_than_the_spin_is_finished_by_the_loop(self, quick: Served) -> None:
+        for n in range(10):
+            quick.run(quick.ask(n))
+        data = {"value": "big", "pad": 4 * 1024 * 1024}
+        outcome = quick.run(quick.supervisor.request("dep", data, request_id="big", timeout=60))
+        assert outcome.result == {"value": "big", "pad": "x" * (4 * 1024 * 1024)}
+        assert quick.run(quick.ask("after")).result["value"] == "after"
+
+    def test_a_model_that_exits_during_the_spin_is_reported_lost(self, quick: Served) -> None:
+        for n in range(10):
+            quick.run(quick.ask(n))
+        (first,) = quick.supervisor.pids("dep")
+        data = {"value": "doomed", "exit": True}
+        outcome = quick.run(quick.supervisor.request("dep", data, request_id="d", timeout=30))
+        assert outcome.lost
+        assert "exit code 4" in (outcome.error or "")
+        after = quick.run(quick.ask("after"))
+        assert after.result["value"] == "after"
+        assert quick.supervisor.pids("dep") != [first]
 
 
 class TestTheBoundLoop:
