@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from modelyard.runtime import RequestOutcome, Supervisor
+from modelyard.runtime import RequestOutcome, Supervisor, instance
 from modelyard.runtime.instance import AsyncInstance
 from modelyard.runtime.sandbox import Sandbox
 from tests.runtime.support import LogCollector, spec_for, wait_until, write_package
@@ -275,6 +275,7 @@ class TestTheSpin:
 
     QUICK = """
         import os
+        import time
 
         class Model:
             def __init__(self, base_directory, context):
@@ -283,12 +284,15 @@ class TestTheSpin:
             def request(self, data):
                 if data.get("exit"):
                     os._exit(4)
-                print("serving", data["value"])
-                return {"value": data["value"], "pad": "x" * data.get("pad", 0)}
+                print("serving", data["value"], flush=True)
+                time.sleep(data.get("sleep", 0))
+                return {"value": data["value"]}
     """
 
     @pytest.fixture
-    def quick(self, served: Served, tmp_path: Path) -> Served:
+    def quick(self, served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Served:
+        # "quick" up to 50 ms here, so that a slow or busy machine still spins
+        monkeypatch.setattr(instance, "SPIN_BELOW", 0.05)
         deploy(served, write_package(tmp_path, self.QUICK), minimum_instances=1)
         served.run(served.ask("warm"))
         return served
@@ -302,12 +306,14 @@ class TestTheSpin:
         assert all(logs.lines(f"r{n}", "stdout") == [f"serving {n}"] for n in range(60))
         assert AsyncInstance.spun > before  # read by the spin, not only by the loop
 
-    def test_a_reply_longer_than_the_spin_is_finished_by_the_loop(self, quick: Served) -> None:
+    def test_a_log_line_read_by_the_spin_and_a_late_reply_read_by_the_loop(
+        self, quick: Served, logs: LogCollector
+    ) -> None:
         for n in range(10):
             quick.run(quick.ask(n))
-        data = {"value": "big", "pad": 4 * 1024 * 1024}
-        outcome = quick.run(quick.supervisor.request("dep", data, request_id="big", timeout=60))
-        assert outcome.result == {"value": "big", "pad": "x" * (4 * 1024 * 1024)}
+        late = quick.run(quick.ask("late", sleep=0.05))  # its log line comes at once
+        assert late.result == {"value": "late"}
+        assert logs.lines("rlate", "stdout") == ["serving late"]
         assert quick.run(quick.ask("after")).result["value"] == "after"
 
     def test_a_model_that_exits_during_the_spin_is_reported_lost(self, quick: Served) -> None:

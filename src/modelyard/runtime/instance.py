@@ -132,6 +132,9 @@ class AsyncInstance:
     """A running shim process whose pipes are served by the event loop that started it; create
     with ``AsyncInstance.start`` and use it on that loop only."""
 
+    spun = 0
+    """Replies the spin read, on every instance of this process (bench/inprocess.py)."""
+
     def __init__(
         self,
         spec: InstanceSpec,
@@ -159,9 +162,6 @@ class AsyncInstance:
         self._stdin: asyncio.WriteTransport | None = None
         self._readers: list[_PipeReader] = []
         self._stdout = -1
-
-    spun = 0
-    """Replies the spin read, on every instance of this process (bench/inprocess.py)."""
 
     @classmethod
     async def start(cls, spec: InstanceSpec, log_sink: LogSink, *, timeout: float) -> AsyncInstance:
