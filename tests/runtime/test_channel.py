@@ -306,13 +306,15 @@ class TestTheSpin:
         assert all(logs.lines(f"r{n}", "stdout") == [f"serving {n}"] for n in range(60))
         assert AsyncInstance.spun > before  # read by the spin, not only by the loop
 
-    def test_a_log_line_read_by_the_spin_and_a_late_reply_read_by_the_loop(
+    def test_a_reply_later_than_the_spin_is_read_by_the_loop_with_its_log_line(
         self, quick: Served, logs: LogCollector
     ) -> None:
         for n in range(10):
             quick.run(quick.ask(n))
+        before = AsyncInstance.spun
         late = quick.run(quick.ask("late", sleep=0.05))  # its log line comes at once
         assert late.result == {"value": "late"}
+        assert AsyncInstance.spun == before  # the spin gave up; the loop read the reply
         assert logs.lines("rlate", "stdout") == ["serving late"]
         assert quick.run(quick.ask("after")).result["value"] == "after"
 

@@ -58,7 +58,9 @@ MEMORY_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
 SPIN_BELOW = 0.0003
 """A model whose recent requests took less than this (seconds, the pipes included) has its
 reply read by a brief spin on its pipe when nothing else is in flight (``AsyncInstance._spin``)."""
-READ_SIZE = 256 * 1024
+READ_SIZE = 64 * 1024
+"""What the spin asks of one read: a pipe's default capacity, so that a read that finds nothing
+(most of them) does not allocate a large buffer each time."""
 
 T = TypeVar("T")
 
