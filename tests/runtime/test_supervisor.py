@@ -37,6 +37,29 @@ WORKER = """
             return {"pid": os.getpid(), "name": self.name}
 """
 
+LINGERING = """
+    import subprocess
+
+    class Model:
+        def __init__(self, base_directory, context):
+            # in a session of its own (not killed with the instance), holding its pipes
+            subprocess.Popen(["sleep", "3"], start_new_session=True)
+
+        def request(self, data):
+            return data
+"""
+WRITES_ITS_PID = """
+    import os
+    from pathlib import Path
+
+    class Model:
+        def __init__(self, base_directory, context):
+            (Path(base_directory) / "pid").write_text(str(os.getpid()))
+
+        def request(self, data):
+            return data
+"""
+
 
 def spec(package: Path, **fields: Any) -> InstanceSpec:
     """Unsandboxed (``MODELYARD_SANDBOX=off``): these tests follow instances by the pid their
@@ -249,3 +272,25 @@ class TestDeployments:
         running.shutdown()
         assert len(pids) == 2
         assert all(gone(pid) for pid in pids)
+
+    def test_a_deploy_that_comes_while_it_shuts_down_is_refused(
+        self, logs: LogCollector, tmp_path: Path
+    ) -> None:
+        """A server's warm-up thread may deploy while its lifespan ends: a pool made after the
+        shutdown took its list of pools would never be stopped, its instance outliving the
+        server. Stopping the first instance here takes a second (a child it left running holds
+        its pipes), and the second deploy comes meanwhile."""
+        slow = write_package(tmp_path / "slow", LINGERING)
+        late = write_package(tmp_path / "late", WRITES_ITS_PID)
+        running = Supervisor(logs, reap_interval=0.1)
+        running.deploy(spec(slow, key="slow", minimum_instances=1))
+        (pid,) = running.pids("slow")
+        with ThreadPoolExecutor(1) as pool:
+            shutting = pool.submit(running.shutdown)
+            assert wait_until(lambda: gone(pid), timeout=5)
+            assert not shutting.done()  # waiting for the pipes the child holds
+            with pytest.raises(RuntimeError, match="shut"):
+                running.deploy(spec(late, key="late", minimum_instances=1))
+            shutting.result(timeout=30)
+        started = late / "pid"
+        assert not started.exists() or gone(int(started.read_text()))

@@ -63,7 +63,8 @@ class Supervisor:
         loop.call_soon_threadsafe(self._start_reaper)
 
     def deploy(self, spec: InstanceSpec) -> None:
-        """Serve ``spec``, replacing any deployment with its key; returns once warm."""
+        """Serve ``spec``, replacing any deployment with its key; returns once warm. Refused
+        (RuntimeError) once a shutdown has begun."""
         check_spec(spec)
         self._wait(self._deploy(spec))
 
@@ -133,6 +134,8 @@ class Supervisor:
         return [] if pool is None else sorted(i.pid for i in pool.instances() if i.alive)
 
     async def _deploy(self, spec: InstanceSpec) -> None:
+        if self._stopping.is_set():  # a pool made now would outlive the shutdown's list
+            raise RuntimeError("the supervisor is shutting down")
         pool = Pool(spec, self._sink, start_timeout=self._start_timeout)
         old = self._pools.get(spec.key)
         self._pools[spec.key] = pool
