@@ -131,6 +131,8 @@ class Background:
             self.callbacks.start()
 
     def stop(self) -> None:
+        if self.signals is not None:  # first: a signal heard now (another server's change)
+            self.signals.stop()  # would set off work in parts that are stopping
         if self.callbacks is not None:
             self.callbacks.stop()
         self.chores.stop()
@@ -139,8 +141,6 @@ class Background:
         if self.controller is not None:
             self.controller.stop()
         self.serving.stop()
-        if self.signals is not None:
-            self.signals.stop()
 
 
 def create_background(
